@@ -1,0 +1,2 @@
+"""Classical heuristics, exact OR-Tools models and their users of lower bounds."""
+__all__: list[str] = []

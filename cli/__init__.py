@@ -1,0 +1,1 @@
+"""The ``nnopt`` command line (click)."""

@@ -1,0 +1,1 @@
+"""Problem types: the plugin contract, the registry and the shipped problems."""

@@ -1,0 +1,188 @@
+"""The plugin contract every problem type implements.
+
+The engine (``nnopt.solver``) knows a problem only through this class: it samples
+points of the problem's continuous *encoding space*, asks the problem to decode
+them into feasible solutions, and reads back a learnable ``cost``. Everything
+problem-specific (file formats, decoders, bounds, the feasibility checker,
+pictures) lives behind these methods.
+
+A third-party problem subclasses :class:`Problem`, implements the abstract
+methods, and registers itself through the ``nnopt.problems`` entry-point group
+(or :func:`nnopt.problems.register_problem` at run time). Its conformance is
+checked by :func:`nnopt.problems.testing.check_problem`.
+"""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES"]
+
+#: Instance files larger than this are refused before parsing (a runaway input
+#: should fail with a clear message, not exhaust memory).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class InstanceError(ValueError):
+    """An instance (file or mapping) is invalid.
+
+    The message names the place (file, field) and the offending value, so the
+    command line can print it as the one line a user sees.
+    """
+
+
+class SolutionError(ValueError):
+    """A solution file is malformed (not: infeasible — that is ``check``'s job)."""
+
+
+class Problem(ABC):
+    """Base class of every problem type.
+
+    Subclasses set the class attributes and implement the abstract methods.
+    Instances of the problem *type* are immutable objects returned by
+    :meth:`load`; solutions are whatever :meth:`decode` returns, as long as
+    :meth:`solution_to_json` / :meth:`solution_from_json` round-trip them and
+    :meth:`check` can verify them.
+    """
+
+    #: Registry key, e.g. ``"binpack2d"``; a valid Python identifier.
+    name: ClassVar[str] = ""
+    #: One line shown by ``nnopt problems``.
+    description: ClassVar[str] = ""
+    #: Names of the encodings this problem offers; the first is the default.
+    encodings: ClassVar[tuple[str, ...]] = ("keys",)
+    #: Names of the decoders; the first is the default.
+    decoders: ClassVar[tuple[str, ...]] = ("default",)
+    #: Name of the quantity :meth:`objective` returns, for tables ("bins", "length").
+    objective_name: ClassVar[str] = "objective"
+
+    # ------------------------------------------------------------------ instances
+    @abstractmethod
+    def load(self, data: Any, *, source: str = "instance") -> Any:
+        """Validate ``data`` (a parsed JSON object) and return an immutable instance.
+
+        Any problem with the input raises :class:`InstanceError` whose message
+        starts with ``source`` and names the field and the value.
+        """
+
+    def read(self, path: str | Path) -> Any:
+        """Load an instance file; JSON by default, subclasses add formats."""
+        data = read_json_file(path, InstanceError)
+        return self.load(data, source=str(path))
+
+    @abstractmethod
+    def instance_to_json(self, instance: Any) -> dict[str, Any]:
+        """The JSON object :meth:`load` turns back into an equal instance."""
+
+    @abstractmethod
+    def generate(self, seed: int, **params: Any) -> Any:
+        """A seeded random instance; with no ``params`` a small, typical one."""
+
+    def instance_name(self, instance: Any) -> str:
+        return str(getattr(instance, "name", ""))
+
+    # ------------------------------------------------------------- search space
+    @abstractmethod
+    def encoding_size(self, instance: Any, encoding: str | None = None) -> int:
+        """Dimension ``d`` of the continuous encoding of ``instance``."""
+
+    def sample(
+        self, instance: Any, n: int, rng: np.random.Generator, encoding: str | None = None
+    ) -> np.ndarray:
+        """``n`` random points of the encoding space, ``(n, d)`` float32 in [0, 1)."""
+        d = self.encoding_size(instance, encoding)
+        return rng.random((n, d), dtype=np.float32)
+
+    def heuristic_encodings(self, instance: Any, encoding: str | None = None) -> np.ndarray:
+        """Encodings of known-good constructions (e.g. sorted orders), ``(k, d)``.
+
+        Search methods start from these so that they are never worse than the
+        classic rules of thumb. The default offers none.
+        """
+        return np.zeros((0, self.encoding_size(instance, encoding)), dtype=np.float32)
+
+    @abstractmethod
+    def decode(
+        self,
+        instance: Any,
+        X: np.ndarray,
+        decoder: str | None = None,
+        encoding: str | None = None,
+    ) -> Sequence[Any]:
+        """Decode a batch ``(B, d)`` of encodings into ``B`` feasible solutions.
+
+        Deterministic, and row ``i`` of a batch decodes exactly like the batch
+        holding only row ``i``.
+        """
+
+    @abstractmethod
+    def cost(self, instance: Any, solutions: Sequence[Any]) -> np.ndarray:
+        """Learnable cost of each solution, float64 ``(B,)``; lower is better."""
+
+    @abstractmethod
+    def objective(self, instance: Any, solution: Any) -> float:
+        """The number users care about (e.g. bins used); lower is better."""
+
+    @abstractmethod
+    def lower_bound(self, instance: Any) -> float:
+        """A valid lower bound on :meth:`objective` over all feasible solutions."""
+
+    @abstractmethod
+    def check(self, instance: Any, solution: Any) -> list[str]:
+        """Independent feasibility verdict: an empty list, or what is wrong.
+
+        Must share no code with the decoders; it is the guard on every
+        solution nnopt prints or writes.
+        """
+
+    def features(self, instance: Any, X: np.ndarray) -> np.ndarray:
+        """What a scorer reads for each encoding; by default the encoding itself."""
+        return np.asarray(X, dtype=np.float32)
+
+    # ---------------------------------------------------------------- solutions
+    @abstractmethod
+    def solution_to_json(self, instance: Any, solution: Any) -> dict[str, Any]:
+        """The problem-specific part of a solution file (e.g. ``{"bins": ...}``)."""
+
+    @abstractmethod
+    def solution_from_json(self, instance: Any, data: Mapping[str, Any]) -> Any:
+        """Parse a solution object; malformed input raises :class:`SolutionError`.
+
+        An infeasible but well-formed solution parses; :meth:`check` judges it.
+        """
+
+    def render(self, instance: Any, solution: Any, path: str | Path) -> None:
+        """Draw ``solution`` to ``path`` (format from its suffix); optional."""
+        raise NotImplementedError(f"problem {self.name!r} cannot draw solutions")
+
+
+def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
+    """Read a JSON file with one-line errors naming the file (size-capped)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise error(f"{p}: no such file") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot read ({exc.strerror})") from None
+    if p.is_dir():
+        raise error(f"{p}: is a folder, not a file")
+    if size > MAX_FILE_BYTES:
+        raise error(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise error(f"{p}: JSON nested too deeply") from None

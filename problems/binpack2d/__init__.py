@@ -1,0 +1,1 @@
+"""2D bin packing (binpack2d)."""

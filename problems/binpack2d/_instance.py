@@ -1,0 +1,291 @@
+"""binpack2d instances: the immutable object and its two file formats.
+
+JSON (design.md): ``{"problem", "name", "bin": {"width", "height"}, "items":
+[{"width", "height", "count"}], "allow_rotation", "meta"}``; and the classic
+``.2bp`` text files of Lodi, Martello and Vigo (height first, comment text after
+the numbers). Validation is strict and every error names the field and value,
+because a packing computed on a silently mis-read instance is worse than none.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
+
+__all__ = ["BinPackInstance", "MAX_ITEMS", "parse_instance", "parse_2bp", "read_instance"]
+
+#: Total item count (counts expanded) above which an instance is refused.
+MAX_ITEMS = 1_000_000
+#: Largest accepted bin side; keeps every area product inside int64.
+MAX_SIDE = 1_000_000
+
+_TOP_KEYS = {"problem", "name", "bin", "items", "allow_rotation", "meta"}
+_BIN_KEYS = {"width", "height"}
+_ITEM_KEYS = {"width", "height", "count"}
+
+
+@dataclass(frozen=True, eq=False)
+class BinPackInstance:
+    """A validated 2D bin packing instance; items numbered 0.. with counts expanded.
+
+    ``widths`` / ``heights`` are read-only int64 arrays of length ``n``.
+    ``item_types`` keeps the file's (width, height, count) rows so that the
+    instance writes back as it was read.
+    """
+
+    name: str
+    bin_width: int
+    bin_height: int
+    item_types: tuple[tuple[int, int, int], ...]
+    allow_rotation: bool = False
+    meta_json: str = "null"
+    widths: np.ndarray = field(init=False, repr=False)
+    heights: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        counts = [c for _, _, c in self.item_types]
+        w = np.repeat(np.array([t[0] for t in self.item_types], dtype=np.int64), counts)
+        h = np.repeat(np.array([t[1] for t in self.item_types], dtype=np.int64), counts)
+        w.setflags(write=False)
+        h.setflags(write=False)
+        object.__setattr__(self, "widths", w)
+        object.__setattr__(self, "heights", h)
+
+    @property
+    def n(self) -> int:
+        return int(self.widths.shape[0])
+
+    @property
+    def meta(self) -> Any:
+        """The free-form ``meta`` object, as read (a fresh copy each time)."""
+        return json.loads(self.meta_json)
+
+    @property
+    def bin_area(self) -> int:
+        return self.bin_width * self.bin_height
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BinPackInstance):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.bin_width == other.bin_width
+            and self.bin_height == other.bin_height
+            and self.item_types == other.item_types
+            and self.allow_rotation == other.allow_rotation
+            and self.meta_json == other.meta_json
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.bin_width, self.bin_height, self.item_types, self.allow_rotation))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "problem": "binpack2d",
+            "name": self.name,
+            "bin": {"width": self.bin_width, "height": self.bin_height},
+            "items": [
+                {"width": w, "height": h, "count": c} if c != 1 else {"width": w, "height": h}
+                for w, h, c in self.item_types
+            ],
+            "allow_rotation": self.allow_rotation,
+        }
+        meta = self.meta
+        if meta is not None:
+            data["meta"] = meta
+        return data
+
+
+def _positive_int(value: Any, where: str, source: str, limit: int = MAX_SIDE) -> int:
+    # bool is an int subclass in Python; a size of `true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer() and 0 < value <= limit:
+            return int(value)
+        raise InstanceError(f"{source}: {where} must be a positive integer, got {value!r}")
+    if value <= 0:
+        raise InstanceError(f"{source}: {where} must be a positive integer, got {value!r}")
+    if value > limit:
+        raise InstanceError(f"{source}: {where} is {value}, above the limit of {limit}")
+    return value
+
+
+def _unknown_keys(obj: dict[str, Any], allowed: set[str], where: str, source: str) -> None:
+    extra = sorted(set(obj) - allowed, key=str)
+    if extra:
+        raise InstanceError(
+            f"{source}: unknown key {extra[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def parse_instance(data: Any, *, source: str = "instance") -> BinPackInstance:
+    """Validate a parsed JSON object and build the instance (see module doc)."""
+    if not isinstance(data, dict):
+        raise InstanceError(f"{source}: expected a JSON object, got {type(data).__name__}")
+    _unknown_keys(data, _TOP_KEYS, "the instance", source)
+    problem = data.get("problem", "binpack2d")
+    if problem != "binpack2d":
+        raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'binpack2d'")
+    name = data.get("name", Path(source).stem if source != "instance" else "instance")
+    if not isinstance(name, str):
+        raise InstanceError(f"{source}: field 'name' must be a string, got {name!r}")
+
+    if "bin" not in data:
+        raise InstanceError(f"{source}: missing field 'bin'")
+    bin_ = data["bin"]
+    if not isinstance(bin_, dict):
+        raise InstanceError(f"{source}: field 'bin' must be an object, got {bin_!r}")
+    _unknown_keys(bin_, _BIN_KEYS, "'bin'", source)
+    for key in ("width", "height"):
+        if key not in bin_:
+            raise InstanceError(f"{source}: missing field 'bin.{key}'")
+    bw = _positive_int(bin_["width"], "bin.width", source)
+    bh = _positive_int(bin_["height"], "bin.height", source)
+
+    rotation = data.get("allow_rotation", False)
+    if not isinstance(rotation, bool):
+        raise InstanceError(f"{source}: field 'allow_rotation' must be true or false, got {rotation!r}")
+
+    if "items" not in data:
+        raise InstanceError(f"{source}: missing field 'items'")
+    items = data["items"]
+    if not isinstance(items, list):
+        raise InstanceError(f"{source}: field 'items' must be a list, got {type(items).__name__}")
+    if not items:
+        raise InstanceError(f"{source}: field 'items' is empty")
+    types: list[tuple[int, int, int]] = []
+    total = 0
+    first_id = 0
+    for k, item in enumerate(items):
+        where = f"items[{k}]"
+        if not isinstance(item, dict):
+            raise InstanceError(f"{source}: {where} must be an object, got {item!r}")
+        _unknown_keys(item, _ITEM_KEYS, where, source)
+        for key in ("width", "height"):
+            if key not in item:
+                raise InstanceError(f"{source}: missing field '{where}.{key}'")
+        w = _positive_int(item["width"], f"{where}.width", source)
+        h = _positive_int(item["height"], f"{where}.height", source)
+        c = _positive_int(item.get("count", 1), f"{where}.count", source, limit=MAX_ITEMS)
+        total += c
+        if total > MAX_ITEMS:
+            raise InstanceError(f"{source}: {total} items after {where}, above the limit of {MAX_ITEMS}")
+        fits = w <= bw and h <= bh
+        if rotation:
+            fits = fits or (h <= bw and w <= bh)
+        if not fits:
+            turn = " in either orientation" if rotation else " (rotation not allowed)"
+            raise InstanceError(
+                f"{source}: {where} (item {first_id}) of size {w}x{h} does not fit the {bw}x{bh} bin{turn}"
+            )
+        types.append((w, h, c))
+        first_id += c
+
+    meta = data.get("meta")
+    try:
+        meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InstanceError(f"{source}: field 'meta' is not plain JSON ({exc})") from None
+    return BinPackInstance(
+        name=name,
+        bin_width=bw,
+        bin_height=bh,
+        item_types=tuple(types),
+        allow_rotation=rotation,
+        meta_json=meta_json,
+    )
+
+
+def _2bp_numbers(line: str, want: int, lineno: int, source: str) -> list[int]:
+    """The first ``want`` integers of a ``.2bp`` line (the rest is comment text)."""
+    tokens = line.split()
+    if len(tokens) < want:
+        raise InstanceError(f"{source}: line {lineno}: expected {want} integer(s), got {line.strip()!r}")
+    out = []
+    for tok in tokens[:want]:
+        try:
+            out.append(int(tok))
+        except ValueError:
+            raise InstanceError(f"{source}: line {lineno}: expected an integer, got {tok!r}") from None
+    return out
+
+
+def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> BinPackInstance:
+    """Parse block ``index`` (0-based) of a classic ``.2bp`` file.
+
+    A block is: class; n; relative and absolute instance number; ``HBIN WBIN``;
+    then n lines ``H W``. Heights come first in this format.
+    """
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    pos = 0
+    block = 0
+    while True:
+        if pos >= len(lines):
+            if block == 0:
+                raise InstanceError(f"{source}: no instance found (empty file)")
+            raise InstanceError(f"{source}: instance index {index} out of range (file holds {block})")
+        header = lines[pos : pos + 4]
+        if len(header) < 4:
+            raise InstanceError(f"{source}: line {lines[-1][0]}: file ends inside an instance header")
+        (klass,) = _2bp_numbers(header[0][1], 1, header[0][0], source)
+        (n,) = _2bp_numbers(header[1][1], 1, header[1][0], source)
+        if n <= 0 or n > MAX_ITEMS:
+            raise InstanceError(f"{source}: line {header[1][0]}: item count must be in 1..{MAX_ITEMS}, got {n}")
+        rel, absolute = _2bp_numbers(header[2][1], 2, header[2][0], source)
+        hbin, wbin = _2bp_numbers(header[3][1], 2, header[3][0], source)
+        body = lines[pos + 4 : pos + 4 + n]
+        if len(body) < n:
+            raise InstanceError(f"{source}: file ends after {len(body)} of {n} items of instance {block + 1}")
+        if block == index:
+            items = []
+            for lineno, ln in body:
+                h, w = _2bp_numbers(ln, 2, lineno, source)
+                items.append({"width": w, "height": h})
+            name = f"CLASS{klass:02d}_{n:03d}_{rel:02d}" if 0 <= klass < 100 else Path(source).stem
+            data = {
+                "problem": "binpack2d",
+                "name": name,
+                "bin": {"width": wbin, "height": hbin},
+                "items": items,
+                "meta": {"class": klass, "n": n, "instance": rel, "absolute_instance": absolute,
+                         "source": Path(source).name},
+            }
+            return parse_instance(data, source=source)
+        pos += 4 + n
+        block += 1
+
+
+def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> BinPackInstance:
+    """Read a ``.json`` or ``.2bp`` file (``file.2bp:K`` picks block K, 0-based)."""
+    from nnopt.problems.base import read_json_file
+
+    text_path = str(path)
+    index = 0
+    if ".2bp:" in text_path:
+        text_path, _, idx = text_path.rpartition(":")
+        try:
+            index = int(idx)
+        except ValueError:
+            raise InstanceError(f"{path}: instance index must be an integer, got {idx!r}") from None
+    p = Path(text_path)
+    if p.suffix.lower() == ".2bp":
+        try:
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise InstanceError(f"{p}: file is above the limit of {MAX_FILE_BYTES} bytes")
+            text = p.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            raise InstanceError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise InstanceError(f"{p}: is a folder, not a file") from None
+        inst = parse_2bp(text, source=str(p), index=index)
+    else:
+        inst = parse_instance(read_json_file(p, InstanceError), source=str(p))
+    if allow_rotation is not None and allow_rotation != inst.allow_rotation:
+        data = inst.to_json()
+        data["allow_rotation"] = allow_rotation
+        inst = parse_instance(data, source=str(p))
+    return inst
