@@ -1,1 +1,32 @@
-"""Problem types: the plugin contract, the registry and the shipped problems."""
+"""Problem types: the plugin contract, the registry and the shipped problems.
+
+Nothing here imports ``nnopt.solver``, ``nnopt.cli`` or ``nnopt.scorers``
+(a test checks the import graph): problems are the bottom layer.
+"""
+from nnopt.problems._registry import (
+    ENTRY_POINT_GROUP,
+    PluginWarning,
+    UnknownProblemError,
+    available_problems,
+    get_problem,
+    get_problem_class,
+    problem_entries,
+    register_problem,
+    unregister_problem,
+)
+from nnopt.problems.base import InstanceError, Problem, SolutionError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "InstanceError",
+    "PluginWarning",
+    "Problem",
+    "SolutionError",
+    "UnknownProblemError",
+    "available_problems",
+    "get_problem",
+    "get_problem_class",
+    "problem_entries",
+    "register_problem",
+    "unregister_problem",
+]

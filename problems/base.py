@@ -60,6 +60,8 @@ class Problem(ABC):
     decoders: ClassVar[tuple[str, ...]] = ("default",)
     #: Name of the quantity :meth:`objective` returns, for tables ("bins", "length").
     objective_name: ClassVar[str] = "objective"
+    #: File suffixes (lower case) that :meth:`read` understands besides ``.json``.
+    file_suffixes: ClassVar[tuple[str, ...]] = ()
 
     # ------------------------------------------------------------------ instances
     @abstractmethod

@@ -1,1 +1,22 @@
-"""2D bin packing (binpack2d)."""
+"""2D bin packing (``binpack2d``): rectangles into identical bins, optional rotation.
+
+One folder tells the problem's story: the instance object and file formats
+(``_instance``), the solution table (``_solution``), the Numba decoders
+(``_kernels``), the independent checker (``_checker``), lower bounds
+(``_bounds``), the classic instance generators (``_generate``), pictures
+(``_render``), and the contract class tying them together (``_problem``).
+"""
+from nnopt.problems.binpack2d._instance import BinPackInstance, parse_2bp, parse_instance, read_instance
+from nnopt.problems.binpack2d._problem import BinPack2D, PackingBatch, order_keys
+from nnopt.problems.binpack2d._solution import Packing
+
+__all__ = [
+    "BinPack2D",
+    "BinPackInstance",
+    "Packing",
+    "PackingBatch",
+    "order_keys",
+    "parse_2bp",
+    "parse_instance",
+    "read_instance",
+]

@@ -1,0 +1,324 @@
+"""The ``nnopt`` command line.
+
+Errors in what the user handed in (files, options) print one line on stderr
+and exit with code 2; ``--debug`` shows the traceback instead. Outputs are
+written atomically, so an interrupted run never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nnopt import __version__
+from nnopt.problems import InstanceError, SolutionError, UnknownProblemError, get_problem, problem_entries
+from nnopt.problems.base import read_json_file
+
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 1
+
+
+class UserError(click.ClickException):
+    """Something the user can fix; shown as one line, exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _stderr(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _debug_option(f: Any) -> Any:
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+                        help="Show tracebacks instead of one-line errors.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="nnopt")
+@_debug_option
+def cli() -> None:
+    """nnopt: combinatorial optimisation with learned solution scorers.
+
+    \b
+    Examples:
+      nnopt solve examples/cl_07_040_01.json --time-limit 5 --plot sol.png
+      nnopt check examples/cl_07_040_01.json sol.json
+      nnopt generate binpack2d --class 7 --n 40 --seed 1 --out inst.json
+      nnopt problems
+    """
+
+
+@cli.command("problems")
+@_debug_option
+def problems_cmd() -> None:
+    """List the registered problem types and where each comes from."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="problems")
+    for col in ("name", "from", "description"):
+        table.add_column(col)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entries = problem_entries(load=True)
+    for entry in entries:
+        if entry.cls is None:
+            table.add_row(entry.name, entry.origin, f"[red]unusable: {entry.error}[/red]")
+        else:
+            table.add_row(entry.name, entry.origin, entry.cls.description)
+    Console().print(table)
+    for w in caught:
+        _stderr(f"warning: {w.message}")
+
+
+@cli.command("methods")
+@click.argument("problem", required=False)
+@_debug_option
+def methods_cmd(problem: str | None) -> None:
+    """List the solution methods (for PROBLEM, if given)."""
+    from nnopt._methods import DEFAULT_METHOD, METHODS
+
+    prob = _get_problem(problem) if problem else None
+    for m in METHODS.values():
+        if prob is None or m.supports(prob):
+            default = " (default)" if m.name == DEFAULT_METHOD else ""
+            click.echo(f"{m.name}{default}: {m.description}")
+
+
+@cli.command("generate")
+@click.argument("problem")
+@click.option("--class", "klass", type=int, default=None, help="Instance class (binpack2d: 1..10).")
+@click.option("--n", type=int, default=None, help="Number of items.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--rotation/--no-rotation", default=None, help="Allow 90-degree turns.")
+@click.option("--name", default=None, help="Instance name (default from the parameters).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@_debug_option
+def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rotation: bool | None,
+                 name: str | None, out: str | None) -> None:
+    """Write a seeded random instance of PROBLEM as JSON.
+
+    \b
+    Example:
+      nnopt generate binpack2d --class 7 --n 40 --seed 1 --out inst.json
+    """
+    from nnopt._solve import atomic_write_text, dump_json
+
+    prob = _get_problem(problem)
+    params: dict[str, Any] = {}
+    if klass is not None:
+        params["klass"] = klass
+    if n is not None:
+        params["n"] = n
+    if rotation is not None:
+        params["allow_rotation"] = rotation
+    if name is not None:
+        params["name"] = name
+    try:
+        inst = prob.generate(seed=seed, **params)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"generate {problem}: {exc}") from exc
+    text = dump_json(prob.instance_to_json(inst))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        _write(out, text)
+
+
+@cli.command("solve")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--problem", default=None, help="Problem type (default: the file's 'problem' field).")
+@click.option("--method", default=None, help="Solution method (see `nnopt methods`).")
+@click.option("--time-limit", type=float, default=None, help="Seconds to search (default 10).")
+@click.option("--max-evals", type=int, default=None, help="Stop after this many decodes instead.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@_debug_option
+def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
+              max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool) -> None:
+    """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
+
+    The default method, until the neural engine lands, is random-key search:
+    the classic sort orders, then random item orders, each decoded by every
+    placement rule (MaxRects, Skyline), keeping the best within the time limit.
+    Ctrl-C stops early and keeps the best solution found.
+
+    \b
+    Example:
+      nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
+    """
+    import nnopt
+    from nnopt._methods import DEFAULT_METHOD, METHODS
+    from nnopt._solve import dump_json, load_instance
+
+    method = method or DEFAULT_METHOD
+    if method not in METHODS:
+        raise UserError(f"--method: unknown method {method!r} (known: {', '.join(sorted(METHODS))})")
+    if time_limit is not None and not time_limit > 0:
+        raise UserError(f"--time-limit must be positive, got {time_limit}")
+    if max_evals is not None and max_evals <= 0:
+        raise UserError(f"--max-evals must be positive, got {max_evals}")
+    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
+        raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg)")
+    for opt, path in (("--out", out), ("--plot", plot)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
+    prob, inst = _load(instance, problem)
+    if not METHODS[method].supports(prob):
+        raise UserError(f"--method: {method!r} does not solve {prob.name!r} problems")
+
+    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=method,
+                                time_limit=time_limit, max_evals=max_evals, seed=seed)
+    if out is not None:
+        _write(out, dump_json(result.to_json()))
+    if plot is not None:
+        try:
+            prob.render(inst, result.solution, plot)
+        except NotImplementedError as exc:
+            raise UserError(f"--plot: {exc}") from exc
+    if not quiet:
+        _print_result(result, out, plot)
+
+
+def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        return solve(inst, **kwargs)
+    limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
+    with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("", total=limit or kwargs.get("max_evals"))
+
+        def on_improve(evals: int, seconds: float, objective: float, cost: float) -> None:
+            progress.update(task, completed=seconds if limit else evals,
+                            description=f"best {objective:g} (cost {cost:.3f}) after {evals} decodes")
+
+        return solve(inst, on_improve=on_improve, **kwargs)
+
+
+def _print_result(result: Any, out: str | None, plot: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    prob = result.problem
+    table = Table(title=f"{prob.name} · {prob.instance_name(result.instance)}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row(prob.objective_name, f"{result.objective:g}")
+    table.add_row("lower bound", f"{result.lower_bound:g}")
+    table.add_row("gap", f"{100 * result.gap:.1f}%" + (" (optimal)" if result.gap == 0 else ""))
+    table.add_row("time", f"{result.seconds:.2f} s")
+    table.add_row("method", result.method + (f" ({result.decoder})" if result.decoder else ""))
+    table.add_row("decodes", str(result.evaluations))
+    table.add_row("status", result.status)
+    table.add_row("verified", "yes (independent checker)")
+    if out:
+        table.add_row("solution", out)
+    if plot:
+        table.add_row("picture", plot)
+    Console().print(table)
+
+
+@cli.command("check")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("solution", type=click.Path(dir_okay=False))
+@click.option("--problem", default=None, help="Problem type (default: from the files).")
+@_debug_option
+def check_cmd(instance: str, solution: str, problem: str | None) -> None:
+    """Verify SOLUTION (from any source) against INSTANCE; exit 1 if infeasible.
+
+    \b
+    Example:
+      nnopt check examples/cl_07_040_01.json sol.json
+    """
+    data = read_json_file(solution, SolutionError)
+    if problem is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
+        problem = data["problem"]
+    prob, inst = _load(instance, problem)
+    try:
+        sol = prob.solution_from_json(inst, data)
+    except SolutionError as exc:
+        raise UserError(f"{solution}: {exc}") from exc
+    issues = prob.check(inst, sol)
+    name = prob.instance_name(inst)
+    if isinstance(data, dict):
+        claimed_inst = data.get("instance")
+        if claimed_inst is not None and claimed_inst != name:
+            issues.append(f"solution is for instance {claimed_inst!r}, not {name!r}")
+        if not issues and "objective" in data:
+            actual = prob.objective(inst, sol)
+            if data["objective"] != actual:
+                issues.append(f"solution claims objective {data['objective']!r}, but it is {actual:g}")
+    if issues:
+        _stderr(f"INFEASIBLE: {solution} for {instance}:")
+        for issue in issues:
+            _stderr(f"  - {issue}")
+        sys.exit(EXIT_INFEASIBLE)
+    obj = prob.objective(inst, sol)
+    click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {prob.lower_bound(inst):g}) — {name}")
+
+
+def _get_problem(name: str) -> Any:
+    try:
+        return get_problem(name)
+    except LookupError as exc:
+        raise UserError(str(exc).strip("'\"")) from exc
+
+
+def _load(path: str, problem: str | None) -> tuple[Any, Any]:
+    from nnopt._solve import load_instance
+
+    if problem is not None:
+        _get_problem(problem)
+    try:
+        return load_instance(path, problem)
+    except InstanceError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _write(path: str, text: str) -> None:
+    from nnopt._solve import atomic_write_text
+
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: one-line errors, exit code 2, tracebacks with --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    warnings.simplefilter("default")
+    warnings.showwarning = lambda message, category, *a, **k: _stderr(f"warning: {message}")
+    try:
+        cli.main(args=args, prog_name="nnopt", standalone_mode=False)
+    except click.exceptions.Abort:
+        _stderr("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        if debug:
+            raise
+        _stderr(f"error: {exc.format_message()}")
+        sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
+    except (InstanceError, SolutionError, UnknownProblemError) as exc:
+        if debug:
+            raise
+        _stderr(f"error: {exc}")
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""``nnopt.solve``: load, search within a budget, verify, and report."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nnopt.problems import InstanceError, Problem, get_problem
+from nnopt.problems.base import read_json_file
+from nnopt.solver import Budget
+from nnopt.solver._incumbent import ProgressCallback
+from nnopt._methods import DEFAULT_METHOD, get_method
+
+__all__ = ["SolveResult", "VerificationError", "load_instance", "solve", "atomic_write_text"]
+
+#: Solve time limit in seconds when neither a time limit nor an evaluation cap is given.
+DEFAULT_TIME_LIMIT = 10.0
+
+
+class VerificationError(RuntimeError):
+    """A method returned a solution the independent checker rejects (a bug in nnopt)."""
+
+
+@dataclass
+class SolveResult:
+    """A verified solution and the facts a user reads next to it."""
+
+    problem: Problem
+    instance: Any
+    solution: Any
+    objective: float
+    lower_bound: float
+    method: str
+    seconds: float
+    seed: int
+    evaluations: int
+    status: str
+    decoder: str | None
+
+    @property
+    def gap(self) -> float:
+        """Relative gap to the lower bound (0 means proven optimal)."""
+        return (self.objective - self.lower_bound) / self.objective if self.objective else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The solution file of design.md; the problem adds its own fields (``bins``, ``tour``)."""
+        obj: float | int = int(self.objective) if float(self.objective).is_integer() else self.objective
+        lb: float | int = int(self.lower_bound) if float(self.lower_bound).is_integer() else self.lower_bound
+        data: dict[str, Any] = {
+            "problem": self.problem.name,
+            "instance": self.problem.instance_name(self.instance),
+            "objective": obj,
+            "lower_bound": lb,
+            "method": self.method,
+            "seconds": round(self.seconds, 3),
+            "seed": self.seed,
+            "status": self.status,
+            "evaluations": self.evaluations,
+        }
+        if self.decoder is not None:
+            data["decoder"] = self.decoder
+        data.update(self.problem.solution_to_json(self.instance, self.solution))
+        return data
+
+
+def _problem_for_file(path: Path, problem: str | None) -> tuple[Problem, Any]:
+    if problem is not None:
+        prob = get_problem(problem)
+        if path.suffix.lower() in prob.file_suffixes or ".2bp:" in str(path):
+            return prob, prob.read(path)
+        data = read_json_file(path, InstanceError)
+        return prob, prob.load(data, source=str(path))
+    from nnopt.problems import available_problems
+
+    suffix = path.suffix.lower()
+    if suffix != ".json" and ".2bp:" not in str(path):
+        for name in available_problems():
+            try:
+                prob = get_problem(name)
+            except LookupError:
+                continue
+            if suffix in prob.file_suffixes:
+                return prob, prob.read(path)
+    if ".2bp:" in str(path):
+        prob = get_problem("binpack2d")
+        return prob, prob.read(path)
+    data = read_json_file(path, InstanceError)
+    name = data.get("problem", "binpack2d") if isinstance(data, dict) else "binpack2d"
+    if not isinstance(name, str):
+        raise InstanceError(f"{path}: field 'problem' must be a problem name, got {name!r}")
+    try:
+        prob = get_problem(name)
+    except LookupError as exc:
+        raise InstanceError(f"{path}: field 'problem': {exc}") from None
+    return prob, prob.load(data, source=str(path))
+
+
+def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
+    """Read an instance file; the problem comes from ``problem``, the file's
+    ``"problem"`` field, or its suffix (``.2bp``), in that order, else binpack2d."""
+    return _problem_for_file(Path(path), problem)
+
+
+def solve(
+    instance: Any,
+    *,
+    problem: str | None = None,
+    method: str = DEFAULT_METHOD,
+    time_limit: float | None = None,
+    max_evals: int | None = None,
+    seed: int = 0,
+    on_improve: ProgressCallback | None = None,
+) -> SolveResult:
+    """Solve ``instance`` (a path, or an instance object with ``problem`` named).
+
+    Stops at ``time_limit`` seconds or ``max_evals`` decodes (10 s when neither
+    is given), or on Ctrl-C, and returns the best solution found, verified by
+    the problem's independent checker.
+    """
+    if isinstance(instance, (str, os.PathLike)):
+        prob, inst = load_instance(instance, problem)
+    else:
+        if problem is None:
+            raise ValueError("pass problem=NAME with an instance object")
+        prob, inst = get_problem(problem), instance
+    runner = get_method(method)
+    if not runner.supports(prob):
+        raise ValueError(f"method {method!r} does not support problem {prob.name!r}")
+    if time_limit is None and max_evals is None:
+        time_limit = DEFAULT_TIME_LIMIT
+    budget = Budget(time_limit=time_limit, max_evals=max_evals)
+    found = runner.run(prob, inst, budget, seed, on_improve)
+    issues = prob.check(inst, found.solution)
+    if issues:
+        raise VerificationError(f"method {method!r} produced an infeasible solution: {'; '.join(issues[:3])}")
+    return SolveResult(
+        problem=prob,
+        instance=inst,
+        solution=found.solution,
+        objective=prob.objective(inst, found.solution),
+        lower_bound=prob.lower_bound(inst),
+        method=method,
+        seconds=found.seconds,
+        seed=seed,
+        evaluations=found.evaluations,
+        status=found.status,
+        decoder=found.decoder,
+    )
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,211 @@
+"""The binpack2d problem: 2D bin packing of rectangles into identical bins.
+
+Encoding ("keys"): one priority key per item (items are inserted in ascending
+key order) and, when rotation is allowed, one orientation key per item (>= 0.5
+means turned by 90 degrees). The decoders are the Numba placement rules of
+``_kernels``; every decoded packing is feasible by construction and is then
+guarded by the independent ``_checker``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
+from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._generate import generate_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
+from nnopt.problems.binpack2d._kernels import RULE_NAMES, pack_batch
+from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
+
+__all__ = ["BinPack2D", "PackingBatch", "SORT_KEYS", "order_keys"]
+
+#: Bin selection of the decoders: 0 first fit, 1 best fit over all open bins.
+BIN_CHOICE = 0
+
+#: The classic sort orders (descending), as functions of placed (width, height).
+SORT_KEYS = {
+    "area": lambda w, h: w * h,
+    "perimeter": lambda w, h: w + h,
+    "max-side": lambda w, h: np.maximum(w, h),
+    "height": lambda w, h: h * (int(w.max()) + 1) + w,
+    "width": lambda w, h: w * (int(h.max()) + 1) + h,
+}
+
+
+def order_keys(order: np.ndarray) -> np.ndarray:
+    """Priority keys in [0, 1) that make the decoders insert items in ``order``."""
+    n = order.shape[0]
+    keys = np.empty(n, dtype=np.float32)
+    keys[order] = (np.arange(n, dtype=np.float32) + 0.5) / n
+    return keys
+
+
+class PackingBatch(Sequence[Packing]):
+    """The decoders' output for a batch: arrays ``(B, n)``; item ``i`` is a :class:`Packing`."""
+
+    def __init__(self, inst: BinPackInstance, bins: np.ndarray, x: np.ndarray, y: np.ndarray,
+                 rotated: np.ndarray) -> None:
+        self.inst, self.bins, self.x, self.y, self.rotated = inst, bins, x, y, rotated
+
+    def __len__(self) -> int:
+        return int(self.bins.shape[0])
+
+    def __getitem__(self, i: int) -> Packing:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        rot = self.rotated[i].astype(bool)
+        w = np.where(rot, self.inst.heights, self.inst.widths)
+        h = np.where(rot, self.inst.widths, self.inst.heights)
+        rows = np.stack([np.arange(self.inst.n), self.bins[i], self.x[i], self.y[i], w, h, rot], axis=1)
+        return Packing(rows)
+
+    def num_bins(self) -> np.ndarray:
+        return self.bins.max(axis=1) + 1
+
+
+class BinPack2D(Problem):
+    """2D bin packing: pack all rectangles into as few ``W x H`` bins as possible."""
+
+    name = "binpack2d"
+    description = "2D bin packing of rectangles into identical bins (optional 90-degree rotation)"
+    encodings = ("keys",)
+    decoders = tuple(RULE_NAMES)
+    objective_name = "bins"
+    file_suffixes = (".2bp",)
+
+    # ------------------------------------------------------------------ instances
+    def load(self, data: Any, *, source: str = "instance") -> BinPackInstance:
+        return parse_instance(data, source=source)
+
+    def read(self, path: str | Path) -> BinPackInstance:
+        return read_instance(path)
+
+    def instance_to_json(self, instance: BinPackInstance) -> dict[str, Any]:
+        return instance.to_json()
+
+    def generate(self, seed: int, **params: Any) -> BinPackInstance:
+        """``klass`` (1..10, default 7), ``n`` (default 40), ``allow_rotation``."""
+        params.setdefault("klass", 7)
+        params.setdefault("n", 40)
+        return generate_instance(seed=seed, **params)
+
+    # ------------------------------------------------------------- search space
+    def _check_encoding(self, encoding: str | None) -> None:
+        if encoding not in (None, "keys"):
+            raise ValueError(f"binpack2d has no encoding {encoding!r} (known: keys)")
+
+    def encoding_size(self, instance: BinPackInstance, encoding: str | None = None) -> int:
+        self._check_encoding(encoding)
+        return instance.n * (2 if instance.allow_rotation else 1)
+
+    def heuristic_encodings(self, instance: BinPackInstance, encoding: str | None = None) -> np.ndarray:
+        """The classic descending sort orders, items laid flat when rotation is allowed."""
+        self._check_encoding(encoding)
+        w, h = instance.widths, instance.heights
+        rows = []
+        orientations = [np.zeros(instance.n, dtype=bool)]
+        if instance.allow_rotation:
+            orientations.append(h > w)  # turn tall items so that every item lies flat
+        for turned in orientations:
+            pw, ph = np.where(turned, h, w), np.where(turned, w, h)
+            for key in SORT_KEYS.values():
+                order = np.lexsort((np.arange(instance.n), -key(pw, ph)))
+                row = order_keys(order)
+                if instance.allow_rotation:
+                    row = np.concatenate([row, np.where(turned, 0.75, 0.25).astype(np.float32)])
+                rows.append(row)
+        return np.unique(np.stack(rows), axis=0)
+
+    def orientations(self, instance: BinPackInstance, X: np.ndarray) -> np.ndarray:
+        """Rotation flags ``(B, n)`` from the orientation keys, forced where only one fits."""
+        B, n = X.shape[0], instance.n
+        if not instance.allow_rotation:
+            return np.zeros((B, n), dtype=np.uint8)
+        w, h = instance.widths, instance.heights
+        W, H = instance.bin_width, instance.bin_height
+        upright_fits = (w <= W) & (h <= H)
+        turned_fits = (h <= W) & (w <= H)
+        want = X[:, n:] >= 0.5
+        rot = np.where(turned_fits & ~upright_fits, True, np.where(upright_fits & ~turned_fits, False, want))
+        return rot.astype(np.uint8)
+
+    def decode(self, instance: BinPackInstance, X: np.ndarray, decoder: str | None = None,
+               encoding: str | None = None) -> PackingBatch:
+        self._check_encoding(encoding)
+        rule_name = decoder or self.decoders[0]
+        if rule_name not in RULE_NAMES:
+            raise ValueError(f"binpack2d has no decoder {rule_name!r} (known: {', '.join(RULE_NAMES)})")
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != self.encoding_size(instance):
+            raise ValueError(f"encodings must have shape (B, {self.encoding_size(instance)}), got {X.shape}")
+        n = instance.n
+        orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
+        rotated = self.orientations(instance, X)
+        B = X.shape[0]
+        out_bin = np.empty((B, n), dtype=np.int64)
+        out_x = np.empty((B, n), dtype=np.int64)
+        out_y = np.empty((B, n), dtype=np.int64)
+        pack_batch(instance.widths, instance.heights, np.int64(instance.bin_width), np.int64(instance.bin_height),
+                   orders, rotated, RULE_NAMES[rule_name], BIN_CHOICE, out_bin, out_x, out_y)
+        return PackingBatch(instance, out_bin, out_x, out_y, rotated)
+
+    def cost(self, instance: BinPackInstance, solutions: Sequence[Packing]) -> np.ndarray:
+        """Bins used minus one plus the fill fraction of the least-filled bin.
+
+        A packing whose last bin is nearly empty scores close to one bin fewer,
+        which gives search and learning a slope between whole bin counts.
+        """
+        if isinstance(solutions, PackingBatch):
+            bins = solutions.bins
+        else:
+            bins = np.stack([_bins_by_item(instance, s) for s in solutions]) if len(solutions) else \
+                np.zeros((0, instance.n), dtype=np.int64)
+        B, n = bins.shape
+        if B == 0:
+            return np.zeros(0)
+        area = (instance.widths * instance.heights).astype(np.float64)
+        filled = np.zeros((B, n))
+        np.add.at(filled, (np.repeat(np.arange(B), n), bins.ravel()), np.tile(area, B))
+        used = bins.max(axis=1) + 1
+        filled[np.arange(n)[None, :] >= used[:, None]] = np.inf
+        least = filled.min(axis=1) / instance.bin_area
+        return (used - 1 + least).astype(np.float64)
+
+    def objective(self, instance: BinPackInstance, solution: Packing) -> float:
+        return float(solution.num_bins)
+
+    def lower_bound(self, instance: BinPackInstance) -> float:
+        return float(_lower_bound(instance))
+
+    def check(self, instance: BinPackInstance, solution: Packing) -> list[str]:
+        return check_packing(instance, solution)
+
+    # ---------------------------------------------------------------- solutions
+    def solution_to_json(self, instance: BinPackInstance, solution: Packing) -> dict[str, Any]:
+        return packing_to_json(solution)
+
+    def solution_from_json(self, instance: BinPackInstance, data: Mapping[str, Any]) -> Packing:
+        return packing_from_json(data)
+
+    def render(self, instance: BinPackInstance, solution: Packing, path: str | Path) -> None:
+        from nnopt.problems.binpack2d._render import render_packing
+
+        render_packing(instance, solution, path)
+
+
+def _bins_by_item(instance: BinPackInstance, packing: Packing) -> np.ndarray:
+    """Bin of each item (a decoded packing places every item exactly once)."""
+    rows = packing.placements
+    if rows.shape[0] != instance.n:
+        raise SolutionError(f"packing places {rows.shape[0]} items, instance has {instance.n}")
+    out = np.empty(instance.n, dtype=np.int64)
+    out[rows[:, 0]] = rows[:, 1]
+    # renumber to 0.. in order of first use so that cost sees contiguous bins
+    _, inverse = np.unique(out, return_inverse=True)
+    return inverse.astype(np.int64)
+

@@ -1,0 +1,99 @@
+"""The problem registry: shipped + entry points, clear warnings, validated runtime registration."""
+from __future__ import annotations
+
+import warnings
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from nnopt.problems import PluginWarning, Problem, UnknownProblemError, _registry
+from nnopt.problems.binpack2d import BinPack2D
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    _registry.reset()
+    yield
+    _registry.reset()
+
+
+class FakeDist:
+    def __init__(self, name: str) -> None:
+        self.name, self.version = name, "1.0"
+
+
+def fake_entry_points(*specs):
+    eps = []
+    for name, value, dist in specs:
+        ep = EntryPoint(name, value, _registry.ENTRY_POINT_GROUP)
+        eps.append(ep._for(FakeDist(dist)) if hasattr(ep, "_for") else ep)
+    return lambda group: eps if group == _registry.ENTRY_POINT_GROUP else []
+
+
+def test_shipped_problem_is_found():
+    assert "binpack2d" in _registry.available_problems()
+    assert _registry.get_problem_class("binpack2d") is BinPack2D
+    assert isinstance(_registry.get_problem("binpack2d"), BinPack2D)
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(UnknownProblemError, match="unknown problem 'nope' .*binpack2d"):
+        _registry.get_problem_class("nope")
+
+
+def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
+    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+        ("broken", "no_such_module_xyz:Thing", "broken-dist"),
+        ("binpack2d", "other_pkg:Clash", "clash-dist"),
+    ))
+    with pytest.warns(PluginWarning, match="'binpack2d' from clash-dist.*already taken by nnopt"):
+        names = _registry.available_problems()
+    assert names == ["binpack2d", "broken"]
+    with pytest.warns(PluginWarning, match="'broken' from broken-dist.*ModuleNotFoundError"):
+        entries = _registry.problem_entries(load=True)
+    assert [e.cls is not None for e in entries] == [True, False]
+    with pytest.raises(UnknownProblemError, match="broken-dist"):
+        _registry.get_problem_class("broken")
+    assert _registry.get_problem_class("binpack2d") is BinPack2D
+
+
+def test_plugin_breaking_the_contract_is_skipped(monkeypatch):
+    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+        ("wrong", "nnopt.problems.binpack2d:BinPack2D", "renamed-dist"),
+    ))
+    with pytest.warns(PluginWarning, match="'wrong' from renamed-dist.*registered as 'wrong'"):
+        _registry.problem_entries(load=True)
+
+
+class Half(Problem):
+    name = "half"
+    description = "not finished"
+
+
+def test_register_problem_validates_on_the_spot():
+    with pytest.raises(TypeError, match="does not implement"):
+        _registry.register_problem(Half)
+    with pytest.raises(TypeError, match="does not subclass"):
+        _registry.register_problem(int)
+
+
+def test_register_problem_refuses_a_taken_name_naming_both():
+    class Again(BinPack2D):
+        pass
+
+    with pytest.raises(ValueError, match=r"'binpack2d' is already taken by nnopt \(shipped\).*Again"):
+        _registry.register_problem(Again)
+    assert _registry.register_problem(Again, replace=True) is Again
+    assert _registry.get_problem_class("binpack2d") is Again
+
+
+def test_register_and_unregister_a_new_name():
+    class Renamed(BinPack2D):
+        name = "binpack2d_copy"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _registry.register_problem(Renamed)
+    assert "binpack2d_copy" in _registry.available_problems()
+    _registry.unregister_problem("binpack2d_copy")
+    assert "binpack2d_copy" not in _registry.available_problems()
