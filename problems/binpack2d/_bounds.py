@@ -1,0 +1,228 @@
+"""Lower bounds for 2D bin packing: L0 (area), L1 and L2 (Martello & Vigo 1998).
+
+A bound is only useful if it is never wrong: every solver's gap report and every
+"optimal" claim rests on it. So each bound below comes with its validity argument,
+and where a stronger published variant was not certain we use the weaker one we can
+prove. By construction ``L0 <= L1 <= L2``: the reported L1 is ``max(L0, L1 proper)``
+and the reported L2 is ``max(L1, L2 proper)``.
+
+Notation: bin ``W x H``; item ``j`` has width ``w_j`` and height ``h_j``.
+
+**Rotation.** When 90-degree turns are allowed, an item's placed sizes are one of
+its *allowed orientations* (those that fit the bin). Every argument below uses a
+size only through conditions of the form "placed height > t" / "placed height >= t"
+and through sums of placed sizes that must stay below a capacity. Such a condition
+holds in every allowed orientation exactly when it holds for the *effective* size
+``h_eff = min over allowed orientations of the placed height`` (likewise
+``w_eff``), because the condition on height and the one on width are separate
+conjunctions; and a sum of real placed sizes is at least the sum of effective
+sizes. So all set memberships and 1D sums use ``(w_eff, h_eff)``, which makes every
+bound valid whatever orientation a packing picks. Area is orientation-free, so area
+terms use the true ``w_j h_j``. Without rotation ``(w_eff, h_eff) = (w_j, h_j)``.
+
+**Size limits.** Sides are at most 10^6 and there are at most 10^6 items, so every
+area sum is at most 10^18 < 2^63: int64 arithmetic is exact here. L0 is still summed
+in Python integers from the item types, which costs nothing and needs no argument.
+
+**Large instances.** The bounds are maxima over thresholds; the maximum over a
+subset of thresholds is still a valid bound. When an instance has many distinct
+sizes, at most :data:`MAX_THRESHOLDS` evenly spread candidates per dimension are
+tried, which keeps the work at ``O(n log n + MAX_THRESHOLDS^2)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnopt.problems.binpack2d._instance import BinPackInstance
+
+__all__ = ["lower_bounds", "lower_bound", "area_bound", "effective_sizes", "MAX_THRESHOLDS"]
+
+#: Most candidate threshold values tried per dimension (see module docstring).
+MAX_THRESHOLDS = 64
+
+# Items per block when a (thresholds x items) matrix is formed, so memory stays
+# bounded (about 8 MiB of int64) for a million items.
+_BLOCK = 1 << 14
+
+
+def lower_bounds(inst: BinPackInstance) -> dict[str, int]:
+    """The bounds ``{"L0", "L1", "L2"}`` of ``inst``, with ``L0 <= L1 <= L2``.
+
+    See the module docstring for the definitions, the rotation rule and why each
+    is valid.
+    """
+    W, H = inst.bin_width, inst.bin_height
+    l0 = area_bound(inst)
+    w_eff, h_eff = effective_sizes(inst)
+    # Items wider than W/2 in every orientation pairwise overlap in x, so inside
+    # one bin they are stacked: a 1D bin packing of their heights into H.
+    wide = 2 * w_eff > W
+    # Symmetrically, items taller than H/2 stand side by side: widths into W.
+    tall = 2 * h_eff > H
+    l1_proper = max(_bound_1d(h_eff[wide], H), _bound_1d(w_eff[tall], W))
+    l1 = max(l0, l1_proper)
+    areas = inst.widths * inst.heights
+    l2 = max(l1, _bound_mv_l2(w_eff, h_eff, areas, W, H))
+    return {"L0": int(l0), "L1": int(l1), "L2": int(l2)}
+
+
+def lower_bound(inst: BinPackInstance) -> int:
+    """The strongest bound here, L2 (see :func:`lower_bounds`)."""
+    return lower_bounds(inst)["L2"]
+
+
+def area_bound(inst: BinPackInstance) -> int:
+    """L0 = ceil(total item area / bin area): a bin holds at most its own area."""
+    total = sum(w * h * c for w, h, c in inst.item_types)
+    return -(-total // inst.bin_area)
+
+
+def effective_sizes(inst: BinPackInstance) -> tuple[np.ndarray, np.ndarray]:
+    """Per item, the smallest placed width and height over its allowed orientations.
+
+    Without rotation these are the item's own sizes. With rotation an orientation
+    is allowed only if it fits the bin (the instance guarantees at least one does).
+    """
+    w = np.asarray(inst.widths, dtype=np.int64)
+    h = np.asarray(inst.heights, dtype=np.int64)
+    if not inst.allow_rotation:
+        return w, h
+    W, H = inst.bin_width, inst.bin_height
+    upright = (w <= W) & (h <= H)
+    turned = (h <= W) & (w <= H)
+    both = upright & turned
+    # Only one orientation fits -> that orientation is the item's only shape.
+    w_eff = np.where(both, np.minimum(w, h), np.where(upright, w, h))
+    h_eff = np.where(both, np.minimum(w, h), np.where(upright, h, w))
+    return w_eff, h_eff
+
+
+def _candidates(values: np.ndarray, cap: int) -> np.ndarray:
+    """Sorted distinct ``values``, thinned to at most ``cap`` evenly spread ones."""
+    distinct = np.unique(values)
+    if distinct.size > cap:
+        pick = np.unique(np.linspace(0, distinct.size - 1, cap).round().astype(np.int64))
+        distinct = distinct[pick]
+    return distinct
+
+
+def _bound_1d(sizes: np.ndarray, cap: int) -> int:
+    """Martello–Toth L2-style lower bound for 1D bin packing of ``sizes`` into ``cap``.
+
+    For a threshold ``1 <= q <= cap/2`` let J1 = {s > cap - q},
+    J2 = {cap/2 < s <= cap - q}, J3 = {q <= s <= cap/2}. Then
+
+    ``|J1| + |J2| + max(0, ceil((sum J3 - (|J2| cap - sum J2)) / cap),
+    ceil((|J3| - sum_{J2} floor((cap - s)/q)) / floor(cap/q)))``
+
+    bins are needed. Why: items above cap/2 pairwise exceed the capacity, so J1 and
+    J2 need |J1| + |J2| distinct bins. A J3 item (s >= q) never fits with a J1 item
+    (sum > cap). So J3 goes into the J2 bins' free space or into new bins. The
+    first term counts new bins by size: the J2 bins leave ``|J2| cap - sum J2``
+    free. The second counts them by number: J3 items have size >= q, so a J2 bin
+    of item s takes at most ``floor((cap - s)/q)`` of them and a new bin at most
+    ``floor(cap/q)``. Both are valid, so their maximum (and 0) is.
+
+    Only thresholds equal to a size matter: inside an interval between two
+    consecutive sizes J3 is fixed, and raising q only moves items from J2 to J1
+    and shrinks the per-bin counts, which never lowers the bound. So the
+    candidates are the distinct sizes <= cap/2. With none, the bound is the count
+    of items above cap/2.
+    """
+    s = np.sort(np.asarray(sizes, dtype=np.int64))
+    big_mask = 2 * s > cap
+    n_big = int(np.count_nonzero(big_mask))
+    qs = _candidates(s[~big_mask], MAX_THRESHOLDS)
+    if qs.size == 0:
+        return n_big
+    prefix = np.concatenate(([0], np.cumsum(s)))
+    m = s.size
+    # Positions in the sorted sizes: [0, small_end) are <= cap/2.
+    small_end = m - n_big
+    j1_start = np.searchsorted(s, cap - qs, side="right")  # first index with s > cap - q
+    j1_start = np.maximum(j1_start, small_end)
+    n1 = m - j1_start
+    n2 = j1_start - small_end
+    sum2 = prefix[j1_start] - prefix[small_end]
+    j3_start = np.searchsorted(s, qs, side="left")  # first index with s >= q
+    n3 = small_end - j3_start
+    sum3 = prefix[small_end] - prefix[j3_start]
+    # sum over J2 of floor((cap - s)/q); J1 items contribute 0 (cap - s < q), so
+    # summing over all big items gives the same number.
+    big = s[small_end:]
+    fit = np.zeros(qs.size, dtype=np.int64)
+    for start in range(0, big.size, _BLOCK):
+        free = cap - big[start : start + _BLOCK]
+        fit += (free[None, :] // qs[:, None]).sum(axis=1)
+    by_size = -(-(sum3 - (n2 * cap - sum2)) // cap)
+    by_count = -(-(n3 - fit) // (cap // qs))
+    extra = np.maximum(0, np.maximum(by_size, by_count))
+    return max(n_big, int((n1 + n2 + extra).max()))
+
+
+def _bound_mv_l2(
+    w: np.ndarray, h: np.ndarray, areas: np.ndarray, W: int, H: int
+) -> int:
+    """Martello–Vigo L2 proper: the maximum over thresholds ``(p, q)`` of
+
+    ``|I1| + max(|I2|, ceil(area(I2 ∪ I3) / (W H)))`` with ``1 <= p <= H/2``,
+    ``1 <= q <= W/2`` and
+
+    - I1 = {h > H - p and w > W - q},
+    - I2 = {not in I1, h > H/2 and w > W/2},
+    - I3 = {not in I1 ∪ I2, h >= p and w >= q}.
+
+    Why it is valid: two items both wider than W/2 and taller than H/2 overlap
+    wherever they are put in one bin (their x-extents must overlap and so must
+    their y-extents), and I1 ∪ I2 are all such items (p <= H/2 gives
+    H - p >= H/2). So they use |I1| + |I2| distinct bins. An I3 item cannot share
+    a bin with an I1 item: their heights sum above H (> H - p plus >= p) and their
+    widths above W, so both extents overlap. Hence the items of I2 ∪ I3 lie in
+    bins other than the |I1| bins of I1, and there are at least |I2| of those and
+    at least ceil(area(I2 ∪ I3) / (W H)) of them. This is the published MV L2
+    term ``|I1 ∪ I2| + max(0, ceil((area(I3) - (|I2| W H - area(I2))) / (W H)))``
+    written another way.
+
+    Candidates: for fixed I3, growing I1 (moving an item from I2) adds 1 to |I1|
+    and removes at most 1 from the max, so the largest p (q) with the same I3 is
+    best: the distinct heights <= H/2 and ``floor(H/2)`` (widths likewise).
+
+    Computation: I1 ∪ I2 = G := {h > H/2 and w > W/2} always, so
+    ``|I2| = |G| - |I1|`` and ``area(I2 ∪ I3) = area({h >= p, w >= q}) - area(I1)``.
+    Both dominance counts are read from 2D cumulative histograms over the
+    candidate grid, so the cost is ``O(n log K + K^2)`` for K candidates.
+    """
+    ps = _candidates(np.append(h[2 * h <= H], H // 2), MAX_THRESHOLDS)
+    qs = _candidates(np.append(w[2 * w <= W], W // 2), MAX_THRESHOLDS)
+    ps = ps[ps >= 1]
+    qs = qs[qs >= 1]
+    if ps.size == 0 or qs.size == 0:
+        return 0
+    kp, kq = ps.size, qs.size
+    n_g = int(np.count_nonzero((2 * h > H) & (2 * w > W)))
+
+    # I1 at (a, b) holds items with ps[a] >= H - h + 1 and qs[b] >= W - w + 1,
+    # i.e. a >= ia and b >= ib: a prefix-cumulative histogram at (ia, ib).
+    ia = np.searchsorted(ps, H - h + 1, side="left")
+    ib = np.searchsorted(qs, W - w + 1, side="left")
+    in_grid = (ia < kp) & (ib < kq)
+    cnt1 = np.zeros((kp, kq), dtype=np.int64)
+    area1 = np.zeros((kp, kq), dtype=np.int64)
+    np.add.at(cnt1, (ia[in_grid], ib[in_grid]), 1)
+    np.add.at(area1, (ia[in_grid], ib[in_grid]), areas[in_grid])
+    cnt1 = cnt1.cumsum(axis=0).cumsum(axis=1)
+    area1 = area1.cumsum(axis=0).cumsum(axis=1)
+
+    # {h >= p, w >= q} at (a, b) holds items with a <= ja and b <= jb: a
+    # suffix-cumulative histogram at (ja, jb).
+    ja = np.searchsorted(ps, h, side="right") - 1
+    jb = np.searchsorted(qs, w, side="right") - 1
+    in_grid = (ja >= 0) & (jb >= 0)
+    area3 = np.zeros((kp, kq), dtype=np.int64)
+    np.add.at(area3, (ja[in_grid], jb[in_grid]), areas[in_grid])
+    area3 = area3[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
+
+    n2 = n_g - cnt1
+    area23 = area3 - area1
+    bound = cnt1 + np.maximum(n2, -(-area23 // (W * H)))
+    return int(bound.max())
