@@ -1,0 +1,629 @@
+"""Numba kernels: the 2D bin packing decoders (the hot path).
+
+Pure functions over arrays and scalars; no Python objects inside. The public
+kernel is :func:`pack_batch`; the Python-facing wrapper in ``_problem`` validates,
+allocates and calls it. ``_kernels_reference.pack_one_python`` is the slow,
+readable twin the tests compare against, decision for decision.
+
+Decoding one row
+----------------
+Items are inserted in the row's ``order``, each in the orientation given by
+``rotated`` (indexed by item id; the caller guarantees it fits an empty bin).
+For each item the *rule* scores every candidate position in a bin, and the
+best one (smallest key) is taken. Keys are ``(s1, s2, y, x)``, compared
+lexicographically, so the choice never depends on the order of a free list:
+
+==========================  =====================================  ==============
+rule                        candidates                             (s1, s2)
+==========================  =====================================  ==============
+MaxRects BSSF (0)           lower-left corner of each free rect    (short leftover, long leftover)
+Skyline BL (1)              left end of each skyline segment       (top edge y + h, 0)
+MaxRects BLSF (2)           as MaxRects                            (long leftover, short leftover)
+MaxRects BAF (3)            as MaxRects                            (free area - item area, short leftover)
+MaxRects BL (4)             as MaxRects                            (top edge y + h, 0)
+MaxRects CP (5)             as MaxRects                            (-contact perimeter, 0)
+Skyline MinWaste (6)        left and right ends of each segment    (area wasted below, top edge)
+==========================  =====================================  ==============
+
+``(y, x)`` only break ties between positions inside one bin (a lower x says
+nothing about which *bin* is better), so the bottom-left rules score ``(top, 0)``.
+
+Contact perimeter (CP) counts the item's edge length lying on the bin's border
+or on an already placed item of the same bin (Jylanki's definition).
+
+Bin choice: ``BIN_FIRST_FIT`` (0) takes the first open bin, in opening order,
+where the item fits anywhere; ``BIN_GLOBAL_BEST`` (1) takes the bin with the
+smallest ``(s1, s2)`` over all open bins, ties to the lowest bin index. If the
+item fits no open bin a new one is opened (the item goes to its (0, 0) corner).
+
+Data layout (one workspace per chunk of rows, reused across its rows)
+---------------------------------------------------------------------
+``F[b, :, k]`` holds bin ``b``'s k-th free rectangle ``(x, y, right, top)``
+for MaxRects, or its k-th skyline segment ``(x, height, width, -)`` for
+Skyline, segments sorted by x and merged (neighbours never share a height, so
+the segmentation is canonical). Coordinates lie along the last axis so that a
+bin's scans run over contiguous memory (the containment test vectorises). ``F`` grows by doubling (bins and capacity) only
+when full. After a MaxRects split only the new rectangles are tested for
+containment (in the kept old ones and in each other): an old rectangle cannot
+lie inside a new one, since the new ones are parts of old maximal rectangles.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "BIN_FIRST_FIT",
+    "BIN_GLOBAL_BEST",
+    "RULE_MAXRECTS_BAF",
+    "RULE_MAXRECTS_BL",
+    "RULE_MAXRECTS_BLSF",
+    "RULE_MAXRECTS_BSSF",
+    "RULE_MAXRECTS_CP",
+    "RULE_NAMES",
+    "RULE_SKYLINE_BL",
+    "RULE_SKYLINE_MINWASTE",
+    "pack_batch",
+]
+
+RULE_MAXRECTS_BSSF = 0
+RULE_SKYLINE_BL = 1
+RULE_MAXRECTS_BLSF = 2
+RULE_MAXRECTS_BAF = 3
+RULE_MAXRECTS_BL = 4
+RULE_MAXRECTS_CP = 5
+RULE_SKYLINE_MINWASTE = 6
+_N_RULES = 7
+
+#: Decoder name -> rule constant (the implemented rules only).
+RULE_NAMES = {
+    "maxrects-bssf": RULE_MAXRECTS_BSSF,
+    "skyline-bl": RULE_SKYLINE_BL,
+    "maxrects-blsf": RULE_MAXRECTS_BLSF,
+    "maxrects-baf": RULE_MAXRECTS_BAF,
+    "maxrects-bl": RULE_MAXRECTS_BL,
+    "maxrects-cp": RULE_MAXRECTS_CP,
+    "skyline-minwaste": RULE_SKYLINE_MINWASTE,
+}
+
+BIN_FIRST_FIT = 0
+BIN_GLOBAL_BEST = 1
+
+#: Initial free-rectangle / segment slots per bin and initial bin rows of a workspace.
+_INIT_CAP = 16
+_INIT_BINS = 32
+#: A batch is cut into at most this many chunks of rows, one workspace each.
+_MAX_CHUNKS = 256
+#: Smaller batches are decoded on the calling thread.
+_PARALLEL_MIN_ROWS = 4
+
+
+@njit(cache=True)
+def _key_less(a1, a2, a3, a4, b1, b2, b3, b4):
+    if a1 != b1:
+        return a1 < b1
+    if a2 != b2:
+        return a2 < b2
+    if a3 != b3:
+        return a3 < b3
+    return a4 < b4
+
+
+@njit(cache=True)
+def _is_skyline(rule):
+    return rule == RULE_SKYLINE_BL or rule == RULE_SKYLINE_MINWASTE
+
+
+# ----------------------------------------------------------------------------- MaxRects
+
+
+@njit(cache=True)
+def _common_interval(a0, a1, b0, b1):
+    if a1 < b0 or b1 < a0:
+        return 0
+    return min(a1, b1) - max(a0, b0)
+
+
+@njit(cache=True)
+def _contact(b, x, y, w, h, W, H, ox, oy, pw, ph, last, prev):
+    """Contact perimeter of (x, y, w, h) with bin b's border and its placed items."""
+    c = 0
+    if x == 0 or x + w == W:
+        c += h
+    if y == 0 or y + h == H:
+        c += w
+    it = last[b]
+    while it >= 0:
+        rx = ox[it]
+        ry = oy[it]
+        rw = pw[it]
+        rh = ph[it]
+        if rx == x + w or rx + rw == x:
+            c += _common_interval(ry, ry + rh, y, y + h)
+        if ry == y + h or ry + rh == y:
+            c += _common_interval(rx, rx + rw, x, x + w)
+        it = prev[it]
+    return c
+
+
+@njit(cache=True)
+def _mr_best(F, b, cnt, w, h, W, H, rule, ox, oy, pw, ph, last, prev):
+    """Best position of a w x h item in MaxRects bin b: (found, s1, s2, x, y)."""
+    X = F[b, 0]
+    Y = F[b, 1]
+    X2 = F[b, 2]
+    Y2 = F[b, 3]
+    found = False
+    b1 = 0
+    b2 = 0
+    bx = 0
+    by = 0
+    for k in range(cnt):
+        fw = X2[k] - X[k]
+        fh = Y2[k] - Y[k]
+        if fw < w or fh < h:
+            continue
+        x = X[k]
+        y = Y[k]
+        dw = fw - w
+        dh = fh - h
+        if rule == RULE_MAXRECTS_BSSF:
+            s1 = min(dw, dh)
+            s2 = max(dw, dh)
+        elif rule == RULE_MAXRECTS_BLSF:
+            s1 = max(dw, dh)
+            s2 = min(dw, dh)
+        elif rule == RULE_MAXRECTS_BAF:
+            s1 = fw * fh - w * h
+            s2 = min(dw, dh)
+        elif rule == RULE_MAXRECTS_BL:
+            s1 = y + h
+            s2 = 0
+        else:  # RULE_MAXRECTS_CP
+            s1 = -_contact(b, x, y, w, h, W, H, ox, oy, pw, ph, last, prev)
+            s2 = 0
+        if not found or _key_less(s1, s2, y, x, b1, b2, by, bx):
+            found = True
+            b1 = s1
+            b2 = s2
+            bx = x
+            by = y
+    return found, b1, b2, bx, by
+
+
+@njit(cache=True)
+def _mr_hits(F, b, cnt, x, y, w, h):
+    """Number of bin b's free rectangles overlapping (x, y, w, h) (positive area)."""
+    X = F[b, 0]
+    Y = F[b, 1]
+    X2 = F[b, 2]
+    Y2 = F[b, 3]
+    x2 = x + w
+    y2 = y + h
+    c = 0
+    for k in range(cnt):
+        if (x < X2[k]) & (x2 > X[k]) & (y < Y2[k]) & (y2 > Y[k]):
+            c += 1
+    return c
+
+
+@njit(cache=True)
+def _mr_place(F, b, cnt, x, y, w, h, T):
+    """Split bin b's free rectangles around the placed (x, y, w, h) and prune.
+
+    Returns (new count, widest free width, tallest free height). ``F`` must have
+    room for ``cnt + 3 * hits`` rectangles and ``T`` (scratch) for ``4 * hits``.
+    """
+    X = F[b, 0]
+    Y = F[b, 1]
+    X2 = F[b, 2]
+    Y2 = F[b, 3]
+    TX = T[0]
+    TY = T[1]
+    TX2 = T[2]
+    TY2 = T[3]
+    x2 = x + w
+    y2 = y + h
+    j = 0
+    m = 0
+    for k in range(cnt):
+        fx = X[k]
+        fy = Y[k]
+        fx2 = X2[k]
+        fy2 = Y2[k]
+        if x >= fx2 or x2 <= fx or y >= fy2 or y2 <= fy:
+            if j != k:
+                X[j] = fx
+                Y[j] = fy
+                X2[j] = fx2
+                Y2[j] = fy2
+            j += 1
+            continue
+        if x > fx:  # left of the item
+            TX[m] = fx
+            TY[m] = fy
+            TX2[m] = x
+            TY2[m] = fy2
+            m += 1
+        if x2 < fx2:  # right of it
+            TX[m] = x2
+            TY[m] = fy
+            TX2[m] = fx2
+            TY2[m] = fy2
+            m += 1
+        if y > fy:  # below it
+            TX[m] = fx
+            TY[m] = fy
+            TX2[m] = fx2
+            TY2[m] = y
+            m += 1
+        if y2 < fy2:  # above it
+            TX[m] = fx
+            TY[m] = y2
+            TX2[m] = fx2
+            TY2[m] = fy2
+            m += 1
+    kept = j
+    for a in range(m):
+        ax = TX[a]
+        ay = TY[a]
+        ax2 = TX2[a]
+        ay2 = TY2[a]
+        dominated = False
+        for c in range(m):
+            if c == a:
+                continue
+            cx = TX[c]
+            cy = TY[c]
+            cx2 = TX2[c]
+            cy2 = TY2[c]
+            if cx <= ax and cy <= ay and cx2 >= ax2 and cy2 >= ay2:
+                # strictly inside c, or an equal copy of an earlier c
+                if c < a or cx != ax or cy != ay or cx2 != ax2 or cy2 != ay2:
+                    dominated = True
+                    break
+        if dominated:
+            continue
+        # inside a kept old rectangle? (branch-free, so it vectorises)
+        inside = False
+        for k in range(kept):
+            inside |= (X[k] <= ax) & (Y[k] <= ay) & (X2[k] >= ax2) & (Y2[k] >= ay2)
+        if not inside:
+            X[j] = ax
+            Y[j] = ay
+            X2[j] = ax2
+            Y2[j] = ay2
+            j += 1
+    maxw = 0
+    maxh = 0
+    for k in range(j):
+        maxw = max(maxw, X2[k] - X[k])
+        maxh = max(maxh, Y2[k] - Y[k])
+    return j, maxw, maxh
+
+
+# ----------------------------------------------------------------------------- Skyline
+
+
+@njit(cache=True)
+def _sk_eval(SX, SH, SW, ns, j, x, w, h, H, want_waste):
+    """Item w x h with left edge x on a skyline; segment j contains x.
+
+    Returns (fits, y, waste): y is the resting height, waste the area left
+    below the item (computed only when asked).
+    """
+    x2 = x + w
+    y = 0
+    k = j
+    while k < ns and SX[k] < x2:
+        if SH[k] > y:
+            y = SH[k]
+        k += 1
+    if y + h > H:
+        return False, y, 0
+    waste = 0
+    if want_waste:
+        for q in range(j, k):
+            s0 = max(SX[q], x)
+            s1 = min(SX[q] + SW[q], x2)
+            waste += (y - SH[q]) * (s1 - s0)
+    return True, y, waste
+
+
+@njit(cache=True)
+def _sk_best(F, b, ns, w, h, W, H, rule):
+    """Best position of a w x h item on skyline bin b: (found, s1, s2, x, y)."""
+    SX = F[b, 0]
+    SH = F[b, 1]
+    SW = F[b, 2]
+    found = False
+    b1 = 0
+    b2 = 0
+    bx = 0
+    by = 0
+    mw = rule == RULE_SKYLINE_MINWASTE
+    for i in range(ns):
+        x = SX[i]
+        if x + w > W:
+            break
+        ok, y, waste = _sk_eval(SX, SH, SW, ns, i, x, w, h, H, mw)
+        if not ok:
+            continue
+        if mw:
+            s1 = waste
+            s2 = y + h
+        else:
+            s1 = y + h
+            s2 = 0
+        if not found or _key_less(s1, s2, y, x, b1, b2, by, bx):
+            found = True
+            b1 = s1
+            b2 = s2
+            bx = x
+            by = y
+    if mw:
+        # right edge of the item on the right end of each segment
+        j = 0
+        for i in range(ns):
+            x = SX[i] + SW[i] - w
+            if x < 0:
+                continue
+            while SX[j] + SW[j] <= x:
+                j += 1
+            ok, y, waste = _sk_eval(SX, SH, SW, ns, j, x, w, h, H, True)
+            if not ok:
+                continue
+            s1 = waste
+            s2 = y + h
+            if not found or _key_less(s1, s2, y, x, b1, b2, by, bx):
+                found = True
+                b1 = s1
+                b2 = s2
+                bx = x
+                by = y
+    return found, b1, b2, bx, by
+
+
+@njit(cache=True)
+def _sk_push(T, m, x, hgt, wid):
+    if m > 0 and T[1, m - 1] == hgt:
+        T[2, m - 1] += wid
+        return m
+    T[0, m] = x
+    T[1, m] = hgt
+    T[2, m] = wid
+    return m + 1
+
+
+@njit(cache=True)
+def _sk_place(F, b, ns, x, y, w, h, T):
+    """Raise bin b's skyline over [x, x + w) to y + h. Returns (segments, lowest height).
+
+    ``F`` and ``T`` (scratch) must have room for ``ns + 2`` segments.
+    """
+    SX = F[b, 0]
+    SH = F[b, 1]
+    SW = F[b, 2]
+    top = y + h
+    x2 = x + w
+    m = 0
+    inserted = False
+    for k in range(ns):
+        s0 = SX[k]
+        sh = SH[k]
+        s1 = s0 + SW[k]
+        if s1 <= x:
+            m = _sk_push(T, m, s0, sh, s1 - s0)
+        elif s0 >= x2:
+            if not inserted:
+                m = _sk_push(T, m, x, top, w)
+                inserted = True
+            m = _sk_push(T, m, s0, sh, s1 - s0)
+        else:
+            if s0 < x:
+                m = _sk_push(T, m, s0, sh, x - s0)
+            if not inserted:
+                m = _sk_push(T, m, x, top, w)
+                inserted = True
+            if s1 > x2:
+                m = _sk_push(T, m, x2, sh, s1 - x2)
+    minh = T[1, 0]
+    for k in range(m):
+        SX[k] = T[0, k]
+        SH[k] = T[1, k]
+        SW[k] = T[2, k]
+        minh = min(minh, T[1, k])
+    return m, minh
+
+
+# ----------------------------------------------------------------------------- one row
+
+
+@njit(cache=True)
+def _grow(F, nb, cnt, need_bins, need_cap):
+    """A copy of F with at least need_bins rows and need_cap slots (doubling)."""
+    nbins = F.shape[0]
+    cap = F.shape[2]
+    while nbins < need_bins:
+        nbins *= 2
+    while cap < need_cap:
+        cap *= 2
+    G = np.empty((nbins, 4, cap), dtype=np.int64)
+    for b in range(nb):
+        for c in range(4):
+            for k in range(cnt[b]):
+                G[b, c, k] = F[b, c, k]
+    return G
+
+
+@njit(cache=True)
+def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
+              F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph):
+    """Decode one order into (ob, ox, oy); returns the (possibly grown) F and tmp.
+
+    Per-bin scalars: ``cnt`` free rects / segments, ``farea`` free area, and for
+    MaxRects ``mfw``/``mfh`` the widest / tallest free rectangle (a quick
+    reject), for Skyline ``mfh`` the lowest skyline height. ``last``/``prev``
+    chain each bin's placed items (for the contact score).
+    """
+    n = order.shape[0]
+    sky = _is_skyline(rule)
+    nb = 0
+    for t in range(n):
+        it = order[t]
+        if rot[it] != 0:
+            w = heights[it]
+            h = widths[it]
+        else:
+            w = widths[it]
+            h = heights[it]
+        area = w * h
+        bb = -1
+        bs1 = 0
+        bs2 = 0
+        bx = 0
+        by = 0
+        for b in range(nb):
+            if farea[b] < area:
+                continue
+            if sky:
+                if mfh[b] + h > H:
+                    continue
+                ok, s1, s2, x, y = _sk_best(F, b, cnt[b], w, h, W, H, rule)
+            else:
+                if mfw[b] < w or mfh[b] < h:
+                    continue
+                ok, s1, s2, x, y = _mr_best(F, b, cnt[b], w, h, W, H, rule, ox, oy, pw, ph, last, prev)
+            if ok:
+                if bb < 0 or s1 < bs1 or (s1 == bs1 and s2 < bs2):
+                    bb = b
+                    bs1 = s1
+                    bs2 = s2
+                    bx = x
+                    by = y
+                if bin_choice == 0:
+                    break
+        if bb < 0:
+            # open a new bin: the only candidate position is its (0, 0) corner
+            if nb >= F.shape[0]:
+                F = _grow(F, nb, cnt, nb + 1, 1)
+            bb = nb
+            nb += 1
+            F[bb, 0, 0] = 0  # x
+            F[bb, 1, 0] = 0  # y (MaxRects) or height (Skyline)
+            F[bb, 2, 0] = W  # right edge (MaxRects) or width (Skyline)
+            if sky:
+                mfh[bb] = 0
+            else:
+                F[bb, 3, 0] = H
+                mfw[bb] = W
+                mfh[bb] = H
+            cnt[bb] = 1
+            farea[bb] = W * H
+            last[bb] = -1
+            bx = 0
+            by = 0
+        if sky:
+            need = cnt[bb] + 2
+            if need > F.shape[2]:
+                F = _grow(F, nb, cnt, nb, need)
+            if tmp.shape[1] < need:
+                tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
+            c, lo = _sk_place(F, bb, cnt[bb], bx, by, w, h, tmp)
+            cnt[bb] = c
+            mfh[bb] = lo
+        else:
+            hits = _mr_hits(F, bb, cnt[bb], bx, by, w, h)
+            need = cnt[bb] + 3 * hits
+            if need > F.shape[2]:
+                F = _grow(F, nb, cnt, nb, need)
+            if tmp.shape[1] < 4 * hits:
+                tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
+            c, maxw, maxh = _mr_place(F, bb, cnt[bb], bx, by, w, h, tmp)
+            cnt[bb] = c
+            mfw[bb] = maxw
+            mfh[bb] = maxh
+        farea[bb] -= area
+        ob[it] = bb
+        ox[it] = bx
+        oy[it] = by
+        pw[it] = w
+        ph[it] = h
+        prev[it] = last[bb]
+        last[bb] = it
+    return F, tmp
+
+
+# ----------------------------------------------------------------------------- batch
+
+
+@njit(cache=True)
+def _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice,
+               out_bin, out_x, out_y, lo, hi, init_bins, init_cap):
+    """Decode rows lo..hi-1 serially with one workspace, allocated here once."""
+    n = orders.shape[1]
+    F = np.empty((max(1, min(n, init_bins)), 4, max(1, init_cap)), dtype=np.int64)
+    tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
+    cnt = np.zeros(n, dtype=np.int64)
+    farea = np.empty(n, dtype=np.int64)
+    mfw = np.empty(n, dtype=np.int64)
+    mfh = np.empty(n, dtype=np.int64)
+    last = np.empty(n, dtype=np.int64)
+    prev = np.empty(n, dtype=np.int64)
+    pw = np.empty(n, dtype=np.int64)
+    ph = np.empty(n, dtype=np.int64)
+    for r in range(lo, hi):
+        F, tmp = _pack_row(widths, heights, W, H, orders[r], rotated[r], rule, bin_choice,
+                           out_bin[r], out_x[r], out_y[r],
+                           F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
+
+
+@njit(cache=True, parallel=True)
+def _pack_rows_parallel(widths, heights, W, H, orders, rotated, rule, bin_choice,
+                        out_bin, out_x, out_y, init_bins, init_cap):
+    B = orders.shape[0]
+    # Fixed chunking (get_num_threads() here would keep the function out of the
+    # cache); each chunk allocates one workspace and reuses it for its rows.
+    nchunks = min(B, _MAX_CHUNKS)
+    for c in prange(nchunks):
+        _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
+                   c * B // nchunks, (c + 1) * B // nchunks, init_bins, init_cap)
+
+
+@njit(cache=True)
+def _pack_batch_cap(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
+                    out_bin, out_x, out_y, init_bins, init_cap):
+    """:func:`pack_batch` with the workspace's initial size as arguments (tests use tiny ones)."""
+    if rule < 0 or rule >= _N_RULES:
+        raise ValueError("pack_batch: unknown rule")
+    if bin_choice != 0 and bin_choice != 1:
+        raise ValueError("pack_batch: bin_choice must be 0 (first fit) or 1 (global best)")
+    B = orders.shape[0]
+    n = orders.shape[1]
+    if B == 0 or n == 0:
+        return
+    W = np.int64(bin_w)
+    H = np.int64(bin_h)
+    if B < _PARALLEL_MIN_ROWS:
+        # a few rows do not pay for waking the thread pool
+        _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
+                   0, B, init_bins, init_cap)
+    else:
+        _pack_rows_parallel(widths, heights, W, H, orders, rotated, rule, bin_choice,
+                            out_bin, out_x, out_y, init_bins, init_cap)
+
+
+@njit(cache=True)
+def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice, out_bin, out_x, out_y):
+    """Decode a batch of insertion orders into packings, in place.
+
+    widths, heights: int64 (n,) unrotated item sizes; bin_w, bin_h: int64.
+    orders: int64 (B, n), each row a permutation of 0..n-1 (insertion order).
+    rotated: uint8 (B, n) by item id; 1 = placed turned (the caller guarantees it fits).
+    rule: one of the ``RULE_*`` constants; bin_choice: 0 first fit, 1 global best.
+    out_bin, out_x, out_y: int64 (B, n) by item id: bin (0-based, in opening
+    order) and lower-left corner. Rows are decoded independently (in parallel);
+    the result does not depend on the number of threads.
+    """
+    _pack_batch_cap(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
+                    out_bin, out_x, out_y, _INIT_BINS, _INIT_CAP)
