@@ -15,31 +15,22 @@ from typing import Any
 import click
 
 from nnopt import __version__
-from nnopt.problems import InstanceError, SolutionError, UnknownProblemError, get_problem, problem_entries
+from nnopt.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_INFEASIBLE,
+    UserError,
+    debug_option,
+    load_or_error,
+    problem_or_error,
+    stderr,
+    write_or_error,
+)
+from nnopt.problems import InstanceError, SolutionError, UnknownProblemError, problem_entries
 from nnopt.problems.base import read_json_file
-
-EXIT_BAD_INPUT = 2
-EXIT_INFEASIBLE = 1
-
-
-class UserError(click.ClickException):
-    """Something the user can fix; shown as one line, exit code 2."""
-
-    exit_code = EXIT_BAD_INPUT
-
-
-def _stderr(msg: str) -> None:
-    click.echo(msg, err=True)
-
-
-def _debug_option(f: Any) -> Any:
-    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
-                        help="Show tracebacks instead of one-line errors.")(f)
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nnopt")
-@_debug_option
+@debug_option
 def cli() -> None:
     """nnopt: combinatorial optimisation with learned solution scorers.
 
@@ -53,7 +44,7 @@ def cli() -> None:
 
 
 @cli.command("problems")
-@_debug_option
+@debug_option
 def problems_cmd() -> None:
     """List the registered problem types and where each comes from."""
     from rich.console import Console
@@ -72,17 +63,17 @@ def problems_cmd() -> None:
             table.add_row(entry.name, entry.origin, entry.cls.description)
     Console().print(table)
     for w in caught:
-        _stderr(f"warning: {w.message}")
+        stderr(f"warning: {w.message}")
 
 
 @cli.command("methods")
 @click.argument("problem", required=False)
-@_debug_option
+@debug_option
 def methods_cmd(problem: str | None) -> None:
     """List the solution methods (for PROBLEM, if given)."""
     from nnopt._methods import DEFAULT_METHOD, METHODS
 
-    prob = _get_problem(problem) if problem else None
+    prob = problem_or_error(problem) if problem else None
     for m in METHODS.values():
         if prob is None or m.supports(prob):
             default = " (default)" if m.name == DEFAULT_METHOD else ""
@@ -97,7 +88,7 @@ def methods_cmd(problem: str | None) -> None:
 @click.option("--rotation/--no-rotation", default=None, help="Allow 90-degree turns.")
 @click.option("--name", default=None, help="Instance name (default from the parameters).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
-@_debug_option
+@debug_option
 def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rotation: bool | None,
                  name: str | None, out: str | None) -> None:
     """Write a seeded random instance of PROBLEM as JSON.
@@ -108,7 +99,7 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
     """
     from nnopt._solve import atomic_write_text, dump_json
 
-    prob = _get_problem(problem)
+    prob = problem_or_error(problem)
     params: dict[str, Any] = {}
     if klass is not None:
         params["klass"] = klass
@@ -126,7 +117,7 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
     if out is None:
         click.echo(text, nl=False)
     else:
-        _write(out, text)
+        write_or_error(out, text)
 
 
 @cli.command("solve")
@@ -139,7 +130,7 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-@_debug_option
+@debug_option
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
@@ -169,14 +160,14 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     for opt, path in (("--out", out), ("--plot", plot)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
-    prob, inst = _load(instance, problem)
+    prob, inst = load_or_error(instance, problem)
     if not METHODS[method].supports(prob):
         raise UserError(f"--method: {method!r} does not solve {prob.name!r} problems")
 
     result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=method,
                                 time_limit=time_limit, max_evals=max_evals, seed=seed)
     if out is not None:
-        _write(out, dump_json(result.to_json()))
+        write_or_error(out, dump_json(result.to_json()))
     if plot is not None:
         try:
             prob.render(inst, result.solution, plot)
@@ -232,7 +223,7 @@ def _print_result(result: Any, out: str | None, plot: str | None) -> None:
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.argument("solution", type=click.Path(dir_okay=False))
 @click.option("--problem", default=None, help="Problem type (default: from the files).")
-@_debug_option
+@debug_option
 def check_cmd(instance: str, solution: str, problem: str | None) -> None:
     """Verify SOLUTION (from any source) against INSTANCE; exit 1 if infeasible.
 
@@ -243,7 +234,7 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
     data = read_json_file(solution, SolutionError)
     if problem is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
         problem = data["problem"]
-    prob, inst = _load(instance, problem)
+    prob, inst = load_or_error(instance, problem)
     try:
         sol = prob.solution_from_json(inst, data)
     except SolutionError as exc:
@@ -259,39 +250,12 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
             if data["objective"] != actual:
                 issues.append(f"solution claims objective {data['objective']!r}, but it is {actual:g}")
     if issues:
-        _stderr(f"INFEASIBLE: {solution} for {instance}:")
+        stderr(f"INFEASIBLE: {solution} for {instance}:")
         for issue in issues:
-            _stderr(f"  - {issue}")
+            stderr(f"  - {issue}")
         sys.exit(EXIT_INFEASIBLE)
     obj = prob.objective(inst, sol)
     click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {prob.lower_bound(inst):g}) — {name}")
-
-
-def _get_problem(name: str) -> Any:
-    try:
-        return get_problem(name)
-    except LookupError as exc:
-        raise UserError(str(exc).strip("'\"")) from exc
-
-
-def _load(path: str, problem: str | None) -> tuple[Any, Any]:
-    from nnopt._solve import load_instance
-
-    if problem is not None:
-        _get_problem(problem)
-    try:
-        return load_instance(path, problem)
-    except InstanceError as exc:
-        raise UserError(str(exc)) from exc
-
-
-def _write(path: str, text: str) -> None:
-    from nnopt._solve import atomic_write_text
-
-    try:
-        atomic_write_text(path, text)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -299,26 +263,30 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     warnings.simplefilter("default")
-    warnings.showwarning = lambda message, category, *a, **k: _stderr(f"warning: {message}")
+    warnings.showwarning = lambda message, category, *a, **k: stderr(f"warning: {message}")
     try:
         cli.main(args=args, prog_name="nnopt", standalone_mode=False)
     except click.exceptions.Abort:
-        _stderr("aborted")
+        stderr("aborted")
         sys.exit(130)
     except click.ClickException as exc:
         if debug:
             raise
-        _stderr(f"error: {exc.format_message()}")
+        stderr(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
     except (InstanceError, SolutionError, UnknownProblemError) as exc:
         if debug:
             raise
-        _stderr(f"error: {exc}")
+        stderr(f"error: {exc}")
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        _stderr("interrupted")
+        stderr("interrupted")
         sys.exit(130)
 
+
+from nnopt.cli.bench import bench_cmd  # noqa: E402  (registers `nnopt bench`)
+
+cli.add_command(bench_cmd)
 
 if __name__ == "__main__":
     main()

@@ -98,6 +98,24 @@ def _problem_for_file(path: Path, problem: str | None) -> tuple[Problem, Any]:
     return prob, prob.load(data, source=str(path))
 
 
+def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
+    """The instance references a file holds, asking the problem its suffix belongs to."""
+    from nnopt.problems import available_problems
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return [str(p)]
+    for name in available_problems():
+        try:
+            prob = get_problem(name)
+        except LookupError:
+            continue
+        if suffix in prob.file_suffixes:
+            return prob.instances_in_file(p)
+    return [str(p)]
+
+
 def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
     """Read an instance file; the problem comes from ``problem``, the file's
     ``"problem"`` field, or its suffix (``.2bp``), in that order, else binpack2d."""
@@ -113,12 +131,14 @@ def solve(
     max_evals: int | None = None,
     seed: int = 0,
     on_improve: ProgressCallback | None = None,
+    threads: int | None = None,
 ) -> SolveResult:
     """Solve ``instance`` (a path, or an instance object with ``problem`` named).
 
     Stops at ``time_limit`` seconds or ``max_evals`` decodes (10 s when neither
     is given), or on Ctrl-C, and returns the best solution found, verified by
-    the problem's independent checker.
+    the problem's independent checker. ``threads`` caps the cores a method may
+    use (CP-SAT workers); ``None`` means all.
     """
     if isinstance(instance, (str, os.PathLike)):
         prob, inst = load_instance(instance, problem)
@@ -132,32 +152,45 @@ def solve(
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
     budget = Budget(time_limit=time_limit, max_evals=max_evals)
-    found = runner.run(prob, inst, budget, seed, on_improve)
+    found = runner.run(prob, inst, budget, seed, on_improve, threads)
     issues = prob.check(inst, found.solution)
     if issues:
         raise VerificationError(f"method {method!r} produced an infeasible solution: {'; '.join(issues[:3])}")
+    objective = prob.objective(inst, found.solution)
+    bound = prob.lower_bound(inst)
+    if found.bound is not None:
+        bound = max(bound, found.bound)
+    status = found.status
+    if objective <= bound and status != "interrupted":
+        status = "optimal"
     return SolveResult(
         problem=prob,
         instance=inst,
         solution=found.solution,
-        objective=prob.objective(inst, found.solution),
-        lower_bound=prob.lower_bound(inst),
+        objective=objective,
+        lower_bound=bound,
         method=method,
         seconds=found.seconds,
         seed=seed,
         evaluations=found.evaluations,
-        status=found.status,
+        status=status,
         decoder=found.decoder,
     )
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename: never half-written."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -88,6 +88,18 @@ class Problem(ABC):
     def instance_name(self, instance: Any) -> str:
         return str(getattr(instance, "name", ""))
 
+    def instance_size(self, instance: Any) -> int:
+        """The instance's size for tables (items, cities); 0 when it has none."""
+        return int(getattr(instance, "n", 0))
+
+    def instance_class(self, instance: Any) -> str:
+        """The instance's class for grouped tables (e.g. a generator class); "" if none."""
+        return ""
+
+    def instances_in_file(self, path: str | Path) -> list[str]:
+        """References to the instances one file holds (most files hold one)."""
+        return [str(path)]
+
     # ------------------------------------------------------------- search space
     @abstractmethod
     def encoding_size(self, instance: Any, encoding: str | None = None) -> int:

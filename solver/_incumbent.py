@@ -28,6 +28,8 @@ class SearchResult:
     decoder: str | None = None
     encoding: np.ndarray | None = None
     trace: list[tuple[int, float, float, float]] = field(default_factory=list)
+    #: A lower bound the method proved itself (exact methods), else None.
+    bound: float | None = None
 
 
 class Incumbent:

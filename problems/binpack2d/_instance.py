@@ -17,7 +17,7 @@ import numpy as np
 
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
 
-__all__ = ["BinPackInstance", "MAX_ITEMS", "parse_instance", "parse_2bp", "read_instance"]
+__all__ = ["BinPackInstance", "MAX_ITEMS", "count_2bp_instances", "parse_instance", "parse_2bp", "read_instance"]
 
 #: Total item count (counts expanded) above which an instance is refused.
 MAX_ITEMS = 1_000_000
@@ -257,6 +257,26 @@ def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> Bin
             return parse_instance(data, source=source)
         pos += 4 + n
         block += 1
+
+
+def count_2bp_instances(path: str | Path) -> int:
+    """How many instances a ``.2bp`` file holds (headers are read, items skipped)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise InstanceError(f"{p}: no such file") from None
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
+    pos = count = 0
+    while pos < len(lines):
+        if pos + 4 > len(lines):
+            raise InstanceError(f"{p}: line {lines[pos][0]}: file ends inside an instance header")
+        (n,) = _2bp_numbers(lines[pos + 1][1], 1, lines[pos + 1][0], str(p))
+        if n <= 0:
+            raise InstanceError(f"{p}: line {lines[pos + 1][0]}: item count must be positive, got {n}")
+        pos += 4 + n
+        count += 1
+    return count
 
 
 def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> BinPackInstance:

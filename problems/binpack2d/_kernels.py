@@ -306,11 +306,12 @@ def _mr_place(F, b, cnt, x, y, w, h, T):
 
 
 @njit(cache=True)
-def _sk_eval(SX, SH, SW, ns, j, x, w, h, H, want_waste):
+def _sk_eval(SX, SH, SW, ns, j, x, w, h, top_max, want_waste):
     """Item w x h with left edge x on a skyline; segment j contains x.
 
     Returns (fits, y, waste): y is the resting height, waste the area left
-    below the item (computed only when asked).
+    below the item (computed only when asked). Fits means a top edge of at
+    most ``top_max`` (the bin height, or less when only a lower top can win).
     """
     x2 = x + w
     y = 0
@@ -318,8 +319,10 @@ def _sk_eval(SX, SH, SW, ns, j, x, w, h, H, want_waste):
     while k < ns and SX[k] < x2:
         if SH[k] > y:
             y = SH[k]
+            if y + h > top_max:
+                return False, y, 0
         k += 1
-    if y + h > H:
+    if y + h > top_max:
         return False, y, 0
     waste = 0
     if want_waste:
@@ -346,7 +349,9 @@ def _sk_best(F, b, ns, w, h, W, H, rule):
         x = SX[i]
         if x + w > W:
             break
-        ok, y, waste = _sk_eval(SX, SH, SW, ns, i, x, w, h, H, mw)
+        # bottom-left: only a strictly lower top beats the best so far (x grows)
+        top_max = H if mw or not found else min(H, b1 - 1)
+        ok, y, waste = _sk_eval(SX, SH, SW, ns, i, x, w, h, top_max, mw)
         if not ok:
             continue
         if mw:
@@ -489,6 +494,8 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
             if sky:
                 if mfh[b] + h > H:
                     continue
+                if rule == RULE_SKYLINE_BL and bb >= 0 and mfh[b] + h >= bs1:
+                    continue  # global best: its lowest possible top cannot beat bin bb's
                 ok, s1, s2, x, y = _sk_best(F, b, cnt[b], w, h, W, H, rule)
             else:
                 if mfw[b] < w or mfh[b] < h:

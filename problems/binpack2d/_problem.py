@@ -18,11 +18,11 @@ from nnopt.problems.base import Problem, SolutionError
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._generate import generate_instance
-from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, parse_instance, read_instance
 from nnopt.problems.binpack2d._kernels import RULE_NAMES, pack_batch
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 
-__all__ = ["BinPack2D", "PackingBatch", "SORT_KEYS", "order_keys"]
+__all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
 #: Bin selection of the decoders: 0 first fit, 1 best fit over all open bins.
 BIN_CHOICE = 0
@@ -35,6 +35,10 @@ SORT_KEYS = {
     "height": lambda w, h: h * (int(w.max()) + 1) + w,
     "width": lambda w, h: w * (int(h.max()) + 1) + h,
 }
+
+
+#: Orientation policies of the sort-order heuristics (rotation only).
+ORIENTATIONS = ("as-given", "flat", "standing")
 
 
 def order_keys(order: np.ndarray) -> np.ndarray:
@@ -85,6 +89,18 @@ class BinPack2D(Problem):
     def read(self, path: str | Path) -> BinPackInstance:
         return read_instance(path)
 
+    def instance_class(self, instance: BinPackInstance) -> str:
+        meta = instance.meta
+        klass = meta.get("class") if isinstance(meta, dict) else None
+        return "" if klass is None else str(klass)
+
+    def instances_in_file(self, path: str | Path) -> list[str]:
+        """A ``.2bp`` file holds many instances: ``file.2bp:0``, ``file.2bp:1``, ..."""
+        p = Path(path)
+        if p.suffix.lower() != ".2bp":
+            return [str(p)]
+        return [f"{p}:{k}" for k in range(count_2bp_instances(p))]
+
     def instance_to_json(self, instance: BinPackInstance) -> dict[str, Any]:
         return instance.to_json()
 
@@ -103,23 +119,35 @@ class BinPack2D(Problem):
         self._check_encoding(encoding)
         return instance.n * (2 if instance.allow_rotation else 1)
 
-    def heuristic_encodings(self, instance: BinPackInstance, encoding: str | None = None) -> np.ndarray:
-        """The classic descending sort orders, items laid flat when rotation is allowed."""
-        self._check_encoding(encoding)
+    def sort_encoding(self, instance: BinPackInstance, order: str, orientation: str = "as-given") -> np.ndarray:
+        """Keys that insert items in a classic descending ``order`` (see ``SORT_KEYS``).
+
+        ``orientation`` (only with rotation): "as-given", "flat" (every item turned
+        so that width >= height) or "standing" (height >= width).
+        """
+        if order not in SORT_KEYS:
+            raise ValueError(f"unknown sort order {order!r} (known: {', '.join(SORT_KEYS)})")
+        if orientation not in ORIENTATIONS:
+            raise ValueError(f"unknown orientation {orientation!r} (known: {', '.join(ORIENTATIONS)})")
         w, h = instance.widths, instance.heights
-        rows = []
-        orientations = [np.zeros(instance.n, dtype=bool)]
+        turned = np.zeros(instance.n, dtype=bool)
+        if instance.allow_rotation and orientation == "flat":
+            turned = h > w
+        elif instance.allow_rotation and orientation == "standing":
+            turned = w > h
+        pw, ph = np.where(turned, h, w), np.where(turned, w, h)
+        keys = order_keys(np.lexsort((np.arange(instance.n), -SORT_KEYS[order](pw, ph))))
         if instance.allow_rotation:
-            orientations.append(h > w)  # turn tall items so that every item lies flat
-        for turned in orientations:
-            pw, ph = np.where(turned, h, w), np.where(turned, w, h)
-            for key in SORT_KEYS.values():
-                order = np.lexsort((np.arange(instance.n), -key(pw, ph)))
-                row = order_keys(order)
-                if instance.allow_rotation:
-                    row = np.concatenate([row, np.where(turned, 0.75, 0.25).astype(np.float32)])
-                rows.append(row)
-        return np.unique(np.stack(rows), axis=0)
+            keys = np.concatenate([keys, np.where(turned, 0.75, 0.25).astype(np.float32)])
+        return keys
+
+    def heuristic_encodings(self, instance: BinPackInstance, encoding: str | None = None) -> np.ndarray:
+        """Every classic sort order; with rotation, in each of the three orientations."""
+        self._check_encoding(encoding)
+        orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
+        rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
+        _, first = np.unique(np.stack(rows), axis=0, return_index=True)
+        return np.stack(rows)[np.sort(first)]
 
     def orientations(self, instance: BinPackInstance, X: np.ndarray) -> np.ndarray:
         """Rotation flags ``(B, n)`` from the orientation keys, forced where only one fits."""

@@ -1,0 +1,153 @@
+"""``nnopt bench``: methods side by side on the same instances, every result verified."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import click
+
+from nnopt.cli._common import UserError, debug_option, stderr
+from nnopt.problems import InstanceError
+
+
+@click.command("bench")
+@click.argument("instances", nargs=-1, required=True)
+@click.option("--methods", "methods_arg", default="best-heuristic,random-keys", show_default=True,
+              help="Comma-separated methods (see `nnopt methods`).")
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per method and instance.")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Instances solved in parallel processes.")
+@click.option("--reference", type=click.Path(dir_okay=False), default=None,
+              help="CSV with columns name,best_known (e.g. ../shared/data/2bp/reference.csv).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Results CSV (rows appended).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="PNG of per-class ratio to best known.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Start --out afresh instead of resuming it.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no tables.")
+@debug_option
+def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, jobs: int, reference: str | None,
+              out: str, plot: str | None, seed: int, overwrite: bool, quiet: bool) -> None:
+    """Run every method on every instance (files, folders or globs), verify each
+    solution with the problem's checker, and append one CSV row per result.
+
+    Rows already in --out for the same instance and method are kept and skipped
+    (a rerun resumes an interrupted bench); --overwrite starts afresh. The run
+    ends with a table per method (total, vs lower bound, vs best known, mean
+    time) and wins/ties/losses between methods.
+
+    \b
+    Example:
+      nnopt bench ../shared/data/2bp/instances --methods best-heuristic,cpsat \\
+          --time-limit 10 --jobs 2 --reference ../shared/data/2bp/reference.csv \\
+          --out results.csv --plot results.png
+    """
+    from nnopt._bench import BenchTask, expand_instances, plot_group_ratios, read_reference, read_rows
+    from nnopt._methods import METHODS
+
+    methods = tuple(m.strip() for m in methods_arg.split(",") if m.strip())
+    if not methods:
+        raise UserError("--methods: give at least one method")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise UserError(f"--methods: unknown method {unknown[0]!r} (see `nnopt methods`)")
+    if not time_limit > 0:
+        raise UserError(f"--time-limit must be positive, got {time_limit}")
+    if jobs < 1:
+        raise UserError(f"--jobs must be at least 1, got {jobs}")
+    if plot is not None and Path(plot).suffix.lower() != ".png":
+        raise UserError(f"--plot: {plot}: use a .png file")
+    if not Path(out).resolve().parent.is_dir():
+        raise UserError(f"--out: folder {Path(out).parent} does not exist")
+    try:
+        paths = expand_instances(instances)
+        best_known = read_reference(reference) if reference else {}
+        if overwrite and Path(out).exists():
+            Path(out).unlink()
+        done_rows = read_rows(out)
+    except InstanceError as exc:
+        raise UserError(str(exc)) from exc
+    done = {(r["instance"], r["method"]) for r in done_rows}
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    tasks = []
+    from nnopt._solve import load_instance
+
+    skipped = 0
+    for path in paths:
+        try:
+            problem, inst = load_instance(path)
+        except InstanceError as exc:
+            raise UserError(str(exc)) from exc
+        name = problem.instance_name(inst)
+        todo = tuple(m for m in methods if (name, m) not in done)
+        unsupported = [m for m in todo if not METHODS[m].supports(problem)]
+        if unsupported:
+            raise UserError(f"--methods: {unsupported[0]!r} does not solve {problem.name!r} ({path})")
+        skipped += len(methods) - len(todo)
+        if todo:
+            tasks.append(BenchTask(path, todo, time_limit, seed, threads, best_known))
+    if skipped and not quiet:
+        stderr(f"resuming {out}: {skipped} results already there are kept (--overwrite to redo them)")
+
+    total = sum(len(t.methods) for t in tasks)
+    _run(tasks, out, jobs, total, quiet)
+    rows = read_rows(out)
+    if plot is not None:
+        try:
+            plot_group_ratios(rows, plot)
+        except InstanceError as exc:
+            raise UserError(f"--plot: {exc}") from exc
+    if not quiet:
+        _print_tables(rows, methods)
+
+
+def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nnopt._bench import run_bench
+
+    console = Console(stderr=True)
+    if quiet or total == 0:
+        run_bench(tasks, out, jobs=jobs)
+        return
+    with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, transient=not console.is_terminal) as progress:
+        bar = progress.add_task("", total=total)
+
+        def on_rows(rows: list[dict[str, str]]) -> None:
+            last = rows[-1]
+            progress.update(bar, advance=len(rows), description=f"{last['instance']}")
+
+        run_bench(tasks, out, jobs=jobs, on_rows=on_rows)
+
+
+def _print_tables(rows: list[dict[str, str]], methods: tuple[str, ...]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from nnopt._bench import method_summary, pairwise_record
+
+    console = Console() if Console().is_terminal else Console(width=150)
+    summary = [s for s in method_summary(rows) if s["method"] in methods]
+    table = Table(title=f"bench: {len({r['instance'] for r in rows})} instances")
+    for col in ("method", "verified", "total", "vs lower bound", "vs best known", "optimal", "mean s"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+
+    def ratio(x: float) -> str:
+        return "-" if math.isnan(x) else f"{x:.4f}"
+
+    for s in summary:
+        table.add_row(s["method"], f"{s['verified']}/{s['instances']}", f"{s['total']:g}", ratio(s["ratio_lb"]),
+                      ratio(s["ratio_best"]), str(s["optimal"]), f"{s['mean_seconds']:.2f}")
+    console.print(table)
+    if len(summary) > 1:
+        record = pairwise_record(rows)
+        names = [s["method"] for s in summary]
+        wtl = Table(title="wins / ties / losses (row vs column)")
+        wtl.add_column("")
+        for b in names:
+            wtl.add_column(b, justify="right")
+        for a in names:
+            wtl.add_row(a, *["" if a == b else "{}/{}/{}".format(*record.get((a, b), (0, 0, 0))) for b in names])
+        console.print(wtl)
