@@ -210,9 +210,11 @@ def main(argv=None):
 
     table = Table(title=f"Decoders, n = 100, classes 1-10 (nnopt batch {batch}; "
                         f"rectpack {n_rect} orders; all cores = {all_threads} threads)")
-    for col in ("rule", "bin choice", "rectpack ms/pack", "nnopt µs/decode 1 core", f"nnopt µs/decode {all_threads} thr",
+    for col in ("rule", "bin choice", "rectpack ms/pack", "nnopt µs/decode 1 core",
+                f"nnopt µs/decode {all_threads} thr",
                 "speedup 1 core", f"speedup {all_threads} thr", "mean bins rectpack", "mean bins nnopt", "same bins"):
-        table.add_column(col, justify="left" if col in ("rule", "bin choice") else "right")
+        table.add_column(col, justify="left" if col in ("rule", "bin choice") else "right",
+                         no_wrap=col in ("rule", "bin choice"))
     for s in summary.values():
         table.add_row(s["rule"], s["bin_choice"], f"{s['rectpack_s_per_pack'] * 1e3:.2f}",
                       f"{s['nnopt_s_per_decode_1core'] * 1e6:.1f}", f"{s['nnopt_s_per_decode_allcores'] * 1e6:.1f}",

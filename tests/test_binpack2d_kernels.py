@@ -20,7 +20,7 @@ from nnopt.problems.binpack2d._kernels import (
     RULE_MAXRECTS_BSSF,
     RULE_NAMES,
     RULE_SKYLINE_BL,
-    _pack_batch_cap,
+    _pack_rows,
     pack_batch,
 )
 from nnopt.problems.binpack2d._kernels_reference import pack_one_python
@@ -82,7 +82,8 @@ def test_kernel_matches_python_twin_and_is_feasible(inst):
     widths, heights, bin_w, bin_h, order, rotated = inst
     for _, rule in RULES:
         for bin_choice in BIN_CHOICES:
-            b, x, y = (a[0] for a in decode(widths, heights, bin_w, bin_h, order[None], rotated[None], rule, bin_choice))
+            rows = decode(widths, heights, bin_w, bin_h, order[None], rotated[None], rule, bin_choice)
+            b, x, y = (a[0] for a in rows)
             assert_feasible(widths, heights, bin_w, bin_h, rotated, b, x, y)
             rb, rx, ry = pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_choice)
             assert b.tolist() == rb.tolist(), (rule, bin_choice)
@@ -125,7 +126,7 @@ def test_tiny_workspace_grows_to_the_same_answer(rule):
     for bin_choice in BIN_CHOICES:
         want = decode(widths, heights, 30, 30, orders, rotated, rule, bin_choice)
         got = [np.full((B, n), -1, dtype=np.int64) for _ in range(3)]
-        _pack_batch_cap(widths, heights, np.int64(30), np.int64(30), orders, rotated, rule, bin_choice, *got, 1, 1)
+        _pack_rows(widths, heights, np.int64(30), np.int64(30), orders, rotated, rule, bin_choice, *got, 0, B, 1, 1)
         for a, c in zip(want, got):
             np.testing.assert_array_equal(a, c)
 

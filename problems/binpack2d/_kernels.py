@@ -41,11 +41,18 @@ Data layout (one workspace per chunk of rows, reused across its rows)
 ``F[b, :, k]`` holds bin ``b``'s k-th free rectangle ``(x, y, right, top)``
 for MaxRects, or its k-th skyline segment ``(x, height, width, -)`` for
 Skyline, segments sorted by x and merged (neighbours never share a height, so
-the segmentation is canonical). Coordinates lie along the last axis so that a
-bin's scans run over contiguous memory (the containment test vectorises). ``F`` grows by doubling (bins and capacity) only
-when full. After a MaxRects split only the new rectangles are tested for
-containment (in the kept old ones and in each other): an old rectangle cannot
-lie inside a new one, since the new ones are parts of old maximal rectangles.
+the segmentation is canonical). Coordinates lie along the last axis, so a
+bin's scans run over contiguous memory (the containment test vectorises).
+``F`` grows by doubling (bins and capacity) only when full. After a MaxRects
+split only the new rectangles are tested for containment (in the kept old
+ones and in each other): an old rectangle cannot lie inside a new one, since
+the new ones are parts of old maximal rectangles. Per-bin bounds (free area,
+widest / tallest free rectangle, lowest skyline) skip bins that cannot take
+the item, or (global best, Skyline BL) cannot beat the best bin so far.
+
+Skyline BL with either bin choice places every item where rectpack's
+``SkylineBl`` (unsorted, no rotation, ``PackingBin.BFF`` / ``BBF``) does; the
+tests check it.
 """
 from __future__ import annotations
 
@@ -586,21 +593,17 @@ def _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice,
 
 
 @njit(cache=True, parallel=True)
-def _pack_rows_parallel(widths, heights, W, H, orders, rotated, rule, bin_choice,
-                        out_bin, out_x, out_y, init_bins, init_cap):
-    B = orders.shape[0]
-    # Fixed chunking (get_num_threads() here would keep the function out of the
-    # cache); each chunk allocates one workspace and reuses it for its rows.
-    nchunks = min(B, _MAX_CHUNKS)
-    for c in prange(nchunks):
-        _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
-                   c * B // nchunks, (c + 1) * B // nchunks, init_bins, init_cap)
+def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice, out_bin, out_x, out_y):
+    """Decode a batch of insertion orders into packings, in place.
 
-
-@njit(cache=True)
-def _pack_batch_cap(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
-                    out_bin, out_x, out_y, init_bins, init_cap):
-    """:func:`pack_batch` with the workspace's initial size as arguments (tests use tiny ones)."""
+    widths, heights: int64 (n,) unrotated item sizes; bin_w, bin_h: int64.
+    orders: int64 (B, n), each row a permutation of 0..n-1 (insertion order).
+    rotated: uint8 (B, n) by item id; 1 = placed turned (the caller guarantees it fits).
+    rule: one of the ``RULE_*`` constants; bin_choice: 0 first fit, 1 global best.
+    out_bin, out_x, out_y: int64 (B, n) by item id: bin (0-based, in opening
+    order) and lower-left corner. Rows are decoded independently (in parallel);
+    the result does not depend on the number of threads.
+    """
     if rule < 0 or rule >= _N_RULES:
         raise ValueError("pack_batch: unknown rule")
     if bin_choice != 0 and bin_choice != 1:
@@ -614,23 +617,11 @@ def _pack_batch_cap(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_ch
     if B < _PARALLEL_MIN_ROWS:
         # a few rows do not pay for waking the thread pool
         _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
-                   0, B, init_bins, init_cap)
-    else:
-        _pack_rows_parallel(widths, heights, W, H, orders, rotated, rule, bin_choice,
-                            out_bin, out_x, out_y, init_bins, init_cap)
-
-
-@njit(cache=True)
-def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice, out_bin, out_x, out_y):
-    """Decode a batch of insertion orders into packings, in place.
-
-    widths, heights: int64 (n,) unrotated item sizes; bin_w, bin_h: int64.
-    orders: int64 (B, n), each row a permutation of 0..n-1 (insertion order).
-    rotated: uint8 (B, n) by item id; 1 = placed turned (the caller guarantees it fits).
-    rule: one of the ``RULE_*`` constants; bin_choice: 0 first fit, 1 global best.
-    out_bin, out_x, out_y: int64 (B, n) by item id: bin (0-based, in opening
-    order) and lower-left corner. Rows are decoded independently (in parallel);
-    the result does not depend on the number of threads.
-    """
-    _pack_batch_cap(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
-                    out_bin, out_x, out_y, _INIT_BINS, _INIT_CAP)
+                   0, B, _INIT_BINS, _INIT_CAP)
+        return
+    # Fixed chunking (get_num_threads() here would keep the function out of the
+    # cache); each chunk allocates one workspace and reuses it for its rows.
+    nchunks = min(B, _MAX_CHUNKS)
+    for c in prange(nchunks):
+        _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
+                   c * B // nchunks, (c + 1) * B // nchunks, _INIT_BINS, _INIT_CAP)
