@@ -238,7 +238,8 @@ def method_summary(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             "ratio_lb": total / lb if lb else math.nan,
             "best_known": best,
             "ratio_best": total_b / best if best else math.nan,
-            "optimal": sum(r["status"] == "optimal" for r in ok),
+            "optimal": sum(_num(r, "lower_bound") is not None and _num(r, "objective") <= _num(r, "lower_bound")
+                           for r in ok),
             "mean_seconds": sum(secs) / len(secs) if secs else math.nan,
         })
     return sorted(out, key=lambda s: (s["ratio_best"] if not math.isnan(s["ratio_best"]) else math.inf,

@@ -33,13 +33,17 @@ BIN_CHOICE = {
     "maxrects-baf": BIN_GLOBAL_BEST,
 }
 
-#: The classic sort orders (descending), as functions of placed (width, height).
+#: The classic sort orders (descending), as functions of placed (width, height);
+#: the last three are rectpack's extra orders, which win on some instances.
 SORT_KEYS = {
     "area": lambda w, h: w * h,
     "perimeter": lambda w, h: w + h,
     "max-side": lambda w, h: np.maximum(w, h),
     "height": lambda w, h: h * (int(w.max()) + 1) + w,
     "width": lambda w, h: w * (int(h.max()) + 1) + h,
+    "min-side": lambda w, h: np.minimum(w, h),
+    "side-difference": lambda w, h: np.abs(w - h),
+    "aspect-ratio": lambda w, h: w / h,
 }
 
 
