@@ -48,10 +48,10 @@ def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
     ))
     with pytest.warns(PluginWarning, match="'binpack2d' from clash-dist.*already taken by nnopt"):
         names = _registry.available_problems()
-    assert names == ["binpack2d", "broken"]
+    assert {"binpack2d", "broken"} <= set(names)
     with pytest.warns(PluginWarning, match="'broken' from broken-dist.*ModuleNotFoundError"):
-        entries = _registry.problem_entries(load=True)
-    assert [e.cls is not None for e in entries] == [True, False]
+        entries = {e.name: e for e in _registry.problem_entries(load=True)}
+    assert entries["binpack2d"].cls is BinPack2D and entries["broken"].cls is None
     with pytest.raises(UnknownProblemError, match="broken-dist"):
         _registry.get_problem_class("broken")
     assert _registry.get_problem_class("binpack2d") is BinPack2D

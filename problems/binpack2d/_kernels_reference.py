@@ -7,7 +7,11 @@ to be read rather than to be fast, and built differently where it can be:
   every rectangle contained in another by testing all pairs (the kernel tests
   only the new ones);
 - Skyline keeps a height per unit of x (a list of ``bin_w`` numbers) instead of
-  merged segments; candidate x positions are where the height changes.
+  merged segments; candidate x positions are where the height changes;
+- Guillotine keeps a *set* of free rectangles and picks the minimise / maximise
+  area splits by comparing the two candidate cuts (the kernel uses Jylanki's
+  closed-form conditions);
+- the shelf rules keep lists of shelf records; FBS sorts its shelves with ``sorted``.
 
 Every candidate position in a bin gets the key ``(s1, s2, y, x)``; the smallest
 wins. Across bins (global best) the smallest ``(s1, s2)`` wins, ties to the
@@ -18,14 +22,27 @@ from __future__ import annotations
 import numpy as np
 
 from nnopt.problems.binpack2d._kernels import (
+    RULE_GUILLOTINE_BAF_LAS,
+    RULE_GUILLOTINE_BAF_LLAS,
+    RULE_GUILLOTINE_BAF_MAXAS,
+    RULE_GUILLOTINE_BAF_MINAS,
+    RULE_GUILLOTINE_BAF_SAS,
+    RULE_GUILLOTINE_BAF_SLAS,
     RULE_MAXRECTS_BAF,
     RULE_MAXRECTS_BL,
     RULE_MAXRECTS_BLSF,
     RULE_MAXRECTS_BSSF,
     RULE_MAXRECTS_CP,
+    RULE_SHELF_FBS,
+    RULE_SHELF_FF,
+    RULE_SHELF_NF,
     RULE_SKYLINE_BL,
     RULE_SKYLINE_MINWASTE,
 )
+
+GUILLOTINE_RULES = (RULE_GUILLOTINE_BAF_SLAS, RULE_GUILLOTINE_BAF_LLAS, RULE_GUILLOTINE_BAF_MINAS,
+                    RULE_GUILLOTINE_BAF_MAXAS, RULE_GUILLOTINE_BAF_SAS, RULE_GUILLOTINE_BAF_LAS)
+SHELF_RULES = (RULE_SHELF_NF, RULE_SHELF_FF, RULE_SHELF_FBS)
 
 __all__ = ["pack_one_python"]
 
@@ -138,6 +155,114 @@ class _SkylineBin:
             self.height[u] = y + h
 
 
+class _GuillotineBin:
+    """Disjoint free rectangles ``(x, y, w, h)``; an item takes one's lower-left corner."""
+
+    def __init__(self, bin_w: int, bin_h: int, rule: int) -> None:
+        self.rule = rule
+        self.free: set[tuple[int, int, int, int]] = {(0, 0, bin_w, bin_h)}
+
+    def best(self, w: int, h: int) -> tuple[int, int, int, int] | None:
+        """Best area fit: smallest (leftover area, short leftover, y, x)."""
+        keys = [(fw * fh - w * h, min(fw - w, fh - h), fy, fx)
+                for fx, fy, fw, fh in self.free if fw >= w and fh >= h]
+        return min(keys) if keys else None
+
+    def split(self, fw: int, fh: int, w: int, h: int) -> bool:
+        """True: cut along the item's top edge (top piece fw wide); False: along its right edge."""
+        leftover_w, leftover_h = fw - w, fh - h
+        # the smaller of the two pieces, for each cut
+        smaller_if_horizontal = min(fw * leftover_h, leftover_w * h)
+        smaller_if_vertical = min(w * leftover_h, leftover_w * fh)
+        if self.rule == RULE_GUILLOTINE_BAF_SLAS:
+            return leftover_w <= leftover_h
+        if self.rule == RULE_GUILLOTINE_BAF_LLAS:
+            return leftover_w > leftover_h
+        if self.rule == RULE_GUILLOTINE_BAF_MINAS:  # ties: vertical
+            return smaller_if_horizontal < smaller_if_vertical
+        if self.rule == RULE_GUILLOTINE_BAF_MAXAS:  # ties: horizontal
+            return smaller_if_horizontal >= smaller_if_vertical
+        if self.rule == RULE_GUILLOTINE_BAF_SAS:
+            return fw <= fh
+        if self.rule == RULE_GUILLOTINE_BAF_LAS:
+            return fw > fh
+        raise ValueError(f"not a Guillotine rule: {self.rule}")
+
+    def place(self, x: int, y: int, w: int, h: int) -> None:
+        (fx, fy, fw, fh), = [f for f in self.free if f[0] == x and f[1] == y]
+        self.free.remove((fx, fy, fw, fh))
+        if self.split(fw, fh, w, h):
+            right, top = (x + w, y, fw - w, h), (x, y + h, fw, fh - h)
+        else:
+            right, top = (x + w, y, fw - w, fh), (x, y + h, w, fh - h)
+        self.free |= {piece for piece in (right, top) if piece[2] > 0 and piece[3] > 0}
+
+
+def _pack_shelves_python(sizes, bin_w, bin_h, order, rule):
+    """The shelf rules: lists of shelf records ``{"bin", "y", "height", "used"}``."""
+    n = len(sizes)
+    out_bin = np.zeros(n, dtype=np.int64)
+    out_x = np.zeros(n, dtype=np.int64)
+    out_y = np.zeros(n, dtype=np.int64)
+    if rule == RULE_SHELF_FBS:
+        # 1. best fit shelves of an infinite strip, bin_w wide
+        strip: list[dict] = []
+        on_shelf = {}
+        for item in order:
+            w, h = sizes[item]
+            fits = [(bin_w - s["used"] - w, q) for q, s in enumerate(strip)
+                    if h <= s["height"] and s["used"] + w <= bin_w]
+            if fits:
+                q = min(fits)[1]
+            else:
+                strip.append({"height": h, "used": 0})
+                q = len(strip) - 1
+            on_shelf[item] = q
+            out_x[item] = strip[q]["used"]
+            strip[q]["used"] += w
+        # 2. best fit decreasing of the shelves (by height) into bins
+        bin_tops: list[int] = []
+        for q in sorted(range(len(strip)), key=lambda q: (-strip[q]["height"], q)):
+            sh = strip[q]["height"]
+            fits = [(bin_h - top - sh, b) for b, top in enumerate(bin_tops) if top + sh <= bin_h]
+            if fits:
+                b = min(fits)[1]
+            else:
+                bin_tops.append(0)
+                b = len(bin_tops) - 1
+            strip[q]["bin"], strip[q]["y"] = b, bin_tops[b]
+            bin_tops[b] += sh
+        for item, q in on_shelf.items():
+            out_bin[item], out_y[item] = strip[q]["bin"], strip[q]["y"]
+        return out_bin, out_x, out_y
+
+    bins: list[list[dict]] = []  # each bin's shelves, bottom to top
+    for item in order:
+        w, h = sizes[item]
+        if rule == RULE_SHELF_NF:
+            candidates = bins[-1][-1:] if bins else []
+        elif rule == RULE_SHELF_FF:
+            candidates = [s for shelves in bins for s in shelves]
+        else:
+            raise ValueError(f"not a shelf rule: {rule}")
+        shelf = next((s for s in candidates if h <= s["height"] and s["used"] + w <= bin_w), None)
+        if shelf is None:
+            # a new shelf on top: of the current bin (NF) or of the first bin with room (FF)
+            tops = [shelves[-1]["y"] + shelves[-1]["height"] for shelves in bins]
+            room = list(range(len(bins)))[-1:] if rule == RULE_SHELF_NF else range(len(bins))
+            b = next((b for b in room if tops[b] + h <= bin_h), None)
+            if b is None:
+                bins.append([])
+                tops.append(0)
+                b = len(bins) - 1
+            y = tops[b]
+            shelf = {"bin": b, "y": y, "height": h, "used": 0}
+            bins[b].append(shelf)
+        out_bin[item], out_x[item], out_y[item] = shelf["bin"], shelf["used"], shelf["y"]
+        shelf["used"] += w
+    return out_bin, out_x, out_y
+
+
 def pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_choice):
     """Decode one insertion order; returns (bin, x, y) int64 arrays indexed by item id."""
     widths = [int(v) for v in widths]
@@ -145,6 +270,10 @@ def pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_cho
     bin_w, bin_h, rule, bin_choice = int(bin_w), int(bin_h), int(rule), int(bin_choice)
     skyline = rule in (RULE_SKYLINE_BL, RULE_SKYLINE_MINWASTE)
     n = len(widths)
+    if rule in SHELF_RULES:  # bin_choice does not apply
+        sizes = [(heights[i], widths[i]) if rotated[i] else (widths[i], heights[i]) for i in range(n)]
+        return _pack_shelves_python(sizes, bin_w, bin_h, [int(i) for i in order], rule)
+    kind = _SkylineBin if skyline else _GuillotineBin if rule in GUILLOTINE_RULES else _MaxRectsBin
     out_bin = np.zeros(n, dtype=np.int64)
     out_x = np.zeros(n, dtype=np.int64)
     out_y = np.zeros(n, dtype=np.int64)
@@ -164,7 +293,7 @@ def pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_cho
             if chosen is None or key[:2] < chosen[1][:2]:
                 chosen = (b, key)
         if chosen is None:
-            bins.append(_SkylineBin(bin_w, bin_h, rule) if skyline else _MaxRectsBin(bin_w, bin_h, rule))
+            bins.append(kind(bin_w, bin_h, rule))
             chosen = (len(bins) - 1, bins[-1].best(w, h))
         b, (_, _, y, x) = chosen
         bins[b].place(x, y, w, h)
