@@ -40,6 +40,7 @@ ENTRY_POINT_GROUP = "nnopt.problems"
 #: The problems that ship with nnopt, as import targets (imported lazily).
 _SHIPPED = {
     "binpack2d": "nnopt.problems.binpack2d:BinPack2D",
+    "tsp": "nnopt.problems.tsp:TSP",
 }
 _SHIPPED_ORIGIN = "nnopt (shipped)"
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -131,6 +132,9 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         value = getattr(cls, attr)
         if not isinstance(value, tuple) or not value or not all(isinstance(v, str) for v in value):
             raise TypeError(f"{cls.__qualname__}.{attr} must be a non-empty tuple of names, got {value!r}")
+    unknown = [d for d in getattr(cls, "search_decoders", ()) if d not in cls.decoders]
+    if unknown:
+        raise TypeError(f"{cls.__qualname__}.search_decoders names unknown decoder {unknown[0]!r}")
     if not isinstance(getattr(cls, "description", None), str):
         raise TypeError(f"{cls.__qualname__}.description must be a string")
 

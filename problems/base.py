@@ -58,6 +58,8 @@ class Problem(ABC):
     encodings: ClassVar[tuple[str, ...]] = ("keys",)
     #: Names of the decoders; the first is the default.
     decoders: ClassVar[tuple[str, ...]] = ("default",)
+    #: The decoders worth a search's budget (a subset of ``decoders``); empty means all.
+    search_decoders: ClassVar[tuple[str, ...]] = ()
     #: Name of the quantity :meth:`objective` returns, for tables ("bins", "length").
     objective_name: ClassVar[str] = "objective"
     #: File suffixes (lower case) that :meth:`read` understands besides ``.json``.

@@ -2,7 +2,7 @@
 
 It is the engine's simplest member and the control every smarter method is
 measured against: same decoders, same budget, no learning. Each batch is decoded
-by every decoder the problem offers, so the best rule wins per instance.
+by every decoder the problem names for search, so the best rule wins per instance.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def random_key_search(
 ) -> SearchResult:
     """Best of heuristic + random encodings within ``budget``; Ctrl-C returns the best so far."""
     rng = np.random.default_rng(seed)
-    decoders = tuple(decoders or problem.decoders)
+    decoders = tuple(decoders or problem.search_decoders or problem.decoders)
     bound = problem.lower_bound(instance)
     best = Incumbent(problem, instance, on_improve)
     status = "budget"
