@@ -130,19 +130,28 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where the neural methods train (auto: a CUDA GPU when there is one).")
+@click.option("--progress", is_flag=True, help="Print the best cost per round (neural methods) or per improvement.")
+@click.option("--trace", type=click.Path(dir_okay=False), default=None,
+              help="Write the best cost per round (or per improvement) to this CSV file.")
 @debug_option
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
-              max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool) -> None:
+              max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
+              device: str, progress: bool, trace: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
     The default method, until the neural engine lands, is random-key search:
     the classic sort orders, then random item orders, each decoded by every
     placement rule (MaxRects, Skyline), keeping the best within the time limit.
-    Ctrl-C stops early and keeps the best solution found.
+    Ctrl-C stops early and keeps the best solution found. With --max-evals
+    (and no --time-limit) the same seed gives the same solution file, bit for
+    bit apart from the time, on CPU.
 
     \b
     Example:
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
+      nnopt solve examples/cl_07_040_01.json --method nnopt --max-evals 2000 --trace trace.csv
     """
     import nnopt
     from nnopt._methods import DEFAULT_METHOD, METHODS
@@ -157,15 +166,29 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         raise UserError(f"--max-evals must be positive, got {max_evals}")
     if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
         raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg)")
-    for opt, path in (("--out", out), ("--plot", plot)):
+    for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     prob, inst = load_or_error(instance, problem)
     if not METHODS[method].supports(prob):
         raise UserError(f"--method: {method!r} does not solve {prob.name!r} problems")
 
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA GPU is available (use --device auto or cpu)")
+    rounds: list[tuple[int, int, float, float, float]] = []
+    on_round = _round_recorder(rounds, progress and not quiet) if (progress or trace) else None
+    extra: dict[str, Any] = {"device": device}
+    if on_round is not None and getattr(METHODS[method].run, "engine_options", False):
+        extra["on_round"] = on_round
+    elif on_round is not None:  # methods without rounds: one row per improvement
+        extra["on_improve"] = _improvement_rounds(on_round)
     result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=method,
-                                time_limit=time_limit, max_evals=max_evals, seed=seed)
+                                time_limit=time_limit, max_evals=max_evals, seed=seed, **extra)
+    if trace is not None:
+        _write_trace(trace, rounds)
     if out is not None:
         write_or_error(out, dump_json(result.to_json()))
     if plot is not None:
@@ -177,13 +200,48 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         _print_result(result, out, plot)
 
 
+def _round_recorder(rounds: list[tuple[int, int, float, float, float]], show: bool) -> Any:
+    """Collects one row per engine round; with ``show``, prints it when the best changes (or each second)."""
+    last = {"cost": float("inf"), "t": -1.0}
+
+    def on_round(log: Any) -> None:
+        rounds.append((log.round, log.evaluations, log.seconds, log.best_objective, log.best_cost))
+        if show and (log.best_cost < last["cost"] or log.seconds - last["t"] >= 1.0):
+            last["cost"], last["t"] = log.best_cost, log.seconds
+            stderr(f"round {log.round}: {log.evaluations} decodes, {log.seconds:.2f} s, "
+                   f"best {log.best_objective:g} (cost {log.best_cost:.4f})")
+
+    return on_round
+
+
+def _improvement_rounds(on_round: Any) -> Any:
+    """Adapts an improvement callback to the per-round recorder (a "round" per improvement)."""
+    from types import SimpleNamespace
+
+    count = [0]
+
+    def on_improve(evals: int, seconds: float, objective: float, cost: float) -> None:
+        count[0] += 1
+        on_round(SimpleNamespace(round=count[0], evaluations=evals, seconds=seconds, best_objective=objective,
+                                 best_cost=cost))
+
+    return on_improve
+
+
+def _write_trace(path: str, rounds: list[tuple[int, int, float, float, float]]) -> None:
+    lines = ["round,evaluations,seconds,best_objective,best_cost"]
+    lines += [f"{r},{e},{s:.4f},{o:g},{c:.6f}" for r, e, s, o, c in rounds]
+    write_or_error(path, "\n".join(lines) + "\n")
+
+
 def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
+    chained = kwargs.pop("on_improve", None)
     if quiet or not console.is_terminal:
-        return solve(inst, **kwargs)
+        return solve(inst, on_improve=chained, **kwargs)
     limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
     with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
@@ -192,6 +250,8 @@ def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any
         def on_improve(evals: int, seconds: float, objective: float, cost: float) -> None:
             progress.update(task, completed=seconds if limit else evals,
                             description=f"best {objective:g} (cost {cost:.3f}) after {evals} decodes")
+            if chained is not None:
+                chained(evals, seconds, objective, cost)
 
         return solve(inst, on_improve=on_improve, **kwargs)
 

@@ -90,7 +90,75 @@ def _table() -> dict[str, Method]:
     return table
 
 
-METHODS: dict[str, Method] = _table()
+# ---------------------------------------------------------------------------------------------
+# The neural engine and its ablation methods (issue 4). Each engine runner also accepts the
+# keyword arguments ``device`` and ``on_round`` (``engine_options = True``); ``nnopt.solve``
+# passes them only to runners that declare it.
+# ---------------------------------------------------------------------------------------------
+
+
+class _EngineRunner:
+    """Runs :func:`nnopt.solver.neural_search` with one fixed :class:`EngineConfig`."""
+
+    engine_options = True
+
+    def __init__(self, **config: Any) -> None:
+        self.config = config
+
+    def __call__(self, problem: Problem, instance: Any, budget: Budget, seed: int,
+                 on_improve: ProgressCallback | None, threads: int | None, *, device: str = "cpu",
+                 on_round: Callable[[Any], None] | None = None) -> SearchResult:
+        from nnopt.solver import EngineConfig, neural_search
+
+        cfg = EngineConfig(device=device, **self.config)
+        return neural_search(problem, instance, budget, cfg, seed=seed, on_improve=on_improve, on_round=on_round)
+
+
+def _local_search(problem: Problem, instance: Any, budget: Budget, seed: int,
+                  on_improve: ProgressCallback | None, threads: int | None) -> SearchResult:
+    from nnopt.solver import local_search
+
+    return local_search(problem, instance, budget, seed=seed, on_improve=on_improve)
+
+
+def _cem(problem: Problem, instance: Any, budget: Budget, seed: int,
+         on_improve: ProgressCallback | None, threads: int | None) -> SearchResult:
+    from nnopt.solver import cem
+
+    return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
+
+
+#: name -> (description, engine configuration); each gets a "-control" twin with random steps.
+ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "nnopt": ("neural engine (best configuration in benchmarks/results/ablation.md): CEM on the keys "
+              "from the best sort order, whose samples a per-instance MLP screens and refines by "
+              "gradient extraction", {"search": "cem"}),
+    "nnopt-ls": ("neural engine: local search whose candidates a per-instance MLP screens and whose "
+                 "moves it proposes by gradient extraction", {"search": "local-search"}),
+    "nnopt-set": ("neural engine as `nnopt` with the permutation-invariant set model (attention over items "
+                  "seen through their sort ranks)", {"search": "cem", "scorer": "set", "train_steps": 8,
+                                                     "train_batch": 64}),
+    "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and fresh points",
+                    {"search": "none", "nn_share": 1.0, "screen": 1, "topk": None}),
+}
+
+
+def _engine_table() -> dict[str, Method]:
+    table = {
+        "local-search": Method("local-search", "swap/reinsert local search on the keys from the best sort "
+                               "order (no network)", _local_search),
+        "cem": Method("cem", "cross-entropy method on the keys, mean started at the best sort order "
+                      "(no network)", _cem),
+    }
+    for name, (text, cfg) in ENGINE_CONFIGS.items():
+        table[name] = Method(name, text, _EngineRunner(**cfg))
+        table[f"{name}-control"] = Method(
+            f"{name}-control", f"random-step control of `{name}` (gradient step replaced by a random step "
+            "of the same length)", _EngineRunner(**cfg, step="random"))
+    return table
+
+
+METHODS: dict[str, Method] = {**_table(), **_engine_table()}
 #: Until the neural engine lands, random-key search is the default.
 DEFAULT_METHOD = "random-keys"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,13 +133,17 @@ def solve(
     seed: int = 0,
     on_improve: ProgressCallback | None = None,
     threads: int | None = None,
+    device: str = "cpu",
+    on_round: Callable[[Any], None] | None = None,
 ) -> SolveResult:
     """Solve ``instance`` (a path, or an instance object with ``problem`` named).
 
     Stops at ``time_limit`` seconds or ``max_evals`` decodes (10 s when neither
     is given), or on Ctrl-C, and returns the best solution found, verified by
     the problem's independent checker. ``threads`` caps the cores a method may
-    use (CP-SAT workers); ``None`` means all.
+    use (CP-SAT workers); ``None`` means all. ``device`` (``auto``, ``cpu``,
+    ``cuda``) and ``on_round`` (called with each round's log) reach the methods
+    that train networks; the others ignore them.
     """
     if isinstance(instance, (str, os.PathLike)):
         prob, inst = load_instance(instance, problem)
@@ -152,7 +157,12 @@ def solve(
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
     budget = Budget(time_limit=time_limit, max_evals=max_evals)
-    found = runner.run(prob, inst, budget, seed, on_improve, threads)
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
+    if getattr(runner.run, "engine_options", False):
+        found = runner.run(prob, inst, budget, seed, on_improve, threads, device=device, on_round=on_round)
+    else:
+        found = runner.run(prob, inst, budget, seed, on_improve, threads)
     issues = prob.check(inst, found.solution)
     if issues:
         raise VerificationError(f"method {method!r} produced an infeasible solution: {'; '.join(issues[:3])}")

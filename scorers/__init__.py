@@ -2,4 +2,7 @@
 
 Nothing here imports ``nnopt.problems``: a scorer sees tensors, never a problem.
 """
-__all__: list[str] = []
+from nnopt.scorers._fit import ScorerTrainer
+from nnopt.scorers._nets import MLPScorer, SetScorer, soft_rank
+
+__all__ = ["MLPScorer", "ScorerTrainer", "SetScorer", "soft_rank"]

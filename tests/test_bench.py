@@ -50,8 +50,14 @@ def test_bench_rows_tables_resume_and_plot(tmp_path, repo):
 
 
 def test_bench_jobs_and_folders_and_2bp_blocks(tmp_path, repo):
+    import shutil
+
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    for p in (repo / "examples").glob("cl_*.json"):
+        shutil.copy(p, folder / p.name)
     out = tmp_path / "r.csv"
-    res = run("bench", str(repo / "examples"), "--methods", "maxrects-bssf", "--jobs", "2", "--out", str(out),
+    res = run("bench", str(folder), "--methods", "maxrects-bssf", "--jobs", "2", "--out", str(out),
               "--quiet")
     assert res.returncode == 0, res.stderr
     got = rows(out)

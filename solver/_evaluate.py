@@ -1,0 +1,73 @@
+"""Decode-and-score through the contract, with the budget and the incumbent in one place.
+
+Every search in ``nnopt.solver`` spends decodes only through an
+:class:`Evaluator`, so the budget is counted the same way for all of them
+(that is what makes "equal decodes" comparisons fair) and every decoded
+solution is offered to the incumbent.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.base import Problem
+from nnopt.solver._budget import Budget
+from nnopt.solver._incumbent import Incumbent
+
+__all__ = ["Evaluator", "BudgetSpent"]
+
+
+class BudgetSpent(Exception):
+    """Raised by :meth:`Evaluator.evaluate` once the budget is exhausted: unwinds any loop."""
+
+
+class Evaluator:
+    """Decodes batches with a named decoder, counts them and keeps the best."""
+
+    def __init__(self, problem: Problem, instance: Any, budget: Budget, incumbent: Incumbent,
+                 encoding: str | None = None) -> None:
+        self.problem, self.instance, self.budget = problem, instance, budget
+        self.incumbent, self.encoding = incumbent, encoding
+        self.bound = problem.lower_bound(instance)
+
+    @property
+    def optimal(self) -> bool:
+        return self.incumbent.objective <= self.bound
+
+    def evaluate(self, X: np.ndarray, decoder: str) -> tuple[np.ndarray, np.ndarray]:
+        """Costs of the rows of ``X`` the budget allows; returns ``(X_used, costs)``.
+
+        Raises :class:`BudgetSpent` when nothing is left (or the optimum is proven),
+        so search loops need no bookkeeping of their own. The first batch is always
+        decoded, so even a budget spent before the start (compilation) returns a solution.
+        """
+        if (self.budget.exhausted() and self.incumbent.solution is not None) or self.optimal:
+            raise BudgetSpent
+        left = self.budget.remaining_evals()
+        X = np.ascontiguousarray(X if left is None else X[:left], dtype=np.float32)
+        if len(X) == 0:
+            raise BudgetSpent
+        sols = self.problem.decode(self.instance, X, decoder=decoder, encoding=self.encoding)
+        costs = np.asarray(self.problem.cost(self.instance, sols), dtype=np.float64)
+        self.budget.spend(len(X))
+        self.incumbent.offer(sols, costs, X, decoder, self.budget.evals, self.budget.elapsed)
+        return X, costs
+
+    def best_start(self, decoders: tuple[str, ...]) -> tuple[np.ndarray, str, float]:
+        """The best (encoding, decoder) among the problem's heuristic encodings.
+
+        Falls back to one random-free midpoint encoding when the problem offers no
+        heuristics, so every search has a deterministic start.
+        """
+        H = self.problem.heuristic_encodings(self.instance, self.encoding)
+        if len(H) == 0:
+            d = self.problem.encoding_size(self.instance, self.encoding)
+            H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+        best: tuple[float, int, str] = (np.inf, 0, decoders[0])
+        for decoder in decoders:
+            Xu, costs = self.evaluate(H, decoder)
+            i = int(np.argmin(costs))
+            if costs[i] < best[0]:
+                best = (float(costs[i]), i, decoder)
+        return np.array(H[best[1]], dtype=np.float32), best[2], best[0]

@@ -1,0 +1,299 @@
+"""The neural engine: learn a scorer from decoded encodings, extract new ones by input descent.
+
+One loop, several configurations (all in :class:`EngineConfig`, all in the
+ablation):
+
+``search="none"`` — the seed's idea as such: a replay buffer of random
+    encodings, a scorer trained on it, extraction from the buffer's best and
+    from fresh points, decode, add, repeat.
+``search="local-search"`` / ``"cem"`` — the hybrid: the search component of
+    :mod:`nnopt.solver.local_search` / :mod:`nnopt.solver.cem` runs as usual
+    and trains the scorer for free with what it decodes; the network
+    (a) *screens* the search's candidates (``screen`` times more are drawn,
+    only the best predicted are decoded) and (b) *proposes* a share of each
+    round's decodes by extraction from the search's current point.
+
+``step="random"`` turns any configuration into its own control: every
+extraction step is replaced by a random step of the same length
+(:func:`nnopt.solver.extract.extract`), nothing else changes.
+
+Determinism: with a ``max_evals`` budget (no clock in the loop) the result
+depends only on the seed; torch runs single-threaded with deterministic
+algorithms inside :func:`neural_search`.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from nnopt.problems.base import Problem
+from nnopt.scorers import MLPScorer, ScorerTrainer, SetScorer
+from nnopt.solver._budget import Budget
+from nnopt.solver._buffer import ReplayBuffer
+from nnopt.solver._evaluate import BudgetSpent, Evaluator
+from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver.cem import CEMState
+from nnopt.solver.extract import BoxClamp, Conservative, Jitter, Regulariser, TrustRegion, extract
+from nnopt.solver.local_search import LocalSearchState
+
+__all__ = ["EngineConfig", "neural_search", "resolve_device", "token_context", "RoundLog"]
+
+SEARCHES = ("none", "local-search", "cem")
+SCORERS = ("mlp", "set")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Every option of the engine; the defaults are the shipped ``nnopt`` method."""
+
+    scorer: str = "mlp"
+    search: str = "local-search"
+    step: str = "gradient"
+    batch: int = 32             # decodes per round
+    nn_share: float = 0.25      # share of a round's decodes proposed by extraction
+    screen: int = 4             # candidates drawn per decoded search candidate (1: no screening)
+    warmup: int = 256           # decodes before the first training
+    train_every: int = 4        # rounds between trainings
+    train_steps: int = 20       # minibatch updates per training (warm start)
+    train_batch: int = 256
+    hidden: int = 64
+    lr: float = 3e-3
+    conservative: float = 0.0   # training-side COMs weight
+    extract_steps: int = 5
+    extract_lr: float = 0.03
+    topk: int | None = 2        # coordinates each extraction step may move (None: all)
+    trust_radius: float = 0.3
+    cap_margin: float | None = None  # Conservative extraction cap (cost units); None: off
+    jitter: float = 0.0
+    buffer: int = 2048
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.search not in SEARCHES:
+            raise ValueError(f"unknown search {self.search!r} (known: {', '.join(SEARCHES)})")
+        if self.scorer not in SCORERS:
+            raise ValueError(f"unknown scorer {self.scorer!r} (known: {', '.join(SCORERS)})")
+        if self.step not in ("gradient", "random"):
+            raise ValueError(f"unknown step {self.step!r} (known: gradient, random)")
+        if self.batch <= 0 or self.screen < 1 or not 0 <= self.nn_share <= 1:
+            raise ValueError(f"need batch > 0, screen >= 1, 0 <= nn_share <= 1; got "
+                             f"{self.batch}, {self.screen}, {self.nn_share}")
+
+    def control(self) -> EngineConfig:
+        """The same configuration with random steps of the same length."""
+        return replace(self, step="random")
+
+
+@dataclass
+class RoundLog:
+    """One line of ``--trace``: where the run stands after a round."""
+
+    round: int
+    evaluations: int
+    seconds: float
+    best_cost: float
+    best_objective: float
+    train_loss: float
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; ``cuda`` without one is an error."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but no CUDA GPU is available (use --device auto or cpu)")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
+    return device
+
+
+def token_context(problem: Problem, instance: Any, encoding: str | None = None, width: int = 8) -> np.ndarray:
+    """What the set model knows about each coordinate besides its value: ``(d, width)``.
+
+    Through the contract only: a coordinate's values in the problem's heuristic
+    encodings (for packing: the item's rank in each classic sort order — area,
+    perimeter, sides — so its size, not its id). A problem that defines
+    ``token_features(instance, encoding)`` (an optional extension of the
+    contract) gives its own. Padded with 0.5 to ``width`` columns.
+    """
+    d = problem.encoding_size(instance, encoding)
+    own = getattr(problem, "token_features", None)
+    C = np.asarray(own(instance, encoding), dtype=np.float32) if callable(own) else \
+        problem.heuristic_encodings(instance, encoding).T.astype(np.float32)
+    out = np.full((d, width), 0.5, dtype=np.float32)
+    cols = min(width, C.shape[1]) if C.ndim == 2 and C.shape[0] == d else 0
+    out[:, :cols] = C[:, :cols]
+    return out
+
+
+@contextlib.contextmanager
+def _torch_deterministic(seed: int) -> Iterator[None]:
+    """Single-threaded, deterministic torch for the duration of a run; restored after."""
+    threads = torch.get_num_threads()
+    was_det = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(was_det)
+
+
+def _build_scorer(cfg: EngineConfig, problem: Problem, instance: Any, encoding: str | None,
+                  d: int, device: str) -> torch.nn.Module:
+    if cfg.scorer == "mlp":
+        return MLPScorer(d, hidden=cfg.hidden, layers=2)
+    ctx = token_context(problem, instance, encoding)
+    model = SetScorer(ctx.shape[1], hidden=max(8, cfg.hidden // 2))
+    model.to(device)
+    model.set_context(torch.as_tensor(ctx, device=device))
+    return model
+
+
+def neural_search(
+    problem: Problem,
+    instance: Any,
+    budget: Budget,
+    config: EngineConfig | None = None,
+    *,
+    seed: int = 0,
+    decoders: tuple[str, ...] | None = None,
+    encoding: str | None = None,
+    on_improve: ProgressCallback | None = None,
+    on_round: Any = None,
+) -> SearchResult:
+    """Run the engine within ``budget``; Ctrl-C and the budget return the best solution so far.
+
+    ``on_round(RoundLog)`` is called after every round (``--progress``, ``--trace``).
+    """
+    cfg = config or EngineConfig()
+    device = resolve_device(cfg.device)
+    best = Incumbent(problem, instance, on_improve)
+    ev = Evaluator(problem, instance, budget, best, encoding)
+    status = "budget"
+    with _torch_deterministic(seed):
+        rng = np.random.default_rng(seed)
+        gen = torch.Generator().manual_seed(seed)
+        d = problem.encoding_size(instance, encoding)
+        trainer = ScorerTrainer(_build_scorer(cfg, problem, instance, encoding, d, device), lr=cfg.lr, batch_size=cfg.train_batch,
+                                conservative=cfg.conservative, device=device, seed=seed)
+        buffer = ReplayBuffer(d, capacity=cfg.buffer)
+        loop = _Loop(cfg, problem, instance, ev, buffer, trainer, rng, gen, device, d)
+        try:
+            loop.run(tuple(decoders or problem.decoders), on_round)
+        except BudgetSpent:
+            status = "optimal" if ev.optimal else "budget"
+        except KeyboardInterrupt:
+            status = "interrupted"
+    return best.result(budget.evals, budget.elapsed, status)
+
+
+class _Loop:
+    """The rounds of :func:`neural_search`; state lives here so the function reads like the picture."""
+
+    def __init__(self, cfg: EngineConfig, problem: Problem, instance: Any, ev: Evaluator, buffer: ReplayBuffer,
+                 trainer: ScorerTrainer, rng: np.random.Generator, gen: torch.Generator, device: str,
+                 d: int) -> None:
+        self.cfg, self.problem, self.instance, self.ev = cfg, problem, instance, ev
+        self.buffer, self.trainer, self.rng, self.gen, self.device, self.d = buffer, trainer, rng, gen, device, d
+        self.trained = False
+        self.round = 0
+
+    # -------------------------------------------------------------- helpers
+    def _evaluate(self, X: np.ndarray, decoder: str) -> tuple[np.ndarray, np.ndarray]:
+        Xu, costs = self.ev.evaluate(X, decoder)
+        self.buffer.add(Xu, costs)
+        return Xu, costs
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return self.trainer(torch.as_tensor(X, device=self.device)).cpu().numpy()
+
+    def _train(self) -> None:
+        if len(self.buffer) >= min(self.cfg.warmup, 64) and self.round % self.cfg.train_every == 0:
+            self.trainer.fit(self.buffer.X, self.buffer.y, self.cfg.train_steps)
+            self.trained = True
+
+    def _regularisers(self, anchors: np.ndarray | None) -> list[Regulariser]:
+        regs: list[Regulariser] = []
+        if self.cfg.jitter > 0:
+            regs.append(Jitter(self.cfg.jitter))
+        if self.cfg.trust_radius > 0:
+            a = None if anchors is None else torch.as_tensor(anchors, device=self.device)
+            regs.append(TrustRegion(radius=self.cfg.trust_radius, anchors=a))
+        if self.cfg.cap_margin is not None:
+            regs.append(Conservative(margin=self.cfg.cap_margin))
+        regs.append(BoxClamp())
+        return regs
+
+    def _extract(self, starts: np.ndarray, anchors: np.ndarray | None = None) -> np.ndarray:
+        if len(starts) == 0 or not self.trained:
+            return starts
+        res = extract(torch.as_tensor(starts, device=self.device), self.trainer, regularisers=self._regularisers(anchors),
+                      optimiser="signsgd" if self.cfg.topk else "adam", lr=self.cfg.extract_lr,
+                      steps=self.cfg.extract_steps, step=self.cfg.step, topk=self.cfg.topk, generator=self.gen)
+        return res.x.cpu().numpy().astype(np.float32)
+
+    def _screen(self, candidates: np.ndarray, keep: int) -> np.ndarray:
+        if self.cfg.screen <= 1 or not self.trained or len(candidates) <= keep:
+            return candidates[:keep]
+        pred = self._predict(candidates)
+        return candidates[np.argsort(pred, kind="stable")[:keep]]
+
+    def _log(self, on_round: Any) -> None:
+        self.round += 1
+        if on_round is not None:
+            inc, b = self.ev.incumbent, self.ev.budget
+            on_round(RoundLog(self.round, b.evals, b.elapsed, inc.cost, inc.objective, self.trainer.last_loss))
+
+    # -------------------------------------------------------------- loops
+    def run(self, decoders: tuple[str, ...], on_round: Any) -> None:
+        x, decoder, cost = self.ev.best_start(decoders)
+        self.buffer.add(x[None, :], np.array([cost]))
+        if self.cfg.search == "none":
+            self._run_plain(decoder, on_round)
+        elif self.cfg.search == "local-search":
+            self._run_hybrid(LocalSearchState(x, cost, decoder), on_round)
+        else:
+            self._run_hybrid(CEMState(x, decoder), on_round)
+
+    def _run_plain(self, decoder: str, on_round: Any) -> None:
+        """The seed's loop: random data, then extraction from the best and from fresh points."""
+        cfg = self.cfg
+        while len(self.buffer) < cfg.warmup:
+            self._evaluate(self.problem.sample(self.instance, cfg.batch, self.rng), decoder)
+        while True:
+            self._train()
+            half = cfg.batch // 2
+            starts = np.concatenate([self.buffer.best(half),
+                                     self.problem.sample(self.instance, cfg.batch - half, self.rng)])
+            self._evaluate(self._extract(starts, anchors=None), decoder)
+            self._log(on_round)
+
+    def _run_hybrid(self, state: LocalSearchState | CEMState, on_round: Any) -> None:
+        """The search runs as it would alone; the network screens its candidates and proposes extras."""
+        cfg = self.cfg
+        n_nn = int(round(cfg.nn_share * cfg.batch))
+        n_search = cfg.batch - n_nn
+        while True:
+            self._train()
+            if self.trained:
+                search = self._screen(state.propose(n_search * cfg.screen, self.rng), n_search)
+                starts = state.propose(n_nn, self.rng)
+                proposals = self._extract(starts, anchors=None)
+                X = np.concatenate([search, proposals])
+            else:
+                X = state.propose(cfg.batch, self.rng)
+            Xu, costs = self._evaluate(X, state.decoder)
+            if isinstance(state, LocalSearchState):
+                state.accept(Xu, costs)
+            else:
+                state.update(Xu, costs)
+            self._log(on_round)

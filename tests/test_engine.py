@@ -1,0 +1,146 @@
+"""The engine and its no-network searches: verified, anytime, reproducible, controlled."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnopt
+from nnopt.problems import get_problem
+from nnopt.solver import Budget, EngineConfig, cem, local_search, neural_search
+from nnopt.solver._buffer import ReplayBuffer
+from nnopt.solver._moves import neighbours
+
+PROBLEM = get_problem("binpack2d")
+
+
+@pytest.mark.parametrize("klass", range(1, 11))
+def test_engine_returns_verified_solutions_on_every_class(klass):
+    inst = PROBLEM.generate(500 + klass, klass=klass, n=24, allow_rotation=klass % 2 == 0)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=400), EngineConfig(warmup=64, train_steps=5), seed=0)
+    assert PROBLEM.check(inst, res.solution) == []
+    assert res.objective >= PROBLEM.lower_bound(inst)
+    assert res.evaluations <= 400
+
+
+@pytest.mark.parametrize("method", ["nnopt", "nnopt-control", "nnopt-set", "nnopt-ls", "nnopt-plain",
+                                    "local-search", "cem"])
+def test_methods_solve_and_verify(method):
+    inst = PROBLEM.generate(31, klass=3, n=30)
+    res = nnopt.solve(inst, problem="binpack2d", method=method, max_evals=500, seed=1)
+    assert res.evaluations <= 500 and res.objective >= res.lower_bound
+
+
+def test_search_methods_start_from_the_best_sort_order():
+    inst = PROBLEM.generate(8, klass=8, n=40)
+    heur = nnopt.solve(inst, problem="binpack2d", method="random-keys", max_evals=len(PROBLEM.decoders) * 5)
+    for fn in (local_search, cem):
+        res = fn(PROBLEM, inst, Budget(max_evals=600), seed=0)
+        assert res.objective <= heur.objective
+
+
+def test_engine_is_deterministic_with_max_evals():
+    inst = PROBLEM.generate(1008, klass=8, n=40)  # not solved by the sort orders: the loop runs
+    runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), EngineConfig(warmup=64), seed=5) for _ in range(2)]
+    assert np.array_equal(runs[0].encoding, runs[1].encoding)
+    assert runs[0].evaluations == 700 and runs[0].status == "budget"
+    assert runs[0].cost == runs[1].cost and [t[0] for t in runs[0].trace] == [t[0] for t in runs[1].trace]
+
+
+def test_control_differs_only_in_the_step():
+    cfg = EngineConfig()
+    ctl = cfg.control()
+    a, b = asdict(cfg), asdict(ctl)
+    assert {k for k in a if a[k] != b[k]} == {"step"} and b["step"] == "random"
+    from nnopt._methods import ENGINE_CONFIGS, METHODS
+
+    for name in ENGINE_CONFIGS:
+        g, r = METHODS[name].run.config, METHODS[f"{name}-control"].run.config
+        assert {**g, "step": "random"} == r
+
+
+def test_time_limit_returns_the_best_so_far():
+    inst = PROBLEM.generate(6, klass=6, n=60)
+    res = neural_search(PROBLEM, inst, Budget(time_limit=0.5), seed=0)
+    assert PROBLEM.check(inst, res.solution) == [] and res.status in ("budget", "optimal")
+    assert res.seconds < 5.0
+
+
+def test_ctrl_c_returns_the_best_so_far():
+    inst = PROBLEM.generate(7, klass=7, n=40)
+    calls = {"n": 0}
+
+    def interrupt(log):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+
+    res = neural_search(PROBLEM, inst, Budget(max_evals=100_000), EngineConfig(warmup=32), seed=0, on_round=interrupt)
+    assert res.status in ("interrupted", "optimal") and PROBLEM.check(inst, res.solution) == []
+
+
+def test_bad_configurations_raise():
+    for kwargs in ({"search": "tabu"}, {"scorer": "gnn"}, {"step": "sideways"}, {"batch": 0}, {"nn_share": 2.0}):
+        with pytest.raises(ValueError):
+            EngineConfig(**kwargs)
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    inst = PROBLEM.generate(1, klass=1, n=10)
+    with pytest.raises(ValueError, match="cuda"):
+        neural_search(PROBLEM, inst, Budget(max_evals=10), EngineConfig(device="cuda"))
+
+
+def test_neighbours_stay_in_the_box_and_move_something():
+    rng = np.random.default_rng(0)
+    x = rng.random(20, dtype=np.float32)
+    N = neighbours(x, 200, rng, max_moves=3)
+    assert N.min() >= 0 and N.max() < 1 and (np.abs(N - x).sum(axis=1) > 0).mean() > 0.95
+
+
+def test_buffer_keeps_the_best_when_full():
+    buf = ReplayBuffer(2, capacity=10, keep_best=2)
+    buf.add(np.zeros((1, 2)), np.array([-5.0]))
+    for i in range(5):
+        buf.add(np.ones((4, 2)) * i, np.arange(4.0) + i)
+    assert len(buf) == 10 and buf.y.min() == -5.0
+
+
+def _solve_cli(tmp: Path, out: str, inst: str) -> dict:
+    cmd = [sys.executable, "-m", "nnopt.cli.main", "solve", inst, "--method", "nnopt", "--max-evals", "1000",
+           "--seed", "1", "--out", str(tmp / out), "--quiet"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=240)
+    data = json.loads((tmp / out).read_text())
+    data.pop("seconds")
+    return data
+
+
+def test_cli_max_evals_gives_a_bit_identical_solution_file(tmp_path, example_path):
+    """Through the real command line (two processes); the in-process twin above covers a longer run."""
+    assert _solve_cli(tmp_path, "a.json", str(example_path)) == _solve_cli(tmp_path, "b.json", str(example_path))
+
+
+def test_cli_trace_and_progress(tmp_path):
+    from click.testing import CliRunner
+
+    from nnopt.cli.main import cli
+
+    gen = tmp_path / "inst.json"
+    gen.write_text(json.dumps(PROBLEM.instance_to_json(PROBLEM.generate(1008, klass=8, n=40))))
+    trace = tmp_path / "trace.csv"
+    r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "nnopt", "--max-evals", "600", "--progress",
+                                 "--trace", str(trace), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    lines = trace.read_text().splitlines()
+    assert lines[0] == "round,evaluations,seconds,best_objective,best_cost" and len(lines) > 2
+    r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "cem", "--max-evals", "300", "--trace", str(trace)])
+    assert r.exit_code == 0 and len(trace.read_text().splitlines()) >= 2
