@@ -50,11 +50,11 @@ class BenchTask:
 
 
 def expand_instances(specs: Iterable[str]) -> list[str]:
-    """Files, folders (their ``.json`` and ``.2bp`` files) and globs, in a stable order.
+    """Files, folders (their instance files: ``.json`` and every problem's suffixes) and globs.
 
     A multi-instance file (``.2bp``) becomes one entry per instance it holds.
     """
-    from nnopt._solve import instances_in_file
+    from nnopt._solve import instances_in_file, known_suffixes
 
     paths: list[Path] = []
     for spec in specs:
@@ -62,9 +62,10 @@ def expand_instances(specs: Iterable[str]) -> list[str]:
         if ".2bp:" in spec:
             paths.append(p)
         elif p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.suffix.lower() in (".json", ".2bp") and q.is_file())
+            suffixes = known_suffixes()
+            found = sorted(q for q in p.iterdir() if q.suffix.lower() in suffixes and q.is_file())
             if not found:
-                raise InstanceError(f"{spec}: folder holds no .json or .2bp instance files")
+                raise InstanceError(f"{spec}: folder holds no instance files ({', '.join(sorted(suffixes))})")
             paths.extend(found)
         elif p.exists():
             paths.append(p)

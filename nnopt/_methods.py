@@ -66,6 +66,26 @@ def _binpack_cpsat(problem: Problem, instance: Any, budget: Budget, seed: int,
                         status=found.status.lower(), bound=float(found.bound))
 
 
+def _tsp_baseline(name: str) -> Runner:
+    """A baseline of ``nnopt.baselines.tsp_baselines`` as a method: one tour, checked by ``nnopt.solve``."""
+
+    def run(problem: Problem, instance: Any, budget: Budget, seed: int,
+            on_improve: ProgressCallback | None, threads: int | None) -> SearchResult:
+        from nnopt.baselines.tsp_baselines import BASELINES
+        from nnopt.problems.tsp import Tour
+
+        limit = budget.time_limit if budget.time_limit is not None else 10.0
+        order = BASELINES[name](instance, max(0.1, limit - budget.elapsed), seed)
+        length = problem.objective(instance, Tour(order))
+        if on_improve is not None:
+            on_improve(0, budget.elapsed, length, length)
+        status = "budget" if name == "ortools-gls" else "heuristic"
+        return SearchResult(Tour(order, length), length, length, evaluations=0, seconds=budget.elapsed,
+                            status=status)
+
+    return run
+
+
 def _table() -> dict[str, Method]:
     from nnopt.baselines.binpack2d_heuristics import ORDERS, RULES
 
@@ -80,6 +100,14 @@ def _table() -> dict[str, Method]:
         "best-heuristic": Method("best-heuristic", "best of every placement rule over every sort order",
                                  _binpack_heuristic(None, None), ("binpack2d",)),
     }
+    table.update({
+        "nearest-neighbour": Method("nearest-neighbour", "nearest-neighbour tour from city seed mod n",
+                                    _tsp_baseline("nearest-neighbour"), ("tsp",)),
+        "christofides": Method("christofides", "Christofides via networkx (MST + minimum-weight matching; "
+                               "within 1.5x of the optimum)", _tsp_baseline("christofides"), ("tsp",)),
+        "ortools-gls": Method("ortools-gls", "OR-Tools routing: cheapest arc, then guided local search until "
+                              "the time limit (10 s without one)", _tsp_baseline("ortools-gls"), ("tsp",)),
+    })
     for rule in RULES:
         table[rule] = Method(rule, f"{rule} placement, best of the sort orders {', '.join(ORDERS)}",
                              _binpack_heuristic(rule, None), ("binpack2d",))

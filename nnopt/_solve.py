@@ -99,6 +99,19 @@ def _problem_for_file(path: Path, problem: str | None) -> tuple[Problem, Any]:
     return prob, prob.load(data, source=str(path))
 
 
+def known_suffixes() -> set[str]:
+    """``.json`` and the file suffixes of every usable registered problem."""
+    from nnopt.problems import available_problems
+
+    out = {".json"}
+    for name in available_problems():
+        try:
+            out.update(get_problem(name).file_suffixes)
+        except LookupError:
+            continue
+    return out
+
+
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     from nnopt.problems import available_problems

@@ -1,0 +1,110 @@
+"""Classical tsp baselines: nearest neighbour, Christofides, OR-Tools guided local search.
+
+Each is a plain function ``(instance, time_limit, seed) -> tour`` returning the
+visiting order as an int64 array (a permutation of ``0..n-1``); the caller
+verifies it with the problem's checker. They measure lengths in the
+instance's own distance (real, or TSPLIB-rounded for ``euc_2d``), so their
+tours compare directly with nnopt's.
+
+- :func:`nearest_neighbour` — from city ``seed % n``, always to the nearest
+  unvisited city (ties to the lower index). O(n²), no time limit needed.
+- :func:`christofides` — networkx's Christofides (minimum spanning tree, a
+  minimum-weight perfect matching of its odd-degree cities, Euler tour,
+  shortcuts), on the complete graph. Within 1.5 times the optimum where the
+  triangle inequality holds (real distances; rounded ones may break it by less
+  than one unit). One pass; ``time_limit`` and ``seed`` are unused.
+- :func:`ortools_gls` — OR-Tools routing, one vehicle from city 0, first
+  solution by cheapest arc, then guided local search until ``time_limit``.
+  Arc costs must be integers: TSPLIB-rounded lengths are used as they are,
+  real ones scaled so that the longest edge is about 10⁷ and rounded (the
+  returned tour's length is then measured exactly again by the caller).
+  OR-Tools' routing search is single-threaded and does not take a seed.
+
+The two library baselines build an ``n x n`` matrix and refuse instances above
+:data:`MAX_MATRIX_CITIES` cities with a ``ValueError``.
+"""
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+
+from nnopt.problems.tsp import TSP, TSPInstance
+
+__all__ = ["BASELINES", "MAX_MATRIX_CITIES", "christofides", "distance_matrix", "nearest_neighbour",
+           "ortools_gls"]
+
+#: Largest instance the matrix-based baselines (Christofides, OR-Tools) accept.
+MAX_MATRIX_CITIES = 3000
+#: Longest scaled arc cost handed to OR-Tools for real-valued distances.
+_ORTOOLS_SCALE = 1e7
+
+
+def distance_matrix(instance: TSPInstance) -> np.ndarray:
+    """All pairwise lengths ``(n, n)`` float64, in the instance's distance."""
+    if instance.n > MAX_MATRIX_CITIES:
+        raise ValueError(f"instance has {instance.n} cities; this baseline builds an n x n matrix and "
+                         f"accepts at most {MAX_MATRIX_CITIES}")
+    xy = instance.coords
+    diff = xy[:, None, :] - xy[None, :, :]
+    d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
+    return np.floor(d + 0.5) if instance.rounded else d
+
+
+def nearest_neighbour(instance: TSPInstance, time_limit: float = 0.0, seed: int = 0) -> np.ndarray:
+    """The nearest-neighbour tour from city ``seed % n``."""
+    return TSP().nearest_neighbour(instance, start=int(seed) % instance.n)
+
+
+def christofides(instance: TSPInstance, time_limit: float = 0.0, seed: int = 0) -> np.ndarray:
+    """networkx's Christofides tour on the complete graph of the instance."""
+    d = distance_matrix(instance)
+    n = instance.n
+    graph = nx.Graph()
+    graph.add_weighted_edges_from((i, j, float(d[i, j])) for i in range(n) for j in range(i + 1, n))
+    cycle = nx.approximation.christofides(graph, weight="weight")
+    return np.array(cycle[:-1], dtype=np.int64)  # networkx repeats the first city at the end
+
+
+def ortools_gls(instance: TSPInstance, time_limit: float = 5.0, seed: int = 0) -> np.ndarray:
+    """OR-Tools routing with guided local search for ``time_limit`` seconds."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    if not time_limit > 0:
+        raise ValueError(f"time limit must be positive, got {time_limit!r}")
+    d = distance_matrix(instance)
+    if instance.rounded:
+        costs = d.astype(np.int64)
+    else:
+        top = float(d.max())
+        costs = np.rint(d * (_ORTOOLS_SCALE / top if top > 0 else 1.0)).astype(np.int64)
+    n = instance.n
+    manager = pywrapcp.RoutingIndexManager(n, 1, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    # The matrix is indexed by routing *index*; with one vehicle and depot 0 that is the city.
+    transit = routing.RegisterTransitMatrix(costs.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(transit)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    millis = max(1, int(math.floor(time_limit * 1000)))
+    params.time_limit.seconds = millis // 1000
+    params.time_limit.nanos = (millis % 1000) * 1_000_000
+    solution = routing.SolveWithParameters(params)
+    if solution is None:
+        raise RuntimeError("OR-Tools found no tour (time limit too short?)")
+    order = []
+    index = routing.Start(0)
+    while not routing.IsEnd(index):
+        order.append(manager.IndexToNode(index))
+        index = solution.Value(routing.NextVar(index))
+    return np.array(order, dtype=np.int64)
+
+
+#: name -> baseline, for tables and method lists.
+BASELINES = {
+    "nearest-neighbour": nearest_neighbour,
+    "christofides": christofides,
+    "ortools-gls": ortools_gls,
+}

@@ -1,0 +1,325 @@
+"""tsp instances: the immutable object and its two file formats.
+
+JSON::
+
+    {"problem": "tsp", "name": "u100", "coords": [[x, y], ...],
+     "distance": "euclidean", "meta": {...}}
+
+``problem`` may be omitted when the file is loaded as tsp; ``name`` defaults to
+the file's stem; ``meta`` (provenance, generator class, ...) is kept as-is and
+never interpreted. Cities are numbered 0.. in file order.
+
+Distances. ``distance`` says how the length of an edge is measured:
+
+- ``"euclidean"`` (the default for JSON): the real distance ``sqrt(dx² + dy²)``.
+  Coordinates of any scale work (a unit square as well as kilometres), and a
+  tour's length is a real number.
+- ``"euc_2d"``: TSPLIB's EUC_2D, ``nint(sqrt(dx² + dy²))`` — each edge rounded to
+  the nearest integer (halves up), so lengths are integers and match the
+  published TSPLIB optima. TSPLIB ``.tsp`` files always load with it (TSPLIB
+  defines their lengths so), and their JSON form keeps it.
+
+TSPLIB: ``.tsp`` files with ``TYPE: TSP`` and ``EDGE_WEIGHT_TYPE: EUC_2D`` and a
+``NODE_COORD_SECTION``; any other edge weight type is refused with its name.
+
+Validation is strict (unknown keys, non-finite or huge numbers, fewer than 3
+or more than :data:`MAX_CITIES` cities are errors naming the field and the
+value): a tour of a silently mis-read instance is worse than none.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
+
+__all__ = [
+    "DISTANCES",
+    "MAX_CITIES",
+    "MAX_COORD",
+    "TSPInstance",
+    "parse_instance",
+    "parse_tsplib",
+    "read_instance",
+]
+
+#: Largest accepted number of cities. The lower bound and the decoder's
+#: neighbour lists cost O(n²) once per instance; at this size that is about a second.
+MAX_CITIES = 10_000
+#: Largest accepted absolute coordinate; squares stay far inside float64's exact range
+#: for the integers TSPLIB uses, and every integral coordinate writes back as an integer.
+MAX_COORD = 1e9
+#: Accepted values of the ``distance`` field (see the module doc).
+DISTANCES = ("euclidean", "euc_2d")
+
+_TOP_KEYS = {"problem", "name", "coords", "distance", "meta"}
+
+
+@dataclass(frozen=True, eq=False)
+class TSPInstance:
+    """A validated symmetric Euclidean TSP instance; cities numbered 0..n-1.
+
+    ``coords`` is a read-only float64 ``(n, 2)`` array; ``distance`` is one of
+    :data:`DISTANCES`. Derived data the problem needs more than once (neighbour
+    lists, the lower bound) is cached on the object; it never takes part in
+    equality.
+    """
+
+    name: str
+    coords: np.ndarray
+    distance: str = "euclidean"
+    meta_json: str = "null"
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        arr = np.array(self.coords, dtype=np.float64).reshape(-1, 2)
+        arr.setflags(write=False)
+        object.__setattr__(self, "coords", arr)
+        if self.distance not in DISTANCES:
+            raise ValueError(f"distance must be one of {DISTANCES}, got {self.distance!r}")
+
+    @property
+    def n(self) -> int:
+        return int(self.coords.shape[0])
+
+    @property
+    def rounded(self) -> bool:
+        """Whether edge lengths are TSPLIB's rounded integers (``euc_2d``)."""
+        return self.distance == "euc_2d"
+
+    @property
+    def meta(self) -> Any:
+        """The free-form ``meta`` object, as read (a fresh copy each time)."""
+        return json.loads(self.meta_json)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TSPInstance):
+            return NotImplemented
+        return (
+            self.name == other.name
+            and self.distance == other.distance
+            and self.meta_json == other.meta_json
+            and np.array_equal(self.coords, other.coords)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.distance, self.coords.tobytes()))
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "problem": "tsp",
+            "name": self.name,
+            "coords": [[_number(x), _number(y)] for x, y in self.coords.tolist()],
+        }
+        if self.distance != "euclidean":
+            data["distance"] = self.distance
+        meta = self.meta
+        if meta is not None:
+            data["meta"] = meta
+        return data
+
+
+def _number(v: float) -> int | float:
+    """Integral coordinates write back as JSON integers (files stay as they were)."""
+    return int(v) if v.is_integer() else v
+
+
+def _coordinate(value: Any, where: str, source: str) -> float:
+    # bool is an int subclass in Python; a coordinate of `true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InstanceError(f"{source}: {where} must be a number, got {value!r}")
+    if isinstance(value, int):
+        if abs(value) > MAX_COORD:
+            raise InstanceError(f"{source}: {where} is {value}, beyond the limit of ±{MAX_COORD:g}")
+        return float(value)
+    if not math.isfinite(value):
+        raise InstanceError(f"{source}: {where} must be a finite number, got {value!r}")
+    if abs(value) > MAX_COORD:
+        raise InstanceError(f"{source}: {where} is {value!r}, beyond the limit of ±{MAX_COORD:g}")
+    return float(value)
+
+
+def _city_count(n: int, where: str, source: str) -> None:
+    if n < 3:
+        raise InstanceError(f"{source}: {where} has {n} cities; a tour needs at least 3")
+    if n > MAX_CITIES:
+        raise InstanceError(f"{source}: {where} has {n} cities, above the limit of {MAX_CITIES}")
+
+
+def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
+    """Validate a parsed JSON object and build the instance (see module doc)."""
+    if not isinstance(data, dict):
+        raise InstanceError(f"{source}: expected a JSON object, got {type(data).__name__}")
+    extra = sorted(set(data) - _TOP_KEYS, key=str)
+    if extra:
+        raise InstanceError(f"{source}: unknown key {extra[0]!r} in the instance "
+                            f"(allowed: {', '.join(sorted(_TOP_KEYS))})")
+    problem = data.get("problem", "tsp")
+    if problem != "tsp":
+        raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'tsp'")
+    name = data.get("name", Path(source).stem if source != "instance" else "instance")
+    if not isinstance(name, str):
+        raise InstanceError(f"{source}: field 'name' must be a string, got {name!r}")
+    distance = data.get("distance", "euclidean")
+    if not isinstance(distance, str) or distance not in DISTANCES:
+        raise InstanceError(f"{source}: field 'distance' must be one of {', '.join(map(repr, DISTANCES))}, "
+                            f"got {distance!r}")
+
+    if "coords" not in data:
+        raise InstanceError(f"{source}: missing field 'coords'")
+    coords = data["coords"]
+    if not isinstance(coords, list):
+        raise InstanceError(f"{source}: field 'coords' must be a list of [x, y] pairs, got {type(coords).__name__}")
+    _city_count(len(coords), "field 'coords'", source)
+    xy = np.empty((len(coords), 2), dtype=np.float64)
+    for k, pair in enumerate(coords):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InstanceError(f"{source}: coords[{k}] must be a pair [x, y], got {pair!r}")
+        xy[k, 0] = _coordinate(pair[0], f"coords[{k}][0]", source)
+        xy[k, 1] = _coordinate(pair[1], f"coords[{k}][1]", source)
+
+    meta = data.get("meta")
+    try:
+        meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InstanceError(f"{source}: field 'meta' is not plain JSON ({exc})") from None
+    return TSPInstance(name=name, coords=xy, distance=distance, meta_json=meta_json)
+
+
+# ----------------------------------------------------------------------------- TSPLIB
+
+#: Specification keys accepted in a TSPLIB header (others are refused by name).
+_TSPLIB_KEYS = {"NAME", "TYPE", "COMMENT", "DIMENSION", "EDGE_WEIGHT_TYPE", "NODE_COORD_TYPE",
+                "DISPLAY_DATA_TYPE"}
+#: Data sections that cannot belong to an EUC_2D symmetric TSP as nnopt reads it.
+_TSPLIB_OTHER_SECTIONS = {"DEPOT_SECTION", "DEMAND_SECTION", "EDGE_DATA_SECTION", "FIXED_EDGES_SECTION",
+                          "DISPLAY_DATA_SECTION", "TOUR_SECTION", "EDGE_WEIGHT_SECTION"}
+
+
+def _tsplib_number(tok: str, lineno: int, source: str) -> float:
+    try:
+        value = float(tok)
+    except ValueError:
+        raise InstanceError(f"{source}: line {lineno}: expected a number, got {tok!r}") from None
+    if not math.isfinite(value):
+        raise InstanceError(f"{source}: line {lineno}: coordinate must be finite, got {tok!r}")
+    if abs(value) > MAX_COORD:
+        raise InstanceError(f"{source}: line {lineno}: coordinate {tok!r} is beyond the limit of ±{MAX_COORD:g}")
+    return value
+
+
+def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
+    """Parse a TSPLIB ``.tsp`` text of type TSP / EUC_2D (see module doc)."""
+    spec: dict[str, str] = {}
+    comments: list[str] = []
+    lines = text.splitlines()
+    pos = 0
+    coords_at: int | None = None
+    while pos < len(lines):
+        lineno, raw = pos + 1, lines[pos].strip()
+        pos += 1
+        if not raw:
+            continue
+        if ":" in raw:
+            key, _, value = raw.partition(":")
+            key, value = key.strip().upper(), value.strip()
+        else:
+            key, value = raw.split()[0].upper(), ""
+        if key == "EOF":
+            break
+        if key == "NODE_COORD_SECTION":
+            coords_at = pos
+            break
+        if key in _TSPLIB_OTHER_SECTIONS:
+            raise InstanceError(f"{source}: line {lineno}: section {key} is not supported "
+                                "(nnopt reads TSP files with a NODE_COORD_SECTION)")
+        if key not in _TSPLIB_KEYS:
+            raise InstanceError(f"{source}: line {lineno}: unknown or unsupported TSPLIB key {key!r}")
+        if key == "COMMENT":
+            comments.append(value)
+            continue
+        if key in spec:
+            raise InstanceError(f"{source}: line {lineno}: key {key} given twice")
+        spec[key] = value
+
+    kind = spec.get("TYPE")
+    if kind is None:
+        raise InstanceError(f"{source}: missing TYPE (expected TYPE: TSP)")
+    if kind.split()[:1] != ["TSP"]:
+        raise InstanceError(f"{source}: TYPE is {kind!r}; only symmetric TSP files are supported")
+    weight = spec.get("EDGE_WEIGHT_TYPE")
+    if weight is None:
+        raise InstanceError(f"{source}: missing EDGE_WEIGHT_TYPE (expected EDGE_WEIGHT_TYPE: EUC_2D)")
+    if weight != "EUC_2D":
+        raise InstanceError(f"{source}: EDGE_WEIGHT_TYPE is {weight!r}; only EUC_2D is supported")
+    coord_type = spec.get("NODE_COORD_TYPE", "TWOD_COORDS")
+    if coord_type != "TWOD_COORDS":
+        raise InstanceError(f"{source}: NODE_COORD_TYPE is {coord_type!r}; only TWOD_COORDS is supported")
+    if "DIMENSION" not in spec:
+        raise InstanceError(f"{source}: missing DIMENSION")
+    try:
+        n = int(spec["DIMENSION"])
+    except ValueError:
+        raise InstanceError(f"{source}: DIMENSION must be an integer, got {spec['DIMENSION']!r}") from None
+    _city_count(n, "DIMENSION", source)
+    if coords_at is None:
+        raise InstanceError(f"{source}: missing NODE_COORD_SECTION")
+
+    xy = np.full((n, 2), np.nan)
+    seen = 0
+    pos = coords_at
+    while pos < len(lines):
+        lineno, raw = pos + 1, lines[pos].strip()
+        pos += 1
+        if not raw:
+            continue
+        tokens = raw.split()
+        if tokens[0].upper() == "EOF":
+            break
+        if seen == n:
+            raise InstanceError(f"{source}: line {lineno}: more node lines than DIMENSION {n} ({raw[:40]!r})")
+        if len(tokens) != 3:
+            raise InstanceError(f"{source}: line {lineno}: expected 'id x y', got {raw[:60]!r}")
+        try:
+            node = int(tokens[0])
+        except ValueError:
+            raise InstanceError(f"{source}: line {lineno}: node id must be an integer, got {tokens[0]!r}") from None
+        if not 1 <= node <= n:
+            raise InstanceError(f"{source}: line {lineno}: node id {node} outside 1..{n}")
+        if not np.isnan(xy[node - 1, 0]):
+            raise InstanceError(f"{source}: line {lineno}: node {node} given twice")
+        xy[node - 1, 0] = _tsplib_number(tokens[1], lineno, source)
+        xy[node - 1, 1] = _tsplib_number(tokens[2], lineno, source)
+        seen += 1
+    if seen < n:
+        raise InstanceError(f"{source}: NODE_COORD_SECTION has {seen} nodes, DIMENSION says {n}")
+
+    meta: dict[str, Any] = {"source": Path(source).name}
+    if comments:
+        meta["comment"] = " / ".join(comments)
+    name = spec.get("NAME") or Path(source).stem
+    return TSPInstance(name=name, coords=xy, distance="euc_2d", meta_json=json.dumps(meta, sort_keys=True))
+
+
+def read_instance(path: str | Path) -> TSPInstance:
+    """Read a ``.json`` or a TSPLIB ``.tsp`` file."""
+    p = Path(path)
+    if p.suffix.lower() != ".tsp":
+        return parse_instance(read_json_file(p, InstanceError), source=str(p))
+    try:
+        if p.is_dir():
+            raise InstanceError(f"{p}: is a folder, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InstanceError(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise InstanceError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise InstanceError(f"{p}: cannot read ({exc.strerror})") from None
+    return parse_tsplib(text, source=str(p))
