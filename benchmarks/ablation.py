@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
 import sys
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor

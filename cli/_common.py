@@ -46,7 +46,7 @@ def load_or_error(path: str, problem: str | None) -> tuple[Any, Any]:
 
 
 def write_or_error(path: str, text: str) -> None:
-    from nnopt._solve import atomic_write_text
+    from nnopt.problems._files import atomic_write_text
 
     try:
         atomic_write_text(path, text)

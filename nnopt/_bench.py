@@ -285,7 +285,7 @@ def plot_group_ratios(rows: list[dict[str, str]], path: str | Path, title: str =
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from nnopt._solve import atomic_write_bytes
+    from nnopt.problems._files import atomic_write_bytes
 
     ratios = group_ratios(rows)
     if not ratios:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import colorsys
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -23,6 +21,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
+
+from nnopt.problems._files import save_figure
 from matplotlib.patches import Rectangle
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
@@ -112,7 +112,7 @@ def render_packing(
             f"use one of {', '.join(SUFFIXES)}"
         )
     fig = _draw(inst, packing, title)
-    _save_atomically(fig, path, fmt)
+    save_figure(fig, path, fmt)
 
 
 def _draw(inst: BinPackInstance, packing: Packing, title: str | None) -> Figure:
@@ -199,32 +199,3 @@ def _draw(inst: BinPackInstance, packing: Packing, title: str | None) -> Figure:
         used += f", {int(rows[:, 6].sum())} rotated"
     fig.suptitle(f"{name}\n{used}", fontsize=11, y=1 - 0.06 / fig_h, va="top")
     return fig
-
-
-def _file_mode(path: Path) -> int:
-    """Keep the mode of a file being replaced; otherwise the usual 0644."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _save_atomically(fig: Figure, path: Path, fmt: str) -> None:
-    """Save to a temporary file beside ``path``, then rename it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # svg.fonttype "none" keeps labels as <text> (searchable, smaller);
-            # rc_context restores the global setting right after.
-            with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nnopt"}):
-                fig.savefig(fh, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
-        # mkstemp makes the file private (0600); a picture is an ordinary file.
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -9,14 +9,13 @@ same folder, then a rename), so a reader never sees half a picture.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from nnopt.problems._files import save_figure
 
 from nnopt.problems.tsp._instance import TSPInstance
 from nnopt.problems.tsp._solution import Tour
@@ -43,7 +42,7 @@ def render_tour(inst: TSPInstance, tour: Tour, path: str | Path, *, length: floa
     if fmt is None:
         raise ValueError(f"{path}: unsupported picture format {path.suffix or '(no suffix)'!r}; "
                          f"use one of {', '.join(SUFFIXES)}")
-    _save_atomically(_draw(inst, tour, length, title), path, fmt)
+    save_figure(_draw(inst, tour, length, title), path, fmt)
 
 
 def _draw(inst: TSPInstance, tour: Tour, length: float | None, title: str | None) -> Figure:
@@ -77,29 +76,3 @@ def _draw(inst: TSPInstance, tour: Tour, length: float | None, title: str | None
         facts += f", length {length:g}" + (" (TSPLIB rounded distances)" if inst.rounded else "")
     fig.suptitle(f"{name}\n{facts}", fontsize=11)
     return fig
-
-
-def _file_mode(path: Path) -> int:
-    """Keep the mode of a file being replaced; otherwise the usual 0644."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def _save_atomically(fig: Figure, path: Path, fmt: str) -> None:
-    """Save to a temporary file beside ``path``, then rename it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nnopt"}):
-                fig.savefig(fh, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
