@@ -29,10 +29,11 @@ REPO = Path(__file__).resolve().parents[1]
 CLASSIC = REPO.parent / "shared" / "data" / "2bp"
 
 METHODS = ("best-heuristic", "random-keys", "local-search", "cem",
-           "nnopt", "nnopt-control", "nnopt-ls", "nnopt-ls-control", "nnopt-set", "nnopt-set-control",
+           "nnopt", "nnopt-control", "nnopt-rounds", "nnopt-rounds-control", "nnopt-ls", "nnopt-ls-control", "nnopt-set", "nnopt-set-control",
            "nnopt-plain", "nnopt-plain-control")
 COLUMNS = ("budget", "instance", "class", "n", "seed", "method", "objective", "cost", "lower_bound",
-           "best_known", "evaluations", "seconds", "verified")
+           "best_known", "evaluations", "seconds", "verified", "nn_turns", "nn_decoded", "nn_elite",
+           "nn_improved", "nn_fraction")
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -90,7 +91,7 @@ def _run_one(task: tuple[str, str, float | None, int | None, int, tuple[str, ...
 
     prob, inst = load_instance(path)
     for m in ("random-keys", "nnopt"):  # warm up: decoders compiled, torch loaded, outside the timed runs
-        get_method(m).run(prob, inst, Budget(max_evals=100), seed, None, 1)
+        get_method(m).run(prob, inst, Budget(max_evals=400), seed, None, 1)  # 400: the network trains too
     rows = []
     for m in methods:
         res = get_method(m).run(prob, inst, Budget(time_limit=time_limit, max_evals=max_evals), seed, None, 1)
@@ -102,8 +103,18 @@ def _run_one(task: tuple[str, str, float | None, int | None, int, tuple[str, ...
             "lower_bound": prob.lower_bound(inst), "best_known": "" if best_known is None else best_known,
             "evaluations": res.evaluations, "seconds": round(res.seconds, 3), "verified": ok,
             "trace": [(e, s, c) for e, s, _, c in res.trace],
+            **_scheduler_columns(res.info),
         })
     return rows
+
+
+def _scheduler_columns(info: dict[str, Any]) -> dict[str, Any]:
+    """The engine's time-share scheduler: turns, proposals decoded / in CEM's elite / improving, share spent."""
+    if "turns" not in info:
+        return {}
+    total = info["nn_spent"] + info["search_spent"]
+    return {"nn_turns": info["turns"], "nn_decoded": info["decoded"], "nn_elite": info["elite"],
+            "nn_improved": info["improved"], "nn_fraction": round(info["nn_spent"] / total, 4) if total else 0.0}
 
 
 def _parse_range(text: str) -> list[int]:

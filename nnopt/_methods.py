@@ -158,14 +158,19 @@ def _cem(problem: Problem, instance: Any, budget: Budget, seed: int,
 
 #: name -> (description, engine configuration); each gets a "-control" twin with random steps.
 ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
-    "nnopt": ("neural engine (best configuration in benchmarks/results/ablation.md): CEM on the keys "
-              "from the best sort order, whose samples a per-instance MLP screens and refines by "
-              "gradient extraction", {"search": "cem"}),
+    "nnopt": ("neural engine (best configuration in benchmarks/results/ablation.md): CEM on the keys from "
+              "the best sort order, run as `cem` runs alone; a per-instance MLP trained on every decode gets "
+              "a bounded, adaptive share of the run (seconds under --time-limit, decodes under --max-evals) "
+              "and proposes points by gradient extraction, decoded only when it predicts them in CEM's elite",
+              {"search": "cem", "schedule": "share"}),
+    "nnopt-rounds": ("neural engine, the older fixed CEM hybrid: every round the MLP screens CEM's samples "
+                     "and a quarter of the decodes are its extracted proposals", {"search": "cem",
+                                                                                  "schedule": "rounds"}),
     "nnopt-ls": ("neural engine: local search whose candidates a per-instance MLP screens and whose "
-                 "moves it proposes by gradient extraction", {"search": "local-search"}),
+                 "moves it proposes by gradient extraction", {"search": "local-search", "schedule": "rounds"}),
     "nnopt-set": ("neural engine as `nnopt` with the permutation-invariant set model (attention over items "
-                  "seen through their sort ranks)", {"search": "cem", "scorer": "set", "train_steps": 8,
-                                                     "train_batch": 64}),
+                  "seen through their sort ranks)", {"search": "cem", "schedule": "share", "scorer": "set",
+                                                     "train_steps": 8, "train_batch": 64}),
     "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and fresh points",
                     {"search": "none", "nn_share": 1.0, "screen": 1, "topk": None}),
 }

@@ -30,6 +30,8 @@ class SearchResult:
     trace: list[tuple[int, float, float, float]] = field(default_factory=list)
     #: A lower bound the method proved itself (exact methods), else None.
     bound: float | None = None
+    #: Method-specific diagnostics (the engine: its scheduler's counts and spending).
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 class Incumbent:

@@ -37,8 +37,12 @@ class CEMState:
         X = self.mean + self.sigma * rng.standard_normal((count, self.mean.shape[0]))
         return np.clip(X, 0.0, _TOP).astype(np.float32)
 
+    def elite_count(self, population: int) -> int:
+        """How many of a population of ``population`` form the elite."""
+        return max(2, int(round(self.elite * population)))
+
     def update(self, X: np.ndarray, costs: np.ndarray) -> None:
-        k = max(2, int(round(self.elite * len(costs))))
+        k = self.elite_count(len(costs))
         if len(costs) < k:
             return
         elite = X[np.argsort(costs, kind="stable")[:k]].astype(np.float64)
@@ -66,7 +70,7 @@ def cem(
     ev = Evaluator(problem, instance, budget, best, encoding)
     status = "budget"
     try:
-        x, decoder, _ = ev.best_start(tuple(decoders or problem.decoders))
+        x, decoder, _ = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
         state = CEMState(x, decoder)
         while True:
             X, costs = ev.evaluate(state.propose(population, rng), state.decoder)

@@ -13,6 +13,23 @@ ablation):
     only the best predicted are decoded) and (b) *proposes* a share of each
     round's decodes by extraction from the search's current point.
 
+``schedule="share"`` (the shipped ``nnopt``; with ``search="cem"``) — the
+    time-share hybrid: plain CEM runs generation after generation exactly as
+    :func:`nnopt.solver.cem.cem` would (same seed, same random stream, same
+    population), and between generations the network gets a *turn* (train on
+    the buffer, extract ``proposals`` points from the buffer's best and from
+    CEM samples) whenever its spending is below its share of the run. Only
+    proposals the scorer predicts inside CEM's elite quantile of the current
+    population are decoded; they replace the population's worst members, so a
+    proposal changes CEM only if it truly enters the elite. The share is
+    bounded (``share_min`` .. ``share_max``) and adaptive: it grows when a turn
+    improves the incumbent, stays when a proposal enters the elite, shrinks
+    otherwise. Spending is counted in seconds under a time limit and in
+    decodes (a turn costs its ``proposals``) otherwise, so ``max_evals`` runs
+    have no clock in the loop.
+``schedule="rounds"`` — the older fixed hybrid: every round mixes screened
+    search candidates and ``nn_share`` of extracted proposals.
+
 ``step="random"`` turns any configuration into its own control: every
 extraction step is replaced by a random step of the same length
 (:func:`nnopt.solver.extract.extract`), nothing else changes.
@@ -24,6 +41,7 @@ algorithms inside :func:`neural_search`.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,10 +59,11 @@ from nnopt.solver.cem import CEMState
 from nnopt.solver.extract import BoxClamp, Conservative, Jitter, Regulariser, TrustRegion, extract
 from nnopt.solver.local_search import LocalSearchState
 
-__all__ = ["EngineConfig", "neural_search", "resolve_device", "token_context", "RoundLog"]
+__all__ = ["EngineConfig", "neural_search", "resolve_device", "token_context", "RoundLog", "merge_into_population"]
 
 SEARCHES = ("none", "local-search", "cem")
 SCORERS = ("mlp", "set")
+SCHEDULES = ("share", "rounds")
 
 
 @dataclass(frozen=True)
@@ -52,8 +71,15 @@ class EngineConfig:
     """Every option of the engine; the defaults are the shipped ``nnopt`` method."""
 
     scorer: str = "mlp"
-    search: str = "local-search"
+    search: str = "cem"
     step: str = "gradient"
+    schedule: str = "share"     # "share": time-share scheduler (cem only); "rounds": fixed per-round mix
+    population: int = 64        # CEM population per generation (as nnopt.solver.cem.cem)
+    share: float = 0.1          # the network's initial share of the run (seconds or decodes)
+    share_min: float = 0.02
+    share_max: float = 0.5
+    adapt: bool = True          # grow / shrink the share with the network's success
+    proposals: int = 16         # points extracted per network turn
     batch: int = 32             # decodes per round
     nn_share: float = 0.25      # share of a round's decodes proposed by extraction
     screen: int = 4             # candidates drawn per decoded search candidate (1: no screening)
@@ -80,6 +106,13 @@ class EngineConfig:
             raise ValueError(f"unknown scorer {self.scorer!r} (known: {', '.join(SCORERS)})")
         if self.step not in ("gradient", "random"):
             raise ValueError(f"unknown step {self.step!r} (known: gradient, random)")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r} (known: {', '.join(SCHEDULES)})")
+        if not 0 < self.share_min <= self.share <= self.share_max <= 1 or self.proposals <= 0 \
+                or self.population < 4:
+            raise ValueError(f"need 0 < share_min <= share <= share_max <= 1, proposals > 0, population >= 4; "
+                             f"got {self.share_min}, {self.share}, {self.share_max}, {self.proposals}, "
+                             f"{self.population}")
         if self.batch <= 0 or self.screen < 1 or not 0 <= self.nn_share <= 1:
             raise ValueError(f"need batch > 0, screen >= 1, 0 <= nn_share <= 1; got "
                              f"{self.batch}, {self.screen}, {self.nn_share}")
@@ -185,14 +218,16 @@ def neural_search(
         trainer = ScorerTrainer(_build_scorer(cfg, problem, instance, encoding, d, device), lr=cfg.lr, batch_size=cfg.train_batch,
                                 conservative=cfg.conservative, device=device, seed=seed)
         buffer = ReplayBuffer(d, capacity=cfg.buffer)
-        loop = _Loop(cfg, problem, instance, ev, buffer, trainer, rng, gen, device, d)
+        loop = _Loop(cfg, problem, instance, ev, buffer, trainer, rng, gen, device, d, seed)
         try:
-            loop.run(tuple(decoders or problem.decoders), on_round)
+            loop.run(tuple(decoders or problem.search_decoders or problem.decoders), on_round)
         except BudgetSpent:
             status = "optimal" if ev.optimal else "budget"
         except KeyboardInterrupt:
             status = "interrupted"
-    return best.result(budget.evals, budget.elapsed, status)
+    res = best.result(budget.evals, budget.elapsed, status)
+    res.info = {"schedule_units": "seconds" if budget.time_limit is not None else "decodes", **loop.stats}
+    return res
 
 
 class _Loop:
@@ -200,11 +235,16 @@ class _Loop:
 
     def __init__(self, cfg: EngineConfig, problem: Problem, instance: Any, ev: Evaluator, buffer: ReplayBuffer,
                  trainer: ScorerTrainer, rng: np.random.Generator, gen: torch.Generator, device: str,
-                 d: int) -> None:
+                 d: int, seed: int = 0) -> None:
         self.cfg, self.problem, self.instance, self.ev = cfg, problem, instance, ev
         self.buffer, self.trainer, self.rng, self.gen, self.device, self.d = buffer, trainer, rng, gen, device, d
         self.trained = False
         self.round = 0
+        # the network's own random stream: the search component's stream (self.rng) stays that of
+        # the search alone, so a turn that changes nothing leaves the search bit-identical
+        self.nn_rng = np.random.default_rng([seed, 1])
+        self.stats: dict[str, float] = {"turns": 0, "proposed": 0, "decoded": 0, "elite": 0, "improved": 0,
+                                        "nn_spent": 0.0, "search_spent": 0.0, "share": cfg.share}
 
     # -------------------------------------------------------------- helpers
     def _evaluate(self, X: np.ndarray, decoder: str) -> tuple[np.ndarray, np.ndarray]:
@@ -259,6 +299,8 @@ class _Loop:
         self.buffer.add(x[None, :], np.array([cost]))
         if self.cfg.search == "none":
             self._run_plain(decoder, on_round)
+        elif self.cfg.search == "cem" and self.cfg.schedule == "share":
+            self._run_shared(CEMState(x, decoder), on_round)
         elif self.cfg.search == "local-search":
             self._run_hybrid(LocalSearchState(x, cost, decoder), on_round)
         else:
@@ -297,3 +339,77 @@ class _Loop:
             else:
                 state.update(Xu, costs)
             self._log(on_round)
+
+    # -------------------------------------------------------------- the time-share scheduler
+    def _run_shared(self, state: CEMState, on_round: Any) -> None:
+        """CEM as it runs alone; the network takes a turn whenever it is below its share of the run."""
+        cfg, budget = self.cfg, self.ev.budget
+        clock = budget.time_limit is not None  # seconds only under a time limit: max_evals runs stay clock-free
+        share, spent_nn, spent_search = cfg.share, 0.0, 0.0
+        while True:
+            t0 = time.perf_counter() if clock else 0.0
+            X, costs = self._evaluate(state.propose(cfg.population, self.rng), state.decoder)
+            spent_search += time.perf_counter() - t0 if clock else len(X)
+            if len(self.buffer) >= cfg.warmup and len(X) == cfg.population \
+                    and spent_nn <= share * (spent_nn + spent_search):
+                t0 = time.perf_counter() if clock else 0.0
+                X, costs, outcome = self._turn(state, X, costs)
+                spent_nn += time.perf_counter() - t0 if clock else cfg.proposals
+                if cfg.adapt:
+                    if outcome == "improved":
+                        share = min(cfg.share_max, share * 1.5)
+                    elif outcome != "elite":
+                        share = max(cfg.share_min, share * 0.8)
+            self.stats.update(nn_spent=spent_nn, search_spent=spent_search, share=share)
+            state.update(X, costs)
+            self._log(on_round)
+
+    def _turn(self, state: CEMState, X: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+        """Train, extract, decode the proposals predicted in the elite quantile, merge them into the population.
+
+        Returns the population to update CEM with and the outcome: ``"improved"``
+        (a proposal beat the incumbent), ``"elite"`` (one entered CEM's elite),
+        ``"decoded"`` or ``"none"`` (nothing predicted good enough).
+        """
+        cfg, st = self.cfg, self.stats
+        before = self.ev.incumbent.cost
+        self.trainer.fit(self.buffer.X, self.buffer.y, cfg.train_steps)
+        self.trained = True
+        half = cfg.proposals // 2
+        starts = np.concatenate([self.buffer.best(half), state.propose(cfg.proposals - half, self.nn_rng)])
+        P = self._extract(starts, anchors=None)
+        k = state.elite_count(len(X))
+        threshold = np.sort(self._predict(X))[k - 1]  # the scorer's own elite quantile of this population
+        keep = P[self._predict(P) <= threshold][: len(X) - k]
+        st["turns"] += 1
+        st["proposed"] += len(P)
+        if len(keep) == 0:
+            return X, costs, "none"
+        Pu, pc = self._evaluate(keep, state.decoder)
+        st["decoded"] += len(Pu)
+        elite_cost = float(np.sort(costs, kind="stable")[k - 1])
+        X2, c2 = merge_into_population(X, costs, Pu, pc)
+        if float(pc.min()) < before - 1e-12:
+            st["improved"] += 1
+            st["elite"] += 1
+            return X2, c2, "improved"
+        if float(pc.min()) < elite_cost:
+            st["elite"] += 1
+            return X2, c2, "elite"
+        return X2, c2, "decoded"
+
+
+def merge_into_population(X: np.ndarray, costs: np.ndarray, P: np.ndarray,
+                          pc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Proposals ``P`` (true costs ``pc``) replace the worst ``len(P)`` members of a population.
+
+    The population's own rows come first, in their order, so with a stable sort
+    a proposal that is not strictly better than the population's elite leaves
+    the elite — and hence CEM's update — bit-identical.
+    """
+    if len(P) == 0:
+        return X, costs
+    if len(P) >= len(X):
+        raise ValueError(f"{len(P)} proposals cannot replace a population of {len(X)}")
+    survivors = np.sort(np.argsort(costs, kind="stable")[: len(X) - len(P)])
+    return np.concatenate([X[survivors], P]), np.concatenate([costs[survivors], pc])

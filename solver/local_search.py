@@ -72,7 +72,7 @@ def local_search(
     ev = Evaluator(problem, instance, budget, best, encoding)
     status = "budget"
     try:
-        x, decoder, cost = ev.best_start(tuple(decoders or problem.decoders))
+        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
         state = LocalSearchState(x, cost, decoder)
         while True:
             X, costs = ev.evaluate(state.propose(batch_size, rng), state.decoder)

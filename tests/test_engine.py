@@ -28,7 +28,7 @@ def test_engine_returns_verified_solutions_on_every_class(klass):
     assert res.evaluations <= 400
 
 
-@pytest.mark.parametrize("method", ["nnopt", "nnopt-control", "nnopt-set", "nnopt-ls", "nnopt-plain",
+@pytest.mark.parametrize("method", ["nnopt", "nnopt-control", "nnopt-set", "nnopt-ls", "nnopt-plain", "nnopt-rounds",
                                     "local-search", "cem"])
 def test_methods_solve_and_verify(method):
     inst = PROBLEM.generate(31, klass=3, n=30)
@@ -85,7 +85,9 @@ def test_ctrl_c_returns_the_best_so_far():
 
 
 def test_bad_configurations_raise():
-    for kwargs in ({"search": "tabu"}, {"scorer": "gnn"}, {"step": "sideways"}, {"batch": 0}, {"nn_share": 2.0}):
+    for kwargs in ({"search": "tabu"}, {"scorer": "gnn"}, {"step": "sideways"}, {"batch": 0}, {"nn_share": 2.0},
+                   {"schedule": "sometimes"}, {"share": 0.9, "share_max": 0.5}, {"share_min": 0.0},
+                   {"proposals": 0}):
         with pytest.raises(ValueError):
             EngineConfig(**kwargs)
 
@@ -144,3 +146,77 @@ def test_cli_trace_and_progress(tmp_path):
     assert lines[0] == "round,evaluations,seconds,best_objective,best_cost" and len(lines) > 2
     r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "cem", "--max-evals", "300", "--trace", str(trace)])
     assert r.exit_code == 0 and len(trace.read_text().splitlines()) >= 2
+
+
+# ------------------------------------------------------------------ the time-share scheduler (issue 4)
+
+
+def test_proposals_that_miss_the_elite_leave_cem_bit_identical():
+    from nnopt.solver.cem import CEMState
+    from nnopt.solver.engine import merge_into_population
+
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 12)).astype(np.float32)
+    costs = rng.random(64)
+    costs[5] = costs[9]  # a tie inside the population
+    k = CEMState(X[0], "d").elite_count(64)
+    kth = np.sort(costs)[k - 1]
+    P = rng.random((10, 12)).astype(np.float32)
+    for pc in (np.full(10, kth), kth + rng.random(10)):  # tied with the k-th or worse: not in the elite
+        a, b = CEMState(X[0], "d"), CEMState(X[0], "d")
+        a.update(X, costs)
+        b.update(*merge_into_population(X, costs, P, pc))
+        assert np.array_equal(a.mean, b.mean) and np.array_equal(a.sigma, b.sigma)
+    a, b = CEMState(X[0], "d"), CEMState(X[0], "d")
+    a.update(X, costs)
+    b.update(*merge_into_population(X, costs, P, np.full(10, -1.0)))  # better than all: it moves CEM
+    assert not np.array_equal(a.mean, b.mean)
+
+
+def test_scheduler_bounds_the_networks_decode_share_under_max_evals():
+    inst = PROBLEM.generate(1008, klass=8, n=40)
+    cfg = EngineConfig(warmup=64, train_steps=5, share=0.1, share_max=0.2)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=3000), cfg, seed=3)
+    info = res.info
+    assert info["schedule_units"] == "decodes" and info["turns"] > 0
+    # a turn is charged its proposals; the network may run one turn over its share
+    assert info["nn_spent"] == info["turns"] * cfg.proposals
+    assert info["nn_spent"] <= cfg.share_max * (info["nn_spent"] + info["search_spent"]) + cfg.proposals
+    assert info["decoded"] <= info["nn_spent"] and cfg.share_min <= info["share"] <= cfg.share_max
+
+
+def test_scheduler_bounds_the_networks_time_share_under_a_time_limit():
+    inst = PROBLEM.generate(1008, klass=8, n=60)
+    cfg = EngineConfig(warmup=64, train_steps=20, share=0.1, share_max=0.1, adapt=False)
+    res = neural_search(PROBLEM, inst, Budget(time_limit=0.6), cfg, seed=0)
+    info = res.info
+    assert info["schedule_units"] == "seconds" and info["turns"] > 0
+    total = info["nn_spent"] + info["search_spent"]
+    per_turn = info["nn_spent"] / info["turns"]
+    assert info["nn_spent"] <= 0.1 * total + per_turn + 1e-9
+
+
+def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
+    """With the network's turns never decoded (an impossible prediction cut), the run *is* plain CEM."""
+    from nnopt.solver import engine
+
+    inst = PROBLEM.generate(1008, klass=8, n=40)
+    plain = cem(PROBLEM, inst, Budget(max_evals=1500), seed=2)
+    orig = engine._Loop._predict
+    try:  # the population is predicted best, every proposal worst: nothing passes the filter
+        engine._Loop._predict = lambda self, X: np.zeros(len(X)) if len(X) == 64 else np.ones(len(X))
+        res = neural_search(PROBLEM, inst, Budget(max_evals=1500), EngineConfig(warmup=64, train_steps=2), seed=2)
+    finally:
+        engine._Loop._predict = orig
+    assert res.info["turns"] > 0 and res.info["decoded"] == 0
+    assert res.cost == plain.cost and np.array_equal(res.encoding, plain.encoding)
+    assert [t[0] for t in res.trace] == [t[0] for t in plain.trace]
+
+
+@pytest.mark.parametrize("fn", ["neural_search", "cem", "local_search"])
+def test_searches_use_the_search_decoders(fn):
+    inst = PROBLEM.generate(1008, klass=8, n=40)
+    run = {"neural_search": neural_search, "cem": cem, "local_search": local_search}[fn]
+    res = run(PROBLEM, inst, Budget(max_evals=300), seed=0)
+    assert PROBLEM.search_decoders and res.decoder in PROBLEM.search_decoders
+    assert res.evaluations <= 300
