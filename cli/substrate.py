@@ -1,0 +1,243 @@
+"""``nnopt visualize`` and ``nnopt distill``: what a trained classifier knows, pulled out by input descent."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nnopt.cli._common import UserError, debug_option, stderr
+
+_MODELS = click.Choice(["softmax", "mlp", "cnn", "cnn-bn"])
+_DATASETS = click.Choice(["digits", "mnist", "mnist5k"])
+
+
+def _data_options(f: Any) -> Any:
+    f = click.option("--device", default="cpu", show_default=True, help="Torch device (cpu, cuda, cuda:0).")(f)
+    f = click.option("--epochs", type=int, default=None,
+                     help="Teacher training epochs (default: 30 on digits, 10 otherwise).")(f)
+    f = click.option("--seed", type=int, default=0, show_default=True)(f)
+    f = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                     help="Folder with the MNIST IDX files (for --dataset mnist).")(f)
+    f = click.option("--dataset", type=_DATASETS, default="digits", show_default=True,
+                     help="digits: scikit-learn's bundled 8x8 digits (offline); mnist5k needs nnopt[datasets].")(f)
+    return click.option("--model", type=_MODELS, default="mlp", show_default=True, help="The classifier.")(f)
+
+
+def _load(dataset: str, data_dir: str | None, device: str, out_paths: dict[str, str | None]) -> Any:
+    for opt, path in out_paths.items():
+        if path is None:
+            continue
+        if Path(path).suffix.lower() not in (".png", ".json") or (opt in ("--out", "--plot") and
+                                                                   Path(path).suffix.lower() != ".png"):
+            raise UserError(f"{opt}: {path}: use a .png file")
+        if not Path(path).resolve().parent.is_dir():
+            raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
+    import torch
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {device}: no CUDA GPU is available (use --device cpu)")
+    if device == "cpu":
+        torch.set_num_threads(1)  # the networks are tiny: one thread is fastest on a shared machine
+    from nnopt.scorers.datasets import DatasetError, load_dataset
+
+    try:
+        return load_dataset(dataset, data_dir)
+    except DatasetError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _write_png(path: str, data: bytes) -> None:
+    from nnopt.problems._files import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+@click.command("visualize")
+@_data_options
+@click.option("--objective", type=click.Choice(["logit", "logprob"]), default="logit", show_default=True,
+              help="Maximise the class logit or the class log-probability.")
+@click.option("--steps", type=int, default=200, show_default=True, help="Extraction steps.")
+@click.option("--lr", type=float, default=0.05, show_default=True, help="Extraction step size (Adam).")
+@click.option("--l2", type=float, default=1e-2, show_default=True, help="L2 pixel penalty.")
+@click.option("--jitter", type=int, default=0, show_default=True, help="Random shift of up to N pixels per step.")
+@click.option("--tv", type=float, default=0.0, show_default=True, help="Total-variation penalty.")
+@click.option("--blur", type=float, default=0.0, show_default=True, help="Gaussian blur sigma (every 4 steps).")
+@click.option("--scale", type=float, default=0.0, show_default=True, help="Random zoom by 1 +- this.")
+@click.option("--no-clamp", is_flag=True, help="Let pixels leave [0, 1] (shows softmax weights exactly).")
+@click.option("--out", type=click.Path(dir_okay=False), default="visualize.png", show_default=True,
+              help="The PNG grid.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (verdicts, similarities).")
+@debug_option
+def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str,
+                  objective: str, steps: int, lr: float, l2: float, jitter: int, tv: float, blur: float,
+                  scale: float, no_clamp: bool, out: str, as_json: bool) -> None:
+    """Train a classifier, then extract one class visualisation per class with the
+    same routine that solves packing problems, and draw it beside the class-average
+    image with the classifier's verdict on it (predicted class, probability).
+
+    \b
+    Example:
+      nnopt visualize --model softmax --l2 0.05 --no-clamp --out softmax.png
+      nnopt visualize --model cnn --jitter 1 --tv 0.01 --out cnn.png --json
+    """
+    if steps < 1:
+        raise UserError(f"--steps must be positive, got {steps}")
+    if epochs is not None and epochs < 1:
+        raise UserError(f"--epochs must be positive, got {epochs}")
+    if not lr > 0 or l2 < 0 or tv < 0 or blur < 0 or not 0 <= scale < 1 or jitter < 0:
+        raise UserError("--lr must be positive; --l2, --tv, --blur, --jitter >= 0; --scale in [0, 1)")
+    data = _load(dataset, data_dir, device, {"--out": out})
+    import torch
+    from torch.nn import functional as F
+
+    from nnopt.solver.distill import train_teacher
+    from nnopt.solver.visualize import image_regularisers, render_grid, visualize_classes
+
+    ep = epochs or (30 if dataset == "digits" else 10)
+    clf = train_teacher(data, model, epochs=ep, seed=seed, device=device, progress=not as_json)
+    from nnopt.scorers.classifiers import accuracy
+
+    labels = torch.arange(data.n_classes)
+    regs = image_regularisers(labels, l2=l2, shift=jitter, tv=tv, blur=blur, scale=scale,
+                              box=None if no_clamp else (0.0, 1.0))
+    viz = visualize_classes(clf, data.image_shape, range(data.n_classes), objective=objective, regularisers=regs,
+                            steps=steps, lr=lr, seed=seed, device=device)
+    means = torch.as_tensor(data.class_means())
+    cos_mean = F.cosine_similarity(viz.images.flatten(1), means.flatten(1)).tolist()
+    rows = []
+    verdicts = []
+    for c in range(data.n_classes):
+        pred, prob = int(viz.predicted[c]), float(viz.probabilities[c, viz.predicted[c]])
+        verdicts.append(f"says {pred} ({prob:.2f})")
+        rows.append({"class": c, "predicted": pred, "probability": round(prob, 4),
+                     "cosine_to_class_mean": round(cos_mean[c], 4)})
+    extra: dict[str, Any] = {}
+    columns = [(f"{objective} viz", viz.images.numpy()[:, 0]), ("class mean", means.numpy()[:, 0])]
+    if model == "softmax":
+        w = clf.linear.weight.detach().cpu()
+        cos_w = F.cosine_similarity(viz.images.flatten(1), w).tolist()
+        for r, cw in zip(rows, cos_w):
+            r["cosine_to_weights"] = round(cw, 4)
+        columns.append(("weights W[c]", w.reshape(-1, *data.image_shape[1:]).numpy()))
+        other = "logprob" if objective == "logit" else "logit"
+        viz2 = visualize_classes(clf, data.image_shape, range(data.n_classes), objective=other,
+                                 regularisers=regs, steps=steps, lr=lr, seed=seed, device=device)
+        x2 = viz2.images.flatten(1)
+        lp = viz2 if other == "logprob" else viz
+        pulled = w - lp.probabilities @ w  # w_c minus the probability-weighted mean of all classes' weights
+        cos_pull = F.cosine_similarity(lp.images.flatten(1), pulled).tolist()
+        cos_w2 = F.cosine_similarity(x2, w).tolist()
+        for r, cp, c2 in zip(rows, cos_pull, cos_w2):
+            r["logprob_cosine_to_w_minus_weighted_mean"] = round(cp, 4)
+            r[f"{other}_cosine_to_weights"] = round(c2, 4)
+        columns.append((f"{other} viz", viz2.images.numpy()[:, 0]))
+        columns.append(("W[c] - sum p_j W[j]", pulled.reshape(-1, *data.image_shape[1:]).numpy()))
+    acc = accuracy(clf, data.x_test, data.y_test)
+    sym = ([no_clamp, False, True, no_clamp, True])[:len(columns)]
+    png = render_grid(columns, verdicts=verdicts, row_names=[f"class {c}" for c in range(data.n_classes)],
+                      symmetric=sym, title=f"{model} on {dataset} (test acc {acc:.3f}), {objective}, seed {seed}")
+    _write_png(out, png)
+    result = {"model": model, "dataset": dataset, "seed": seed, "objective": objective,
+              "test_accuracy": round(acc, 4), "png": out, "classes": rows, **extra}
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{model} on {dataset}: test accuracy {acc:.3f}")
+    for col in ("class", "says", "prob", "cos(class mean)") + (("cos(W[c])",) if model == "softmax" else ()):
+        table.add_column(col)
+    for r in rows:
+        cells = [str(r["class"]), str(r["predicted"]), f"{r['probability']:.3f}", f"{r['cosine_to_class_mean']:.3f}"]
+        if model == "softmax":
+            cells.append(f"{r['cosine_to_weights']:.4f}")
+        table.add_row(*cells)
+    Console().print(table)
+    stderr(f"grid written to {out}")
+
+
+@click.command("distill")
+@_data_options
+@click.option("--k", "k", type=int, default=10, show_default=True, help="Images per class for every student.")
+@click.option("--student", type=_MODELS, default="softmax", show_default=True, help="The students' network.")
+@click.option("--student-steps", type=int, default=300, show_default=True, help="Optimiser steps per student.")
+@click.option("--steps", type=int, default=200, show_default=True, help="Extraction steps.")
+@click.option("--l2", type=float, default=1e-2, show_default=True, help="L2 pixel penalty on visualisations.")
+@click.option("--jitter", type=int, default=0, show_default=True, help="Random shift of up to N pixels per step.")
+@click.option("--diversity", type=float, default=0.1, show_default=True, help="Diversity term between a class's K.")
+@click.option("--temperature", type=float, default=4.0, show_default=True, help="Distillation temperature.")
+@click.option("--objective", type=click.Choice(["logprob", "logit"]), default="logprob", show_default=True,
+              help="What the visualisations maximise.")
+@click.option("--bn", type=float, default=0.0, show_default=True,
+              help="DeepInversion batch-norm statistics prior weight (teachers with batch norm: cnn-bn).")
+@click.option("--mix", type=int, default=0, show_default=True,
+              help="Extra mixed images per image for the KD students (visualisations and noise alike).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="PNG of the visualisations.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@debug_option
+def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
+                student: str, student_steps: int, steps: int, l2: float, jitter: int, diversity: float,
+                temperature: float, objective: str, bn: float, mix: int, plot: str | None, as_json: bool) -> None:
+    """Dataset compression: train a teacher (--model), extract K class visualisations
+    per class, train fresh students on them alone (hard labels; teacher soft labels),
+    and compare with students given the same budget of K class-average images, K
+    random real images per class, and noise images with the teacher's soft labels.
+
+    \b
+    Example:
+      nnopt distill --model mlp --k 10 --json
+      nnopt distill --model cnn --dataset mnist5k --k 1 --plot viz.png
+    """
+    if k < 1:
+        raise UserError(f"--k must be at least 1, got {k}")
+    if epochs is not None and epochs < 1:
+        raise UserError(f"--epochs must be positive, got {epochs}")
+    if student_steps < 1 or steps < 1:
+        raise UserError("--student-steps and --steps must be positive")
+    if l2 < 0 or jitter < 0 or diversity < 0 or mix < 0 or bn < 0 or not temperature > 0:
+        raise UserError("--l2, --jitter, --diversity, --mix must be >= 0 and --temperature positive")
+    data = _load(dataset, data_dir, device, {"--plot": plot})
+    from nnopt.solver.distill import DistillSettings, distill
+
+    settings = DistillSettings(teacher=model, student=student, k=k, seed=seed,
+                               teacher_epochs=epochs or (30 if dataset == "digits" else 10),
+                               student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
+                               diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
+                               device=device)
+    res = distill(data, settings, progress=not as_json)
+    rep = res.report
+    if plot is not None:
+        from nnopt.solver.visualize import render_grid
+
+        n = min(k, 8)
+        imgs = res.visualisations.images.numpy()[:, 0].reshape(data.n_classes, k, *data.image_shape[1:])
+        cols = [(f"viz {j + 1}", imgs[:, j]) for j in range(n)] + [("class mean", data.class_means()[:, 0])]
+        verdicts = [f"says {int(p)}" for p in res.visualisations.predicted.reshape(data.n_classes, k)[:, 0]]
+        _write_png(plot, render_grid(cols, verdicts=verdicts, title=f"{model} teacher on {dataset}: K={k}"))
+    if as_json:
+        click.echo(json.dumps(rep))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"distill: {model} teacher -> {student} students, {dataset}, K={k} per class, seed {seed}")
+    table.add_column("trained on")
+    table.add_column("test accuracy", justify="right")
+    for name, key in (("teacher (full training set)", "teacher_accuracy"),
+                      ("visualisations, hard labels", "student_accuracy_hard"),
+                      ("visualisations, teacher soft labels", "student_accuracy_kd"),
+                      ("class-average images (control)", "class_mean_accuracy"),
+                      ("random real images (control)", "random_real_accuracy"),
+                      ("noise, teacher soft labels (control)", "noise_kd_accuracy")):
+        table.add_row(name, f"{rep[key]:.3f}")
+    Console().print(table)
+    stderr(f"model compression: {rep['teacher_parameters']} -> {rep['student_parameters']} parameters "
+           f"({rep['compression']:g}x fewer), KD student at {100 * rep['kd_over_teacher']:.1f} % of the teacher")
+    if plot is not None:
+        stderr(f"visualisations written to {plot}")

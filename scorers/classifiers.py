@@ -1,0 +1,192 @@
+"""Image classifiers for the substrate: one-layer softmax regression, an MLP, a small CNN (``cnn-bn``: with batch norm).
+
+Every classifier takes ``(B, 1, H, W)`` images and returns ``(B, n_classes)``
+logits, so the extraction routine can move an image toward a class. Training
+is seeded (same seed, same weights on CPU) and shows a rich progress bar on a
+terminal. :func:`train_classifier` also distils: given ``soft_targets``
+(a teacher's logits) it minimises the temperature-scaled KL divergence
+(Hinton et al., 2015) instead of the cross-entropy to hard labels.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["CLASSIFIERS", "SoftmaxRegression", "MLPClassifier", "SmallCNN", "build_classifier",
+           "train_classifier", "predict_logits", "accuracy", "per_class_accuracy", "count_parameters"]
+
+#: Names :func:`build_classifier` knows.
+CLASSIFIERS = ("softmax", "mlp", "cnn", "cnn-bn")
+
+
+class SoftmaxRegression(nn.Module):
+    """``logits = W x + b`` on the flattened image: the class visualisation is ``W[c]`` (tested)."""
+
+    def __init__(self, image_shape: Sequence[int], n_classes: int) -> None:
+        super().__init__()
+        self.linear = nn.Linear(int(np.prod(image_shape)), n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x.flatten(1))
+
+
+class MLPClassifier(nn.Module):
+    """Flattened image -> ``hidden`` (x ``layers``, ReLU) -> logits."""
+
+    def __init__(self, image_shape: Sequence[int], n_classes: int, hidden: int = 128, layers: int = 1) -> None:
+        super().__init__()
+        mods: list[nn.Module] = [nn.Flatten()]
+        width = int(np.prod(image_shape))
+        for _ in range(layers):
+            mods += [nn.Linear(width, hidden), nn.ReLU()]
+            width = hidden
+        mods.append(nn.Linear(width, n_classes))
+        self.net = nn.Sequential(*mods)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class SmallCNN(nn.Module):
+    """Two 3x3 conv blocks (``channels``), optional batch norm, a 4x4 adaptive pool and a linear head.
+
+    ``conv1`` is the first layer whose filters :func:`nnopt.solver.distill`
+    may initialise from class visualisations.
+    """
+
+    def __init__(self, image_shape: Sequence[int], n_classes: int, channels: tuple[int, int] = (16, 32),
+                 batch_norm: bool = False) -> None:
+        super().__init__()
+        c_in = int(image_shape[0])
+        self.conv1 = nn.Conv2d(c_in, channels[0], 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels[0]) if batch_norm else nn.Identity()
+        self.conv2 = nn.Conv2d(channels[0], channels[1], 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(channels[1]) if batch_norm else nn.Identity()
+        self.pool_first = int(image_shape[1]) >= 16  # 28x28 MNIST: pool after each block
+        self.head = nn.Linear(channels[1] * 16, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = F.relu(self.bn1(self.conv1(x)))
+        if self.pool_first:
+            h = F.max_pool2d(h, 2)
+        h = F.relu(self.bn2(self.conv2(h)))
+        h = F.adaptive_avg_pool2d(h, 4)
+        return self.head(h.flatten(1))
+
+
+def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, seed: int = 0, **kwargs: object) -> nn.Module:
+    """A freshly (seeded) initialised classifier of ``kind`` (one of :data:`CLASSIFIERS`)."""
+    if kind not in CLASSIFIERS:
+        raise ValueError(f"unknown classifier {kind!r} (known: {', '.join(CLASSIFIERS)})")
+    torch.manual_seed(seed)
+    if kind == "softmax":
+        return SoftmaxRegression(image_shape, n_classes)
+    if kind == "mlp":
+        return MLPClassifier(image_shape, n_classes, **kwargs)  # type: ignore[arg-type]
+    if kind == "cnn-bn":
+        kwargs.setdefault("batch_norm", True)
+    return SmallCNN(image_shape, n_classes, **kwargs)  # type: ignore[arg-type]
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def _as_tensor(a: np.ndarray | torch.Tensor, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    if isinstance(a, torch.Tensor):
+        return a.detach().to(device=device, dtype=dtype)
+    return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
+
+
+def train_classifier(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor | None = None, *,
+                     soft_targets: np.ndarray | torch.Tensor | None = None, temperature: float = 4.0,
+                     epochs: int = 30, batch_size: int = 64, lr: float = 3e-3, weight_decay: float = 1e-4,
+                     seed: int = 0, device: str | torch.device = "cpu", progress: bool = False,
+                     description: str = "training") -> nn.Module:
+    """Train ``model`` in place (Adam, shuffled minibatches) and return it in eval mode.
+
+    Hard labels ``y`` give cross-entropy; ``soft_targets`` (teacher logits, same
+    rows as ``x``) give knowledge distillation at ``temperature``. ``progress``
+    shows a transient rich bar on stderr when it is a terminal.
+    """
+    if (y is None) == (soft_targets is None):
+        raise ValueError("give exactly one of y (hard labels) and soft_targets (teacher logits)")
+    if epochs <= 0 or batch_size <= 0 or lr <= 0:
+        raise ValueError(f"epochs, batch_size and lr must be positive, got {epochs}, {batch_size}, {lr}")
+    dev = torch.device(device)
+    model.to(dev)
+    xt = _as_tensor(x, torch.float32, dev)
+    target = _as_tensor(y, torch.int64, dev) if y is not None else _as_tensor(soft_targets, torch.float32, dev)
+    if len(xt) == 0 or len(target) != len(xt):
+        raise ValueError(f"need as many targets as images, got {len(target)} for {len(xt)}")
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps_per_epoch = math.ceil(len(xt) / batch_size)
+
+    def run_epoch() -> None:
+        order = torch.randperm(len(xt), generator=gen).to(dev)
+        for i in range(steps_per_epoch):
+            idx = order[i * batch_size:(i + 1) * batch_size]
+            out = model(xt[idx])
+            if y is not None:
+                loss = F.cross_entropy(out, target[idx])
+            else:
+                t = temperature
+                loss = F.kl_div(F.log_softmax(out / t, dim=1), F.softmax(target[idx] / t, dim=1),
+                                reduction="batchmean") * t * t
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+    model.train()
+    bar = _progress(progress)
+    if bar is None:
+        for _ in range(epochs):
+            run_epoch()
+    else:
+        with bar:
+            task = bar.add_task(description, total=epochs)
+            for _ in range(epochs):
+                run_epoch()
+                bar.advance(task)
+    model.eval()
+    return model
+
+
+def _progress(show: bool):  # type: ignore[no-untyped-def]
+    if not show:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("epochs"), TimeElapsedColumn(), console=console, transient=True)
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Logits for every row of ``x`` (on CPU), in eval mode."""
+    model.eval()
+    dev = next(model.parameters()).device
+    xt = _as_tensor(x, torch.float32, dev)
+    return torch.cat([model(xt[i:i + batch_size]).cpu() for i in range(0, len(xt), batch_size)])
+
+
+def accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor) -> float:
+    pred = predict_logits(model, x).argmax(dim=1).numpy()
+    return float((pred == np.asarray(y)).mean())
+
+
+def per_class_accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
+                       n_classes: int) -> list[float]:
+    pred = predict_logits(model, x).argmax(dim=1).numpy()
+    y = np.asarray(y)
+    return [float((pred[y == c] == c).mean()) if (y == c).any() else float("nan") for c in range(n_classes)]

@@ -1,0 +1,284 @@
+"""Dataset compression: a fresh student trained on a teacher's class visualisations alone, with its controls.
+
+:func:`distill` trains (or takes) a teacher, extracts ``k`` visualisations per
+class through :func:`nnopt.solver.visualize.visualize_classes` (different
+noise starts, an optional shift jitter and a diversity term; by default
+maximising the class *log-probability*, which stops pushing once the teacher
+is sure and so keeps the K images of a class apart — maximising the logit
+drives them all to the same saturated image, see the benchmark), and trains fresh
+students from scratch, each on ``k`` images per class and the same number of
+optimiser steps:
+
+* ``student_accuracy_hard`` — on the visualisations with their target class;
+* ``student_accuracy_kd`` — on the visualisations with the teacher's logits
+  (knowledge distillation, temperature ``temperature``);
+* ``class_mean_accuracy`` — control: ``k`` class-average images per class (the
+  class's training images split at random into ``k`` groups, one mean each);
+* ``random_real_accuracy`` — control: ``k`` random training images per class;
+* ``noise_kd_accuracy`` — control for KD: uniform noise images with the
+  teacher's logits. KD that does no better on visualisations than on noise says
+  nothing about the visualisations.
+
+``bn`` > 0 adds DeepInversion's batch-norm statistics prior
+(:class:`~nnopt.solver.image_regularisers.BatchNormStatistics`; teachers with
+batch norm, e.g. ``cnn-bn``). ``mix`` > 0 adds, for both KD students (visualisations and noise alike),
+``mix`` random convex combinations per stored image, labelled by the teacher
+(mixing visualisations, as in data-free distillation). The KD student is also
+the *model compression* result: ``compression`` is teacher parameters over
+student parameters, ``kd_over_teacher`` the accuracy ratio.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from nnopt.scorers.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
+                                       predict_logits, train_classifier)
+from nnopt.scorers.datasets import ImageData
+from nnopt.solver.image_regularisers import BatchNormStatistics
+from nnopt.solver.visualize import Visualisations, image_regularisers, visualize_classes
+
+__all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
+           "random_real_images", "noise_images", "mixed_images", "within_class_cosine", "train_student",
+           "filters_from_images", "filter_init_trial"]
+
+
+@dataclass(frozen=True)
+class DistillSettings:
+    """Everything that decides a distillation run (all seeded)."""
+
+    teacher: str = "mlp"
+    student: str = "softmax"
+    k: int = 10
+    seed: int = 0
+    teacher_epochs: int = 30
+    student_steps: int = 300
+    viz_steps: int = 200
+    viz_lr: float = 0.05
+    l2: float = 1e-2
+    shift: int = 0
+    tv: float = 0.0
+    blur: float = 0.0
+    scale: float = 0.0
+    diversity: float = 0.1
+    init_scale: float = 0.3
+    temperature: float = 4.0
+    objective: str = "logprob"
+    mix: int = 0
+    bn: float = 0.0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1, got {self.k}")
+        if self.mix < 0:
+            raise ValueError(f"mix must be >= 0, got {self.mix}")
+        if self.teacher_epochs < 1 or self.student_steps < 1 or self.viz_steps < 1:
+            raise ValueError("teacher_epochs, student_steps and viz_steps must be positive")
+
+
+@dataclass
+class DistillResult:
+    report: dict[str, Any]
+    visualisations: Visualisations
+    teacher: torch.nn.Module
+
+
+def train_teacher(data: ImageData, kind: str, *, epochs: int = 30, seed: int = 0, device: str = "cpu",
+                  progress: bool = False) -> torch.nn.Module:
+    model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed)
+    return train_classifier(model, data.x_train, data.y_train, epochs=epochs, seed=seed, device=device,
+                            progress=progress, description=f"teacher ({kind})")
+
+
+def class_mean_images(data: ImageData, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` per class: the class's training images split at random into ``k`` groups, one mean each."""
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for c in range(data.n_classes):
+        idx = rng.permutation(np.flatnonzero(data.y_train == c))
+        for group in np.array_split(idx, min(k, len(idx))):
+            xs.append(data.x_train[group].mean(axis=0))
+            ys.append(c)
+    return np.stack(xs).astype(np.float32), np.asarray(ys, dtype=np.int64)
+
+
+def random_real_images(data: ImageData, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed + 1)
+    idx = np.concatenate([rng.choice(np.flatnonzero(data.y_train == c), size=min(k, int((data.y_train == c).sum())),
+                                     replace=False) for c in range(data.n_classes)])
+    return data.x_train[idx], data.y_train[idx]
+
+
+def noise_images(data: ImageData, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed + 2)
+    return rng.random((n, *data.image_shape), dtype=np.float32)
+
+
+def mixed_images(x: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` random convex combinations of two rows of ``x`` (weights uniform in [0, 1])."""
+    rng = np.random.default_rng(seed + 3)
+    i, j = rng.integers(0, len(x), n), rng.integers(0, len(x), n)
+    lam = rng.random(n, dtype=np.float32).reshape(-1, *([1] * (x.ndim - 1)))
+    return (lam * x[i] + (1 - lam) * x[j]).astype(np.float32)
+
+
+def within_class_cosine(images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean cosine similarity between different images of the same class (1.0: all alike)."""
+    flat = torch.nn.functional.normalize(images.flatten(1), dim=1)
+    same = (labels[:, None] == labels[None, :]).float()
+    same.fill_diagonal_(0.0)
+    if same.sum() == 0:
+        return float("nan")
+    return float(((flat @ flat.T) * same).sum() / same.sum())
+
+
+def train_student(data: ImageData, kind: str, x: np.ndarray | torch.Tensor, *, y: Any = None, soft: Any = None,
+                  steps: int = 300, seed: int = 0, temperature: float = 4.0, device: str = "cpu") -> torch.nn.Module:
+    """A fresh ``kind`` network trained for about ``steps`` minibatch steps on ``x`` alone."""
+    batch = min(64, len(x))
+    epochs = max(1, math.ceil(steps / math.ceil(len(x) / batch)))
+    model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed + 1000)
+    return train_classifier(model, x, y, soft_targets=soft, temperature=temperature, epochs=epochs,
+                            batch_size=batch, seed=seed, device=device)
+
+
+def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Module | None = None,
+            progress: bool = False) -> DistillResult:
+    """Teacher, visualisations, students and controls; ``report`` is the ``--json`` object."""
+    s = settings
+    t0 = time.perf_counter()
+    if teacher is None:
+        teacher = train_teacher(data, s.teacher, epochs=s.teacher_epochs, seed=s.seed, device=s.device,
+                                progress=progress)
+    t_teacher = time.perf_counter() - t0
+    labels = torch.arange(data.n_classes).repeat_interleave(s.k)
+    regs = image_regularisers(labels, l2=s.l2, shift=s.shift, tv=s.tv, blur=s.blur, scale=s.scale,
+                              diversity=s.diversity if s.k > 1 else 0.0)
+    bn_prior = BatchNormStatistics(teacher, s.bn) if s.bn > 0 else None
+    if bn_prior is not None:
+        regs.insert(0, bn_prior)
+    t1 = time.perf_counter()
+    viz = visualize_classes(teacher, data.image_shape, range(data.n_classes), per_class=s.k, regularisers=regs,
+                            steps=s.viz_steps, lr=s.viz_lr, init="noise", objective=s.objective, init_scale=s.init_scale,
+                            mean_image=torch.full(data.image_shape, 0.0), seed=s.seed, device=s.device)
+    t_viz = time.perf_counter() - t1
+    if bn_prior is not None:
+        bn_prior.close()
+    x_viz = viz.images.numpy()
+    y_viz = viz.labels.numpy()
+    x_kd = x_viz if not s.mix else np.concatenate([x_viz, mixed_images(x_viz, s.mix * len(x_viz), s.seed)])
+    soft_viz = predict_logits(teacher, x_kd)
+    x_mean, y_mean = class_mean_images(data, s.k, s.seed)
+    x_real, y_real = random_real_images(data, s.k, s.seed)
+    x_noise = noise_images(data, len(x_viz), s.seed)
+    if s.mix:
+        x_noise = np.concatenate([x_noise, mixed_images(x_noise, s.mix * len(x_noise), s.seed)])
+    soft_noise = predict_logits(teacher, x_noise)
+
+    common = dict(steps=s.student_steps, seed=s.seed, temperature=s.temperature, device=s.device)
+    students = {
+        "hard": train_student(data, s.student, x_viz, y=y_viz, **common),
+        "kd": train_student(data, s.student, x_kd, soft=soft_viz, **common),
+        "class_mean": train_student(data, s.student, x_mean, y=y_mean, **common),
+        "random_real": train_student(data, s.student, x_real, y=y_real, **common),
+        "noise_kd": train_student(data, s.student, x_noise, soft=soft_noise, **common),
+    }
+    acc = {name: accuracy(m, data.x_test, data.y_test) for name, m in students.items()}
+    teacher_acc = accuracy(teacher, data.x_test, data.y_test)
+    per_class_rows = {name: per_class_accuracy(m, data.x_test, data.y_test, data.n_classes)
+                      for name, m in [("teacher", teacher), *students.items()]}
+    per_class = [{"class": c, **{name: round(v[c], 4) for name, v in per_class_rows.items()}}
+                 for c in range(data.n_classes)]
+    report = {
+        "dataset": data.name,
+        "n_train": int(len(data.x_train)),
+        "n_test": int(len(data.x_test)),
+        "settings": asdict(s),
+        "teacher_accuracy": round(teacher_acc, 4),
+        "student_accuracy_hard": round(acc["hard"], 4),
+        "student_accuracy_kd": round(acc["kd"], 4),
+        "class_mean_accuracy": round(acc["class_mean"], 4),
+        "random_real_accuracy": round(acc["random_real"], 4),
+        "noise_kd_accuracy": round(acc["noise_kd"], 4),
+        "kd_over_teacher": round(acc["kd"] / teacher_acc, 4) if teacher_acc else None,
+        "images_per_student": int(len(x_viz)),
+        "teacher_parameters": count_parameters(teacher),
+        "student_parameters": count_parameters(students["hard"]),
+        "compression": round(count_parameters(teacher) / count_parameters(students["hard"]), 2),
+        "visualisation_within_class_cosine": round(within_class_cosine(viz.images, viz.labels), 4),
+        "visualisation_target_probability": round(float(viz.target_probability.mean()), 4),
+        "visualisation_hits": round(float((viz.predicted == viz.labels).float().mean()), 4),
+        "per_class": per_class,
+        "seconds": {"teacher": round(t_teacher, 2), "visualisation": round(t_viz, 2),
+                    "total": round(time.perf_counter() - t0, 2)},
+    }
+    return DistillResult(report, viz, teacher)
+
+
+def filters_from_images(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor, n_filters: int,
+                        size: int = 3, like: torch.Tensor | None = None) -> torch.Tensor:
+    """``(n_filters, C, size, size)`` first-layer filters cut from ``images``.
+
+    Every ``size`` x ``size`` patch is centred (mean removed); the patches with
+    the largest spread are taken round-robin over the classes (so each class
+    gives filters), then each is scaled to the norm of the matching filter of
+    ``like`` (the default initialisation), so only the *direction* differs from
+    a random start.
+    """
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(labels))
+    patches = F.unfold(x, size)  # (N, C*size*size, L)
+    n, d, l = patches.shape
+    patches = patches.permute(0, 2, 1).reshape(n * l, d)
+    patch_labels = y.repeat_interleave(l)
+    patches = patches - patches.mean(dim=1, keepdim=True)
+    spread = patches.norm(dim=1)
+    by_class = [torch.nonzero(patch_labels == c).squeeze(1) for c in torch.unique(y).tolist()]
+    by_class = [idx[torch.argsort(spread[idx], descending=True)] for idx in by_class]
+    chosen: list[torch.Tensor] = []
+    rank = 0
+    while len(chosen) < n_filters:
+        for idx in by_class:
+            if rank < len(idx) and len(chosen) < n_filters:
+                cand = patches[idx[rank]]
+                if all(F.cosine_similarity(cand, c, dim=0) < 0.95 for c in chosen):
+                    chosen.append(cand)
+        rank += 1
+        if rank > max(len(i) for i in by_class):
+            break
+    while len(chosen) < n_filters:  # too few distinct patches: repeat
+        chosen.append(chosen[len(chosen) % max(1, len(chosen))])
+    w = torch.stack(chosen).reshape(n_filters, x.shape[1], size, size)
+    w = w / w.flatten(1).norm(dim=1).clamp_min(1e-8).view(-1, 1, 1, 1)
+    if like is not None:
+        w = w * like.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+    return w
+
+
+def filter_init_trial(data: ImageData, filters: dict[str, torch.Tensor | None], *, per_class: int = 50,
+                      epochs: int = 1, seed: int = 0, device: str = "cpu") -> dict[str, float]:
+    """Test accuracy of a small CNN after a short budget (``per_class`` real images per class,
+    ``epochs`` epochs) for every named first-layer initialisation (None: the default random one)."""
+    x, y = random_real_images(data, per_class, seed + 10)
+    out: dict[str, float] = {}
+    for name, w in filters.items():
+        model = build_classifier("cnn", data.image_shape, data.n_classes, seed=seed)
+        if w is not None:
+            with torch.no_grad():
+                model.conv1.weight.copy_(filters_from_norm(w, model.conv1.weight))
+        train_classifier(model, x, y, epochs=epochs, batch_size=16, seed=seed, device=device)
+        out[name] = accuracy(model, data.x_test, data.y_test)
+    return out
+
+
+def filters_from_norm(w: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``w`` rescaled row by row to the norms of ``like`` (same shape)."""
+    w = w / w.flatten(1).norm(dim=1).clamp_min(1e-8).view(-1, 1, 1, 1)
+    return w * like.flatten(1).norm(dim=1).view(-1, 1, 1, 1)

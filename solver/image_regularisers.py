@@ -1,0 +1,179 @@
+"""Image regularisers for :func:`nnopt.solver.extract.extract`: composable, like the rest.
+
+Class visualisation moves an image ``(B, C, H, W)`` toward a class; left alone
+it finds high-frequency patterns the classifier reacts to but no person would
+call a digit. These priors, each one hook of the :class:`~nnopt.solver.extract.Regulariser`
+protocol, pull it toward natural images (Mahendran & Vedaldi, 2015; Yosinski
+et al., 2015; Olah et al., 2017):
+
+* :class:`RandomShift` (perturb) — the gradient is taken at a copy rolled by up
+  to ``max_shift`` pixels (jitter), so the image must work wherever it sits;
+* :class:`RandomScale` (perturb) — the same at a random zoom;
+* :class:`TotalVariation` (penalty) — neighbouring pixels should agree;
+* :class:`GaussianBlur` (project) — blur the image every ``every`` steps;
+* :class:`Diversity` (penalty) — rows of the same class should differ (cosine);
+* :class:`BatchNormStatistics` (penalty) — DeepInversion: match the batch-norm running statistics;
+* ``L2`` and ``BoxClamp`` of :mod:`nnopt.solver.extract` do the pixel-norm prior
+  and the valid pixel range.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch.nn import functional as F
+
+from nnopt.solver.extract import BaseRegulariser
+
+__all__ = ["RandomShift", "RandomScale", "TotalVariation", "GaussianBlur", "Diversity", "BatchNormStatistics"]
+
+
+def _check_image(x: torch.Tensor, what: str) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{what} works on image batches (B, C, H, W), got shape {tuple(x.shape)}")
+
+
+@dataclass
+class RandomShift(BaseRegulariser):
+    """Jitter: roll the whole batch by a random ``(dy, dx)`` in ``[-max_shift, max_shift]`` per step."""
+
+    max_shift: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_shift < 0:
+            raise ValueError(f"max_shift must be >= 0, got {self.max_shift}")
+
+    def perturb(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        _check_image(x, "RandomShift")
+        if self.max_shift == 0:
+            return x
+        dy, dx = torch.randint(-self.max_shift, self.max_shift + 1, (2,), generator=gen).tolist()
+        return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
+@dataclass
+class RandomScale(BaseRegulariser):
+    """Zoom the batch by a factor drawn uniformly from ``[low, high]`` (same size, bilinear)."""
+
+    low: float = 0.9
+    high: float = 1.1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.low <= self.high:
+            raise ValueError(f"scale range needs 0 < low <= high, got [{self.low}, {self.high}]")
+
+    def perturb(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        _check_image(x, "RandomScale")
+        s = self.low + (self.high - self.low) * float(torch.rand((), generator=gen))
+        theta = torch.tensor([[1.0 / s, 0.0, 0.0], [0.0, 1.0 / s, 0.0]], dtype=x.dtype, device=x.device)
+        grid = F.affine_grid(theta.expand(x.shape[0], 2, 3), list(x.shape), align_corners=False)
+        return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+@dataclass
+class TotalVariation(BaseRegulariser):
+    """``weight * sum |neighbour differences|^2`` per row (anisotropic, squared)."""
+
+    weight: float = 1e-2
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor:
+        _check_image(x, "TotalVariation")
+        dh = (x[:, :, 1:, :] - x[:, :, :-1, :]).pow(2).flatten(1).sum(dim=1)
+        dw = (x[:, :, :, 1:] - x[:, :, :, :-1]).pow(2).flatten(1).sum(dim=1)
+        return self.weight * (dh + dw)
+
+
+def _gaussian_kernel(sigma: float, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    radius = max(1, int(round(2 * sigma)))
+    t = torch.arange(-radius, radius + 1, dtype=dtype, device=device)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    return k / k.sum()
+
+
+@dataclass
+class GaussianBlur(BaseRegulariser):
+    """After every ``every``-th step, replace the image by its Gaussian blur (``sigma`` pixels)."""
+
+    sigma: float = 0.5
+    every: int = 4
+    _count: int = field(default=0, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.sigma <= 0 or self.every <= 0:
+            raise ValueError(f"blur needs sigma > 0 and every > 0, got {self.sigma}, {self.every}")
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        _check_image(x, "GaussianBlur")
+        self._count += 1
+        if self._count % self.every:
+            return x
+        k = _gaussian_kernel(self.sigma, x.dtype, x.device)
+        c, r = x.shape[1], (len(k) - 1) // 2
+        kh = k.view(1, 1, -1, 1).repeat(c, 1, 1, 1)
+        kw = k.view(1, 1, 1, -1).repeat(c, 1, 1, 1)
+        x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), kh, groups=c)
+        return F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), kw, groups=c)
+
+
+@dataclass
+class Diversity(BaseRegulariser):
+    """``weight *`` mean cosine similarity of a row to the other rows with the same ``labels`` entry.
+
+    Pushes the K visualisations of one class apart, so they cover more of the
+    class than K copies of one image would.
+    """
+
+    labels: torch.Tensor
+    weight: float = 0.1
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor:
+        flat = F.normalize(x.flatten(1) - x.flatten(1).mean(dim=1, keepdim=True), dim=1)
+        labels = self.labels.to(x.device)
+        same = (labels[:, None] == labels[None, :]).to(x.dtype)
+        same.fill_diagonal_(0.0)
+        sim = (flat @ flat.T) * same
+        return self.weight * sim.sum(dim=1) / same.sum(dim=1).clamp_min(1.0)
+
+
+class BatchNormStatistics(BaseRegulariser):
+    """DeepInversion's prior (Yin et al., CVPR 2020): the batch's feature statistics at every
+    batch-norm layer of ``model`` should match the running statistics stored there.
+
+    Forward hooks record, during the extraction's own forward pass, each BN
+    input's per-channel batch mean and variance; the penalty is ``weight *``
+    the sum over layers of ``|mean - running_mean| + |var - running_var|``
+    (2-norms), a batch quantity shared evenly among the rows. A model without
+    batch norm gives no term. Call :meth:`close` (or use ``with``) to remove the hooks.
+    """
+
+    def __init__(self, model: torch.nn.Module, weight: float = 1.0) -> None:
+        self.weight = weight
+        self._terms: list[torch.Tensor] = []
+        self._handles = [m.register_forward_hook(self._hook) for m in model.modules()
+                         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+
+    def _hook(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        x = inputs[0]
+        if not x.requires_grad:  # the no-grad evaluations before and after the steps
+            return
+        dims = [d for d in range(x.ndim) if d != 1]
+        mean, var = x.mean(dim=dims), x.var(dim=dims, unbiased=False)
+        self._terms.append((mean - module.running_mean).norm() + (var - module.running_var).norm())
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
+        if not self._terms:
+            return None
+        total = torch.stack(self._terms).sum()
+        self._terms = []
+        return self.weight * total.expand(x.shape[0]) / x.shape[0]
+
+    def close(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def __enter__(self) -> "BatchNormStatistics":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
