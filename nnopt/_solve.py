@@ -67,73 +67,67 @@ class SolveResult:
         return data
 
 
-def _problem_for_file(path: Path, problem: str | None) -> tuple[Problem, Any]:
-    if problem is not None:
-        prob = get_problem(problem)
-        if path.suffix.lower() in prob.file_suffixes or ".2bp:" in str(path):
-            return prob, prob.read(path)
-        data = read_json_file(path, InstanceError)
-        return prob, prob.load(data, source=str(path))
+#: The problem a JSON instance without a "problem" field is read as (design.md).
+DEFAULT_PROBLEM = "binpack2d"
+
+
+def _usable_problems() -> list[Problem]:
+    """Every registered problem that loads (broken plugins were already warned about)."""
     from nnopt.problems import available_problems
 
-    suffix = path.suffix.lower()
-    if suffix != ".json" and ".2bp:" not in str(path):
-        for name in available_problems():
-            try:
-                prob = get_problem(name)
-            except LookupError:
-                continue
-            if suffix in prob.file_suffixes:
-                return prob, prob.read(path)
-    if ".2bp:" in str(path):
-        prob = get_problem("binpack2d")
-        return prob, prob.read(path)
-    data = read_json_file(path, InstanceError)
-    name = data.get("problem", "binpack2d") if isinstance(data, dict) else "binpack2d"
-    if not isinstance(name, str):
-        raise InstanceError(f"{path}: field 'problem' must be a problem name, got {name!r}")
-    try:
-        prob = get_problem(name)
-    except LookupError as exc:
-        raise InstanceError(f"{path}: field 'problem': {exc}") from None
-    return prob, prob.load(data, source=str(path))
-
-
-def known_suffixes() -> set[str]:
-    """``.json`` and the file suffixes of every usable registered problem."""
-    from nnopt.problems import available_problems
-
-    out = {".json"}
+    out = []
     for name in available_problems():
         try:
-            out.update(get_problem(name).file_suffixes)
+            out.append(get_problem(name))
         except LookupError:
             continue
     return out
 
 
+def _file_suffix(path: Path) -> str:
+    """The suffix of the file a reference names; ``file.2bp:3`` (block 3 of a file) gives ``.2bp``."""
+    name = path.name
+    head, sep, block = name.rpartition(":")
+    if sep and block.isdigit():
+        name = head
+    return Path(name).suffix.lower()
+
+
+def _problem_by_suffix(suffix: str) -> Problem | None:
+    if suffix == ".json":
+        return None
+    return next((p for p in _usable_problems() if suffix in p.file_suffixes), None)
+
+
+def known_suffixes() -> set[str]:
+    """``.json`` and the file suffixes of every usable registered problem."""
+    return {".json"}.union(*(p.file_suffixes for p in _usable_problems()))
+
+
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
-    from nnopt.problems import available_problems
-
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".json":
-        return [str(p)]
-    for name in available_problems():
-        try:
-            prob = get_problem(name)
-        except LookupError:
-            continue
-        if suffix in prob.file_suffixes:
-            return prob.instances_in_file(p)
-    return [str(p)]
+    prob = _problem_by_suffix(_file_suffix(Path(path)))
+    return prob.instances_in_file(path) if prob is not None else [str(path)]
 
 
 def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
-    """Read an instance file; the problem comes from ``problem``, the file's
-    ``"problem"`` field, or its suffix (``.2bp``), in that order, else binpack2d."""
-    return _problem_for_file(Path(path), problem)
+    """Read an instance file; the problem comes from ``problem``, the file's suffix
+    (``.2bp``, ``.tsp``), or the JSON's ``"problem"`` field (binpack2d if absent)."""
+    path = Path(path)
+    suffix = _file_suffix(path)
+    prob = get_problem(problem) if problem is not None else _problem_by_suffix(suffix)
+    if prob is not None and suffix in prob.file_suffixes:
+        return prob, prob.read(path)
+    data = read_json_file(path, InstanceError)
+    if prob is None:
+        name = data.get("problem", DEFAULT_PROBLEM) if isinstance(data, dict) else DEFAULT_PROBLEM
+        if not isinstance(name, str):
+            raise InstanceError(f"{path}: field 'problem' must be a problem name, got {name!r}")
+        try:
+            prob = get_problem(name)
+        except LookupError as exc:
+            raise InstanceError(f"{path}: field 'problem': {exc}") from None
+    return prob, prob.load(data, source=str(path))
 
 
 def solve(
