@@ -7,15 +7,16 @@ solution is offered to the incumbent.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
-from nnopt.solver._incumbent import Incumbent
+from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 
-__all__ = ["Evaluator", "BudgetSpent"]
+__all__ = ["Evaluator", "BudgetSpent", "SearchState", "run_search"]
 
 
 class BudgetSpent(Exception):
@@ -71,3 +72,45 @@ class Evaluator:
             if costs[i] < best[0]:
                 best = (float(costs[i]), i, decoder)
         return np.array(H[best[1]], dtype=np.float32), best[2], best[0]
+
+
+class SearchState(Protocol):
+    """One search's state: proposes a batch for its decoder, learns from the scores."""
+
+    decoder: str
+
+    def propose(self, n: int, rng: np.random.Generator) -> np.ndarray: ...
+
+    def update(self, X: np.ndarray, costs: np.ndarray) -> Any: ...
+
+
+def run_search(
+    problem: Problem,
+    instance: Any,
+    budget: Budget,
+    make_state: Callable[[np.ndarray, str, float], SearchState],
+    *,
+    batch: int,
+    seed: int = 0,
+    decoders: tuple[str, ...] | None = None,
+    encoding: str | None = None,
+    on_improve: ProgressCallback | None = None,
+) -> SearchResult:
+    """The loop every population search shares: start from the best heuristic
+    encoding, then propose, decode and update until the budget is spent;
+    Ctrl-C and the budget return the best solution so far."""
+    rng = np.random.default_rng(seed)
+    best = Incumbent(problem, instance, on_improve)
+    ev = Evaluator(problem, instance, budget, best, encoding)
+    status = "budget"
+    try:
+        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
+        state = make_state(x, decoder, cost)
+        while True:
+            X, costs = ev.evaluate(state.propose(batch, rng), state.decoder)
+            state.update(X, costs)
+    except BudgetSpent:
+        status = "optimal" if ev.optimal else "budget"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    return best.result(budget.evals, budget.elapsed, status)

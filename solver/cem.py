@@ -13,8 +13,8 @@ import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
-from nnopt.solver._evaluate import BudgetSpent, Evaluator
-from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._evaluate import run_search
+from nnopt.solver._incumbent import ProgressCallback, SearchResult
 
 __all__ = ["cem", "CEMState"]
 
@@ -65,18 +65,5 @@ def cem(
     on_improve: ProgressCallback | None = None,
 ) -> SearchResult:
     """CEM within ``budget``; Ctrl-C and the budget return the best solution so far."""
-    rng = np.random.default_rng(seed)
-    best = Incumbent(problem, instance, on_improve)
-    ev = Evaluator(problem, instance, budget, best, encoding)
-    status = "budget"
-    try:
-        x, decoder, _ = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
-        state = CEMState(x, decoder)
-        while True:
-            X, costs = ev.evaluate(state.propose(population, rng), state.decoder)
-            state.update(X, costs)
-    except BudgetSpent:
-        status = "optimal" if ev.optimal else "budget"
-    except KeyboardInterrupt:
-        status = "interrupted"
-    return best.result(budget.evals, budget.elapsed, status)
+    return run_search(problem, instance, budget, lambda x, decoder, cost: CEMState(x, decoder),
+                      batch=population, seed=seed, decoders=decoders, encoding=encoding, on_improve=on_improve)

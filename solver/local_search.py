@@ -16,8 +16,8 @@ import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
-from nnopt.solver._evaluate import BudgetSpent, Evaluator
-from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._evaluate import run_search
+from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver._moves import neighbours
 
 __all__ = ["local_search", "LocalSearchState"]
@@ -54,6 +54,9 @@ class LocalSearchState:
                 self.moves, self.stale = min(self.max_moves, self.moves + 1), 0
         return bool(improved)
 
+    #: The name the shared search loop (``run_search``) calls.
+    update = accept
+
 
 def local_search(
     problem: Problem,
@@ -67,18 +70,6 @@ def local_search(
     on_improve: ProgressCallback | None = None,
 ) -> SearchResult:
     """Batched first-improvement-free local search; Ctrl-C and the budget return the best."""
-    rng = np.random.default_rng(seed)
-    best = Incumbent(problem, instance, on_improve)
-    ev = Evaluator(problem, instance, budget, best, encoding)
-    status = "budget"
-    try:
-        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
-        state = LocalSearchState(x, cost, decoder)
-        while True:
-            X, costs = ev.evaluate(state.propose(batch_size, rng), state.decoder)
-            state.accept(X, costs)
-    except BudgetSpent:
-        status = "optimal" if ev.optimal else "budget"
-    except KeyboardInterrupt:
-        status = "interrupted"
-    return best.result(budget.evals, budget.elapsed, status)
+    return run_search(problem, instance, budget, lambda x, decoder, cost: LocalSearchState(x, cost, decoder),
+                      batch=batch_size, seed=seed,
+                      decoders=decoders, encoding=encoding, on_improve=on_improve)
