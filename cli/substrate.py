@@ -176,14 +176,22 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
               help="What the visualisations maximise.")
 @click.option("--bn", type=float, default=0.0, show_default=True,
               help="DeepInversion batch-norm statistics prior weight (teachers with batch norm: cnn-bn).")
-@click.option("--mix", type=int, default=0, show_default=True,
+@click.option("--mix", type=int, default=4, show_default=True,
               help="Extra mixed images per image for the KD students (visualisations and noise alike).")
+@click.option("--kd-steps", type=int, default=2000, show_default=True,
+              help="Optimiser steps for the KD students (visualisations and noise alike).")
+@click.option("--kd-student", type=_MODELS, default=None,
+              help="The KD students' network (default: --student; e.g. the teacher's own for dataset compression).")
+@click.option("--adversarial", type=int, default=0, show_default=True,
+              help="Student-in-the-loop rounds: images extracted where teacher and student disagree "
+                   "(KD and noise-KD students alike).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="PNG of the visualisations.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @debug_option
 def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
                 student: str, student_steps: int, steps: int, l2: float, jitter: int, diversity: float,
-                temperature: float, objective: str, bn: float, mix: int, plot: str | None, as_json: bool) -> None:
+                temperature: float, objective: str, bn: float, mix: int, kd_steps: int, kd_student: str | None,
+                adversarial: int, plot: str | None, as_json: bool) -> None:
     """Dataset compression: train a teacher (--model), extract K class visualisations
     per class, train fresh students on them alone (hard labels; teacher soft labels),
     and compare with students given the same budget of K class-average images, K
@@ -198,8 +206,10 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
         raise UserError(f"--k must be at least 1, got {k}")
     if epochs is not None and epochs < 1:
         raise UserError(f"--epochs must be positive, got {epochs}")
-    if student_steps < 1 or steps < 1:
-        raise UserError("--student-steps and --steps must be positive")
+    if adversarial < 0:
+        raise UserError(f"--adversarial must be >= 0, got {adversarial}")
+    if student_steps < 1 or steps < 1 or kd_steps < 1:
+        raise UserError("--student-steps, --kd-steps and --steps must be positive")
     if l2 < 0 or jitter < 0 or diversity < 0 or mix < 0 or bn < 0 or not temperature > 0:
         raise UserError("--l2, --jitter, --diversity, --mix must be >= 0 and --temperature positive")
     data = _load(dataset, data_dir, device, {"--plot": plot})
@@ -209,6 +219,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                                teacher_epochs=epochs or (30 if dataset == "digits" else 10),
                                student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
                                diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
+                               kd_steps=kd_steps, kd_student=kd_student, adversarial=adversarial,
                                device=device)
     res = distill(data, settings, progress=not as_json)
     rep = res.report
@@ -237,7 +248,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                       ("noise, teacher soft labels (control)", "noise_kd_accuracy")):
         table.add_row(name, f"{rep[key]:.3f}")
     Console().print(table)
-    stderr(f"model compression: {rep['teacher_parameters']} -> {rep['student_parameters']} parameters "
+    stderr(f"model compression: {rep['teacher_parameters']} -> {rep['kd_student_parameters']} parameters "
            f"({rep['compression']:g}x fewer), KD student at {100 * rep['kd_over_teacher']:.1f} % of the teacher")
     if plot is not None:
         stderr(f"visualisations written to {plot}")

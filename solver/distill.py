@@ -25,7 +25,24 @@ batch norm, e.g. ``cnn-bn``). ``mix`` > 0 adds, for both KD students (visualisat
 ``mix`` random convex combinations per stored image, labelled by the teacher
 (mixing visualisations, as in data-free distillation). The KD student is also
 the *model compression* result: ``compression`` is teacher parameters over
-student parameters, ``kd_over_teacher`` the accuracy ratio.
+KD-student parameters, ``kd_over_teacher`` the accuracy ratio.
+
+The KD students (visualisations and noise control alike) get their own budget:
+``kd_steps`` optimiser steps (None: ``student_steps``) and architecture
+``kd_student`` (None: ``student``). The defaults ``mix=4, kd_steps=2000`` won
+on a validation split carved from the mnist5k training data (3,000 / 1,000,
+``random_state=1``; the test split was not used for the choice): for a softmax
+student at K = 50, 0.865 -> 0.920 of the teacher's validation accuracy (an MLP
+student: 0.902 -> 0.963). Mixing is free at distillation time: the teacher
+labels every mix. Set ``mix=0, kd_steps=None`` for the old behaviour.
+
+``adversarial`` > 0 puts the student in the loop
+(:func:`train_student_adversarial`): that many rounds of images extracted to
+maximise teacher-student disagreement. The noise-KD control gets the same
+rounds, and this is where it stops being a weak control: with an MLP student
+the adversarial rounds lift noise KD nearly as high as visualisation KD at K = 50
+(see the benchmark), so the gain belongs to the student-in-the-loop images,
+not to the visualisations. Off by default: it does not help a softmax student.
 """
 from __future__ import annotations
 
@@ -41,12 +58,13 @@ from torch.nn import functional as F
 from nnopt.scorers.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
                                        predict_logits, train_classifier)
 from nnopt.scorers.datasets import ImageData
+from nnopt.solver.extract import L2, BoxClamp, extract
 from nnopt.solver.image_regularisers import BatchNormStatistics
 from nnopt.solver.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
            "random_real_images", "noise_images", "mixed_images", "within_class_cosine", "train_student",
-           "filters_from_images", "filter_init_trial"]
+           "filters_from_images", "filter_init_trial", "train_student_adversarial"]
 
 
 @dataclass(frozen=True)
@@ -70,9 +88,13 @@ class DistillSettings:
     init_scale: float = 0.3
     temperature: float = 4.0
     objective: str = "logprob"
-    mix: int = 0
+    mix: int = 4
     bn: float = 0.0
     device: str = "cpu"
+    kd_student: str | None = None
+    kd_steps: int | None = 2000
+    adversarial: int = 0
+    adversarial_steps: int = 30
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -81,6 +103,10 @@ class DistillSettings:
             raise ValueError(f"mix must be >= 0, got {self.mix}")
         if self.teacher_epochs < 1 or self.student_steps < 1 or self.viz_steps < 1:
             raise ValueError("teacher_epochs, student_steps and viz_steps must be positive")
+        if self.adversarial < 0 or self.adversarial_steps < 1:
+            raise ValueError("adversarial must be >= 0 and adversarial_steps positive")
+        if self.kd_steps is not None and self.kd_steps < 1:
+            raise ValueError(f"kd_steps must be positive, got {self.kd_steps}")
 
 
 @dataclass
@@ -149,6 +175,59 @@ def train_student(data: ImageData, kind: str, x: np.ndarray | torch.Tensor, *, y
                             batch_size=batch, seed=seed, device=device)
 
 
+class _Pair(torch.nn.Module):
+    """Teacher and student logits side by side, so one extraction sees both."""
+
+    def __init__(self, teacher: torch.nn.Module, student: torch.nn.Module) -> None:
+        super().__init__()
+        self.teacher, self.student = teacher, student
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.teacher(x), self.student(x)], dim=1)
+
+
+def train_student_adversarial(data: ImageData, kind: str, x: np.ndarray, teacher: torch.nn.Module, *, rounds: int,
+                              steps: int = 2000, extraction_steps: int = 30, l2: float = 1e-2, seed: int = 0,
+                              temperature: float = 4.0, device: str = "cpu") -> tuple[torch.nn.Module, int]:
+    """KD with the student in the loop (ZSKT / DAFL-style adversarial images, by the shared extraction routine).
+
+    The student trains ``steps // (rounds + 1)`` steps on the pool (teacher logits);
+    then, ``rounds`` times, ``len(x)`` pool images drawn at random are moved by
+    :func:`~nnopt.solver.extract.extract` to *maximise* the teacher-student KL
+    divergence at ``temperature`` (L2 ``l2``, pixels in [0, 1]), added to the pool
+    with the teacher's logits, and the student trains on. Returns the student and
+    the final pool size.
+    """
+    n_start = len(x)
+    pool = np.asarray(x, dtype=np.float32)
+    model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed + 1000)
+    gen = torch.Generator().manual_seed(seed)
+    per_round = max(1, steps // (rounds + 1))
+    nc = data.n_classes
+    t = temperature
+
+    def disagreement(out: torch.Tensor) -> torch.Tensor:  # minimised: minus KL(teacher || student)
+        p_log = F.log_softmax(out[:, :nc] / t, dim=1)
+        return -(p_log.exp() * (p_log - F.log_softmax(out[:, nc:] / t, dim=1))).sum(dim=1)
+
+    for r in range(rounds + 1):
+        soft = predict_logits(teacher, pool)
+        epochs = max(1, math.ceil(per_round / math.ceil(len(pool) / 64)))
+        train_classifier(model, pool, soft_targets=soft, temperature=t, epochs=epochs, batch_size=64,
+                         seed=seed + r, device=device)
+        if r == rounds:
+            break
+        idx = torch.randint(0, len(pool), (n_start,), generator=gen).numpy()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        res = extract(torch.as_tensor(pool[idx]).to(device), _Pair(teacher, model), disagreement,
+                      [L2(l2), BoxClamp(0.0, 1.0)], lr=0.05, steps=extraction_steps, generator=gen)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        pool = np.concatenate([pool, res.x.detach().cpu().numpy().astype(np.float32)])
+    return model, len(pool)
+
+
 def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Module | None = None,
             progress: bool = False) -> DistillResult:
     """Teacher, visualisations, students and controls; ``report`` is the ``--json`` object."""
@@ -183,12 +262,22 @@ def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Mod
     soft_noise = predict_logits(teacher, x_noise)
 
     common = dict(steps=s.student_steps, seed=s.seed, temperature=s.temperature, device=s.device)
+    kd_common = dict(common, steps=s.kd_steps or s.student_steps)
+    kd_kind = s.kd_student or s.student
+    if s.adversarial:
+        adv = dict(rounds=s.adversarial, steps=s.kd_steps or s.student_steps, extraction_steps=s.adversarial_steps,
+                   l2=s.l2, seed=s.seed, temperature=s.temperature, device=s.device)
+        kd_student, _ = train_student_adversarial(data, kd_kind, x_kd, teacher, **adv)
+        noise_student, _ = train_student_adversarial(data, kd_kind, x_noise, teacher, **adv)
+    else:
+        kd_student = train_student(data, kd_kind, x_kd, soft=soft_viz, **kd_common)
+        noise_student = train_student(data, kd_kind, x_noise, soft=soft_noise, **kd_common)
     students = {
         "hard": train_student(data, s.student, x_viz, y=y_viz, **common),
-        "kd": train_student(data, s.student, x_kd, soft=soft_viz, **common),
+        "kd": kd_student,
         "class_mean": train_student(data, s.student, x_mean, y=y_mean, **common),
         "random_real": train_student(data, s.student, x_real, y=y_real, **common),
-        "noise_kd": train_student(data, s.student, x_noise, soft=soft_noise, **common),
+        "noise_kd": noise_student,
     }
     acc = {name: accuracy(m, data.x_test, data.y_test) for name, m in students.items()}
     teacher_acc = accuracy(teacher, data.x_test, data.y_test)
@@ -211,7 +300,8 @@ def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Mod
         "images_per_student": int(len(x_viz)),
         "teacher_parameters": count_parameters(teacher),
         "student_parameters": count_parameters(students["hard"]),
-        "compression": round(count_parameters(teacher) / count_parameters(students["hard"]), 2),
+        "kd_student_parameters": count_parameters(students["kd"]),
+        "compression": round(count_parameters(teacher) / count_parameters(students["kd"]), 2),
         "visualisation_within_class_cosine": round(within_class_cosine(viz.images, viz.labels), 4),
         "visualisation_target_probability": round(float(viz.target_probability.mean()), 4),
         "visualisation_hits": round(float((viz.predicted == viz.labels).float().mean()), 4),

@@ -58,3 +58,36 @@ def test_settings_are_validated():
     with pytest.raises(ValueError):
         DistillSettings(mix=-1)
     assert DistillSettings().objective == "logprob"
+
+
+def test_new_kd_settings_are_validated():
+    s = DistillSettings()
+    assert s.mix == 4 and s.kd_steps == 2000 and s.adversarial == 0  # won on a validation split (see distill.py)
+    with pytest.raises(ValueError):
+        DistillSettings(kd_steps=0)
+    with pytest.raises(ValueError):
+        DistillSettings(adversarial=-1)
+
+
+def test_adversarial_rounds_grow_the_pool_and_use_the_shared_extract(digits):
+    from nnopt.solver import distill as dmod
+    from nnopt.solver.extract import extract
+    from nnopt.solver.distill import train_student_adversarial, train_teacher
+
+    assert dmod.extract is extract  # no second copy of the extraction routine
+    teacher = train_teacher(digits, "softmax", epochs=2, seed=0)
+    x = noise_images(digits, 20, seed=0)
+    model, n = train_student_adversarial(digits, "softmax", x, teacher, rounds=2, steps=30, extraction_steps=3)
+    assert n == 60
+    out = model(torch.as_tensor(digits.x_test[:5]))
+    assert out.shape == (5, 10) and torch.isfinite(out).all()
+
+
+def test_distill_report_with_kd_student_and_adversarial(digits):
+    from nnopt.solver.distill import distill
+
+    s = DistillSettings(teacher="softmax", k=1, teacher_epochs=2, student_steps=5, viz_steps=5, mix=1, kd_steps=20,
+                        kd_student="mlp", adversarial=1, adversarial_steps=2)
+    rep = distill(digits, s).report
+    assert rep["kd_student_parameters"] > rep["student_parameters"]
+    assert 0 <= rep["student_accuracy_kd"] <= 1 and 0 <= rep["noise_kd_accuracy"] <= 1
