@@ -45,10 +45,11 @@ def load_or_error(path: str, problem: str | None) -> tuple[Any, Any]:
         raise UserError(str(exc)) from exc
 
 
-def write_or_error(path: str, text: str) -> None:
-    from nnopt.problems._files import atomic_write_text
+def write_or_error(path: str, data: str | bytes) -> None:
+    """Write an output atomically; a failure is the user's one-line error."""
+    from nnopt.problems._files import atomic_write_bytes
 
     try:
-        atomic_write_text(path, text)
+        atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror}") from exc

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from nnopt.cli._common import UserError, debug_option, stderr
+from nnopt.cli._common import UserError, debug_option, stderr, write_or_error
 
 _MODELS = click.Choice(["softmax", "mlp", "cnn", "cnn-bn"])
 _DATASETS = click.Choice(["digits", "mnist", "mnist5k"])
@@ -46,15 +46,6 @@ def _load(dataset: str, data_dir: str | None, device: str, out_paths: dict[str, 
         return load_dataset(dataset, data_dir)
     except DatasetError as exc:
         raise UserError(str(exc)) from exc
-
-
-def _write_png(path: str, data: bytes) -> None:
-    from nnopt.problems._files import atomic_write_bytes
-
-    try:
-        atomic_write_bytes(path, data)
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 @click.command("visualize")
@@ -141,7 +132,7 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
     sym = ([no_clamp, False, True, no_clamp, True])[:len(columns)]
     png = render_grid(columns, verdicts=verdicts, row_names=[f"class {c}" for c in range(data.n_classes)],
                       symmetric=sym, title=f"{model} on {dataset} (test acc {acc:.3f}), {objective}, seed {seed}")
-    _write_png(out, png)
+    write_or_error(out, png)
     result = {"model": model, "dataset": dataset, "seed": seed, "objective": objective,
               "test_accuracy": round(acc, 4), "png": out, "classes": rows, **extra}
     if as_json:
@@ -230,7 +221,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
         imgs = res.visualisations.images.numpy()[:, 0].reshape(data.n_classes, k, *data.image_shape[1:])
         cols = [(f"viz {j + 1}", imgs[:, j]) for j in range(n)] + [("class mean", data.class_means()[:, 0])]
         verdicts = [f"says {int(p)}" for p in res.visualisations.predicted.reshape(data.n_classes, k)[:, 0]]
-        _write_png(plot, render_grid(cols, verdicts=verdicts, title=f"{model} teacher on {dataset}: K={k}"))
+        write_or_error(plot, render_grid(cols, verdicts=verdicts, title=f"{model} teacher on {dataset}: K={k}"))
     if as_json:
         click.echo(json.dumps(rep))
         return
