@@ -34,5 +34,6 @@ PACKAGES, PACKAGE_DIR = _packages()
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"nnopt": ["py.typed"]},
+    # pre-trained scorer weights (e.g. problems/binpack2d/set_scorer.pt) ship inside their package
+    package_data={"nnopt": ["py.typed"], **{name: ["*.pt"] for name in PACKAGES}},
 )

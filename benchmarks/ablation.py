@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 CLASSIC = REPO.parent / "shared" / "data" / "2bp"
 
 METHODS = ("best-heuristic", "random-keys", "local-search", "cem",
-           "nnopt", "nnopt-control", "nnopt-rounds", "nnopt-rounds-control", "nnopt-ls", "nnopt-ls-control", "nnopt-set", "nnopt-set-control",
+           "nnopt", "nnopt-control", "nnopt-amortised", "nnopt-amortised-control", "nnopt-screen",
+           "nnopt-screen-control", "nnopt-rounds", "nnopt-rounds-control", "nnopt-ls", "nnopt-ls-control", "nnopt-set", "nnopt-set-control",
            "nnopt-plain", "nnopt-plain-control")
 COLUMNS = ("budget", "instance", "class", "n", "seed", "method", "objective", "cost", "lower_bound",
            "best_known", "evaluations", "seconds", "verified", "nn_turns", "nn_decoded", "nn_elite",
@@ -192,7 +193,7 @@ def _table(rows: list[dict[str, Any]], budget: str) -> list[str]:
     lines = [f"| method | bins (sum, mean over {len(seeds)} seeds) | cost (sum) | mean decodes | mean s | "
              "vs nnopt on cost: W+ / n / p | vs nnopt on bins: p | all verified |",
              "|---|---:|---:|---:|---:|---|---|---|"]
-    for m in METHODS:
+    for m in [*METHODS, *sorted(set(by_m) - set(METHODS))]:
         if m not in by_m:
             continue
         rs = list(by_m[m].values())
@@ -217,6 +218,70 @@ def _table(rows: list[dict[str, Any]], budget: str) -> list[str]:
     return lines
 
 
+def _paired(rows: list[dict[str, Any]], budget: str) -> list[str]:
+    """Each engine option against its own random-step control and against plain ``cem``.
+
+    The question the issue asks of every option: is a gain the network's (it
+    beats its control) and is it worth having (it beats the search alone)?
+    Negative mean differences favour the option.
+    """
+    sel = [r for r in rows if r["budget"] == budget]
+    by_m: dict[str, dict[tuple[str, int], dict[str, Any]]] = defaultdict(dict)
+    for r in sel:
+        by_m[r["method"]][(r["instance"], r["seed"])] = r
+    lines = ["| option | vs | mean cost difference | bins (option / other) | W+ / n / p on cost | p on bins |",
+             "|---|---|---:|---|---|---|"]
+    for m in sorted(by_m):
+        if m.endswith("-control") or not m.startswith("nnopt"):
+            continue
+        for other in (f"{m}-control", "cem"):
+            keys = sorted(set(by_m[m]) & set(by_m.get(other, {})))
+            if not keys:
+                continue
+            a = np.array([by_m[m][k]["cost"] for k in keys])
+            b = np.array([by_m[other][k]["cost"] for k in keys])
+            ab = np.array([by_m[m][k]["objective"] for k in keys])
+            bb = np.array([by_m[other][k]["objective"] for k in keys])
+            w, p, n = wilcoxon(a, b)
+            _, pb, nb = wilcoxon(ab, bb)
+            lines.append(f"| {m} | {other} | {float(np.mean(a - b)):+.4f} | {ab.sum():g} / {bb.sum():g} | "
+                         f"{w:.0f} / {n} / {p:.3g} | {pb:.3g} (n={nb}) |")
+    return lines
+
+
+def _report(rows: list[dict[str, Any]], args: argparse.Namespace, argv: list[str] | None) -> list[str]:
+    return [f"# Ablation of the neural engine ({len({r['instance'] for r in rows})} classic instances, "
+            f"{args.seeds} seeds)", "",
+            f"Classes {args.classes}, n = {args.sizes}, {args.instances} instance(s) each; budgets: "
+            f"{args.max_evals} decodes, and {args.time_limit} s wall time. Generated with "
+            f"`python benchmarks/ablation.py {' '.join(argv if argv is not None else sys.argv[1:])}` "
+            f"on a shared 2-core CPU machine (1 thread per run, {args.jobs} runs in parallel; other "
+            "processes were running, so the seconds are indicative).", "",
+            "Wilcoxon: paired (instance, seed) signed-rank test of method minus nnopt, two-sided, zero "
+            "differences dropped, average ranks for ties with tie-corrected variance, normal approximation "
+            "with continuity correction. W+ > n(n+1)/4 means the method has the higher (worse) cost.", "",
+            f"## Equal decodes ({args.max_evals})", "", *_table(rows, "decodes"), "",
+            "Each engine option against its random-step control and against `cem`:", "",
+            *_paired(rows, "decodes"), "",
+            f"## Equal wall time ({args.time_limit} s)", "", *_table(rows, "time"), "",
+            "Each engine option against its random-step control and against `cem`:", "",
+            *_paired(rows, "time"), ""]
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a results CSV with the numeric columns typed again (``--from-csv``)."""
+    rows = []
+    with open(path, newline="") as fh:
+        for r in csv.DictReader(fh):
+            for k in ("objective", "cost", "lower_bound", "seconds", "nn_fraction"):
+                r[k] = float(r[k]) if r.get(k) not in (None, "") else float("nan")
+            for k in ("n", "seed", "evaluations", "nn_turns", "nn_decoded", "nn_elite", "nn_improved"):
+                r[k] = int(float(r[k])) if r.get(k) not in (None, "") else 0
+            r["verified"] = r["verified"] in ("True", "true", "1", "yes")
+            rows.append(r)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--classes", default="1-10")
@@ -228,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "ablation"))
+    ap.add_argument("--from-csv", type=Path, help="only rewrite OUT.md from this results CSV")
     args = ap.parse_args(argv)
+    if args.from_csv is not None:
+        rows = _read_rows(args.from_csv)
+        out = Path(args.out)  # the traces behind OUT.png are not in the CSV: the picture stays as it is
+        Path(f"{out}.md").write_text("\n".join(_report(rows, args, argv)))
+        return 0
 
     methods = tuple(args.methods.split(","))
     ref = _reference()
@@ -253,18 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         w.writeheader()
         w.writerows(rows)
     _plot(rows, Path(f"{out}.png"), args.max_evals, args.time_limit)
-    md = [f"# Ablation of the neural engine ({len({r['instance'] for r in rows})} classic instances, "
-          f"{args.seeds} seeds)", "",
-          f"Classes {args.classes}, n = {args.sizes}, {args.instances} instance(s) each; budgets: "
-          f"{args.max_evals} decodes, and {args.time_limit} s wall time. Generated with "
-          f"`python benchmarks/ablation.py {' '.join(argv if argv is not None else sys.argv[1:])}` "
-          f"on a shared 2-core CPU machine (1 thread per run, {args.jobs} runs in parallel; other "
-          "processes were running, so the seconds are indicative).", "",
-          "Wilcoxon: paired (instance, seed) signed-rank test of method minus nnopt, two-sided, zero "
-          "differences dropped, average ranks for ties with tie-corrected variance, normal approximation "
-          "with continuity correction. W+ > n(n+1)/4 means the method has the higher (worse) cost.", "",
-          f"## Equal decodes ({args.max_evals})", "", *_table(rows, "decodes"), "",
-          f"## Equal wall time ({args.time_limit} s)", "", *_table(rows, "time"), ""]
+    md = _report(rows, args, argv)
     Path(f"{out}.md").write_text("\n".join(md))
     print("\n".join(md))
     return 0

@@ -156,6 +156,15 @@ class Problem(ABC):
         solution nnopt prints or writes.
         """
 
+    def pretrained_scorer(self, encoding: str | None = None) -> Path | None:
+        """A weights file of a set scorer pre-trained on generated instances, or None.
+
+        Written by :mod:`nnopt.solver.pretrain`; the engine's ``pretrained`` option
+        starts its set scorer from it, so a run begins with what the network
+        learnt on other instances. The default ships none.
+        """
+        return None
+
     def features(self, instance: Any, X: np.ndarray) -> np.ndarray:
         """What a scorer reads for each encoding; by default the encoding itself."""
         return np.asarray(X, dtype=np.float32)

@@ -65,7 +65,7 @@ class SetScorer(nn.Module):
         if context_dim < 0 or hidden <= 0 or hidden % heads:
             raise ValueError(f"SetScorer needs context_dim >= 0 and hidden divisible by heads, "
                              f"got {context_dim}, {hidden}, {heads}")
-        self.context_dim, self.tau = context_dim, tau
+        self.context_dim, self.hidden, self.tau = context_dim, hidden, tau
         self.embed = nn.Sequential(nn.Linear(context_dim + 2, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
         self.attn = nn.MultiheadAttention(hidden, heads, batch_first=True)
         self.norm = nn.LayerNorm(hidden)

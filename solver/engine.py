@@ -55,6 +55,7 @@ from nnopt.solver._budget import Budget
 from nnopt.solver._buffer import ReplayBuffer
 from nnopt.solver._evaluate import BudgetSpent, Evaluator
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._tokens import token_context
 from nnopt.solver.cem import CEMState
 from nnopt.solver.extract import BoxClamp, Conservative, Jitter, Regulariser, TrustRegion, extract
 from nnopt.solver.local_search import LocalSearchState
@@ -71,6 +72,7 @@ class EngineConfig:
     """Every option of the engine; the defaults are the shipped ``nnopt`` method."""
 
     scorer: str = "mlp"
+    pretrained: bool = False    # set scorer only: start from the problem's shipped pre-trained weights
     search: str = "cem"
     step: str = "gradient"
     schedule: str = "share"     # "share": time-share scheduler (cem only); "rounds": fixed per-round mix
@@ -80,6 +82,7 @@ class EngineConfig:
     share_max: float = 0.5
     adapt: bool = True          # grow / shrink the share with the network's success
     proposals: int = 16         # points extracted per network turn
+    prescreen: int = 1          # share schedule: CEM draws prescreen x population, the scorer keeps the best
     batch: int = 32             # decodes per round
     nn_share: float = 0.25      # share of a round's decodes proposed by extraction
     screen: int = 4             # candidates drawn per decoded search candidate (1: no screening)
@@ -106,6 +109,8 @@ class EngineConfig:
             raise ValueError(f"unknown scorer {self.scorer!r} (known: {', '.join(SCORERS)})")
         if self.step not in ("gradient", "random"):
             raise ValueError(f"unknown step {self.step!r} (known: gradient, random)")
+        if self.pretrained and self.scorer != "set":
+            raise ValueError("pretrained weights exist only for the set scorer (scorer='set')")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r} (known: {', '.join(SCHEDULES)})")
         if not 0 < self.share_min <= self.share <= self.share_max <= 1 or self.proposals <= 0 \
@@ -113,6 +118,8 @@ class EngineConfig:
             raise ValueError(f"need 0 < share_min <= share <= share_max <= 1, proposals > 0, population >= 4; "
                              f"got {self.share_min}, {self.share}, {self.share_max}, {self.proposals}, "
                              f"{self.population}")
+        if self.prescreen < 1:
+            raise ValueError(f"prescreen must be >= 1, got {self.prescreen}")
         if self.batch <= 0 or self.screen < 1 or not 0 <= self.nn_share <= 1:
             raise ValueError(f"need batch > 0, screen >= 1, 0 <= nn_share <= 1; got "
                              f"{self.batch}, {self.screen}, {self.nn_share}")
@@ -145,25 +152,6 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def token_context(problem: Problem, instance: Any, encoding: str | None = None, width: int = 8) -> np.ndarray:
-    """What the set model knows about each coordinate besides its value: ``(d, width)``.
-
-    Through the contract only: a coordinate's values in the problem's heuristic
-    encodings (for packing: the item's rank in each classic sort order — area,
-    perimeter, sides — so its size, not its id). A problem that defines
-    ``token_features(instance, encoding)`` (an optional extension of the
-    contract) gives its own. Padded with 0.5 to ``width`` columns.
-    """
-    d = problem.encoding_size(instance, encoding)
-    own = getattr(problem, "token_features", None)
-    C = np.asarray(own(instance, encoding), dtype=np.float32) if callable(own) else \
-        problem.heuristic_encodings(instance, encoding).T.astype(np.float32)
-    out = np.full((d, width), 0.5, dtype=np.float32)
-    cols = min(width, C.shape[1]) if C.ndim == 2 and C.shape[0] == d else 0
-    out[:, :cols] = C[:, :cols]
-    return out
-
-
 @contextlib.contextmanager
 def _torch_deterministic(seed: int) -> Iterator[None]:
     """Single-threaded, deterministic torch for the duration of a run; restored after."""
@@ -184,7 +172,15 @@ def _build_scorer(cfg: EngineConfig, problem: Problem, instance: Any, encoding: 
     if cfg.scorer == "mlp":
         return MLPScorer(d, hidden=cfg.hidden, layers=2)
     ctx = token_context(problem, instance, encoding)
-    model = SetScorer(ctx.shape[1], hidden=max(8, cfg.hidden // 2))
+    if cfg.pretrained:
+        from nnopt.solver.pretrain import load_scorer
+
+        path = problem.pretrained_scorer(encoding)
+        if path is None:
+            raise ValueError(f"problem {problem.name!r} ships no pre-trained scorer for encoding {encoding!r}")
+        model = load_scorer(path, device)
+    else:
+        model = SetScorer(ctx.shape[1], hidden=max(8, cfg.hidden // 2))
     model.to(device)
     model.set_context(torch.as_tensor(ctx, device=device))
     return model
@@ -230,6 +226,12 @@ def neural_search(
     return res
 
 
+@dataclass
+class _Population:
+    X: np.ndarray
+    screened: bool
+
+
 class _Loop:
     """The rounds of :func:`neural_search`; state lives here so the function reads like the picture."""
 
@@ -238,7 +240,7 @@ class _Loop:
                  d: int, seed: int = 0) -> None:
         self.cfg, self.problem, self.instance, self.ev = cfg, problem, instance, ev
         self.buffer, self.trainer, self.rng, self.gen, self.device, self.d = buffer, trainer, rng, gen, device, d
-        self.trained = False
+        self.trained = cfg.pretrained  # pre-trained weights rank solutions before any decode of this instance
         self.round = 0
         # the network's own random stream: the search component's stream (self.rng) stays that of
         # the search alone, so a turn that changes nothing leaves the search bit-identical
@@ -347,8 +349,13 @@ class _Loop:
         clock = budget.time_limit is not None  # seconds only under a time limit: max_evals runs stay clock-free
         share, spent_nn, spent_search = cfg.share, 0.0, 0.0
         while True:
+            within = spent_nn <= share * (spent_nn + spent_search)
             t0 = time.perf_counter() if clock else 0.0
-            X, costs = self._evaluate(state.propose(cfg.population, self.rng), state.decoder)
+            P = self._population(state, screen=within or not clock)
+            if clock and P.screened:  # forward passes are the network's spending, not the search's
+                spent_nn += time.perf_counter() - t0
+                t0 = time.perf_counter()
+            X, costs = self._evaluate(P.X, state.decoder)
             spent_search += time.perf_counter() - t0 if clock else len(X)
             if len(self.buffer) >= cfg.warmup and len(X) == cfg.population \
                     and spent_nn <= share * (spent_nn + spent_search):
@@ -363,6 +370,21 @@ class _Loop:
             self.stats.update(nn_spent=spent_nn, search_spent=spent_search, share=share)
             state.update(X, costs)
             self._log(on_round)
+
+    def _population(self, state: CEMState, screen: bool) -> _Population:
+        """CEM's next population; with ``prescreen`` > 1 the scorer picks it from a larger draw.
+
+        Screening spends no decodes, only forward passes: under ``max_evals`` it
+        runs every generation (the network's cheapest way to help at equal
+        decodes); under a time limit its seconds count as the network's, so it
+        runs only while the network is within its share (``screen``).
+        """
+        cfg = self.cfg
+        if cfg.prescreen <= 1 or not self.trained or not screen:
+            return _Population(state.propose(cfg.population, self.rng), False)
+        C = state.propose(cfg.population * cfg.prescreen, self.rng)
+        self.stats["screened"] = self.stats.get("screened", 0) + len(C)
+        return _Population(C[np.sort(np.argsort(self._predict(C), kind="stable")[: cfg.population])], True)
 
     def _turn(self, state: CEMState, X: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
         """Train, extract, decode the proposals predicted in the elite quantile, merge them into the population.

@@ -77,7 +77,7 @@ def test_problems_and_methods_list():
     res = run("problems")
     assert res.returncode == 0 and "binpack2d" in res.stdout and "nnopt (shipped)" in res.stdout
     res = run("methods", "binpack2d")
-    assert res.returncode == 0 and "random-keys (default)" in res.stdout
+    assert res.returncode == 0 and "nnopt (default)" in res.stdout
 
 
 def bad_instance(tmp_path: Path, text: str) -> str:

@@ -54,6 +54,9 @@ def test_wheel_installs_and_imports_every_subpackage(tmp_path):
             f"for name in {packages!r}:\n"
             "    mod = importlib.import_module(name)\n"
             f"    assert mod.__file__.startswith({site!r}), (name, mod.__file__)\n"
+            "from nnopt.problems import get_problem\n"
+            "weights = get_problem('binpack2d').pretrained_scorer()\n"
+            f"assert weights is not None and str(weights).startswith({site!r}), weights\n"
             "print('ok', len(sys.modules))\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)

@@ -26,7 +26,7 @@ def test_solve_writes_a_checked_tour_and_check_catches_tampering(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "length" in res.stdout and "verified" in res.stdout
     sol = json.loads(out.read_text())
-    assert sol["problem"] == "tsp" and sol["instance"] == "tsp_uniform_050_s0" and sol["method"] == "random-keys"
+    assert sol["problem"] == "tsp" and sol["instance"] == "tsp_uniform_050_s0" and sol["method"] == "nnopt"
     assert sol["decoder"] == "order+2opt"  # the search spends its budget on the search decoders only
     assert sorted(sol["tour"]) == list(range(50))
     assert sol["lower_bound"] <= sol["objective"] < 1.05 * sol["lower_bound"]

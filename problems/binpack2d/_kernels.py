@@ -131,6 +131,7 @@ __all__ = [
     "RULE_SHELF_NF",
     "RULE_SKYLINE_BL",
     "RULE_SKYLINE_MINWASTE",
+    "pack_assigned_batch",
     "pack_batch",
 ]
 
@@ -830,21 +831,46 @@ def _grow(F, nb, cnt, need_bins, need_cap):
 
 
 @njit(cache=True)
-def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
-              F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph):
-    """Decode one order into (ob, ox, oy); returns the (possibly grown) F and tmp.
+def _open_bin(F, nb, cnt, farea, mfw, mfh, last, W, H, sky):
+    """Make bin ``nb`` empty: one free rectangle (or one flat segment) covering it.
 
-    Per-bin scalars: ``cnt`` free rects / segments, ``farea`` free area, and for
-    MaxRects ``mfw``/``mfh`` the widest / tallest free rectangle (a quick
-    reject), for Skyline ``mfh`` the lowest skyline height. ``last``/``prev``
-    chain each bin's placed items (for the contact score).
+    The caller grows ``F`` first (``nb < F.shape[0]``). ``_place_items`` writes
+    the same lines out in its loop: a call there (even Numba-inlined, and worse
+    one returning the grown array) cost the keys decoder 5 to 10 % in timing.
     """
-    n = order.shape[0]
+    F[nb, 0, 0] = 0  # x
+    F[nb, 1, 0] = 0  # y (MaxRects) or height (Skyline)
+    F[nb, 2, 0] = W  # right edge (MaxRects) or width (Skyline)
+    if sky:
+        mfh[nb] = 0
+    else:
+        F[nb, 3, 0] = H
+        mfw[nb] = W
+        mfh[nb] = H
+    cnt[nb] = 1
+    farea[nb] = W * H
+    last[nb] = -1
+
+
+@njit(cache=True)
+def _place_items(items, targets, nb, widths, heights, W, H, rot, rule, bin_choice, ob, ox, oy,
+                 F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph):
+    """Place ``items`` in turn; the per-item step both encodings' decoders share.
+
+    ``targets`` given: item ``it`` may go only into bin ``targets[it]``; one that
+    does not fit there is skipped with ``ob[it] = -1`` (deferred by the caller).
+    ``targets`` None: the rule's bin choice over all open bins (first fit, or the
+    smallest (s1, s2) with ties to the lowest bin), and a new bin, the item at
+    its (0, 0) corner, when none takes it. A loop rather than a per-item call:
+    a call per item with this many arrays costs more than the placement, and
+    ``targets is None`` is pruned at compile time, so the keys decoder's
+    specialisation carries no trace of the restriction.
+    Returns the (possibly grown) F and tmp and the number of open bins.
+    """
     sky = _is_skyline(rule)
     gil = _is_guillotine(rule)
-    nb = 0
-    for t in range(n):
-        it = order[t]
+    for t in range(items.shape[0]):
+        it = items[t]
         if rot[it] != 0:
             w = heights[it]
             h = widths[it]
@@ -852,12 +878,18 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
             w = widths[it]
             h = heights[it]
         area = w * h
+        if targets is None:
+            lo = 0
+            hi = nb
+        else:
+            lo = targets[it]
+            hi = lo + 1
         bb = -1
         bs1 = 0
         bs2 = 0
         bx = 0
         by = 0
-        for b in range(nb):
+        for b in range(lo, hi):
             if farea[b] < area:
                 continue
             if sky:
@@ -880,14 +912,17 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
                 if bin_choice == 0:
                     break
         if bb < 0:
-            # open a new bin: the only candidate position is its (0, 0) corner
+            if targets is not None:
+                ob[it] = -1
+                continue
+            # a new bin: the only candidate position is its (0, 0) corner
             if nb >= F.shape[0]:
                 F = _grow(F, nb, cnt, nb + 1, 1)
             bb = nb
             nb += 1
-            F[bb, 0, 0] = 0  # x
-            F[bb, 1, 0] = 0  # y (MaxRects) or height (Skyline)
-            F[bb, 2, 0] = W  # right edge (MaxRects) or width (Skyline)
+            F[bb, 0, 0] = 0  # _open_bin, written out (see its doc)
+            F[bb, 1, 0] = 0
+            F[bb, 2, 0] = W
             if sky:
                 mfh[bb] = 0
             else:
@@ -897,17 +932,15 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
             cnt[bb] = 1
             farea[bb] = W * H
             last[bb] = -1
-            bx = 0
-            by = 0
         if sky:
             need = cnt[bb] + 2
             if need > F.shape[2]:
                 F = _grow(F, nb, cnt, nb, need)
             if tmp.shape[1] < need:
                 tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
-            c, lo = _sk_place(F, bb, cnt[bb], bx, by, w, h, tmp)
+            c, low = _sk_place(F, bb, cnt[bb], bx, by, w, h, tmp)
             cnt[bb] = c
-            mfh[bb] = lo
+            mfh[bb] = low
         elif gil:
             need = cnt[bb] + 1
             if need > F.shape[2]:
@@ -935,10 +968,107 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
         ph[it] = h
         prev[it] = last[bb]
         last[bb] = it
+    return F, tmp, nb
+
+
+@njit(cache=True)
+def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
+              F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph):
+    """Decode one order into (ob, ox, oy); returns the (possibly grown) F and tmp.
+
+    Per-bin scalars: ``cnt`` free rects / segments, ``farea`` free area, and for
+    MaxRects ``mfw``/``mfh`` the widest / tallest free rectangle (a quick
+    reject), for Skyline ``mfh`` the lowest skyline height. ``last``/``prev``
+    chain each bin's placed items (for the contact score).
+    """
+    F, tmp, _ = _place_items(order, None, 0, widths, heights, W, H, rot, rule, bin_choice, ob, ox, oy,
+                             F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
+    return F, tmp
+
+
+@njit(cache=True)
+def _group_by_target(targets, n_assigned, area_order, grouped, start):
+    """Items grouped by target bin (bins in index order), each group in ``area_order``.
+
+    A counting sort: ``start`` (n_assigned + 1 slots) is scratch.
+    """
+    for b in range(n_assigned + 1):
+        start[b] = 0
+    for i in range(targets.shape[0]):
+        start[targets[i] + 1] += 1
+    for b in range(n_assigned):
+        start[b + 1] += start[b]
+    for t in range(area_order.shape[0]):
+        it = area_order[t]
+        grouped[start[targets[it]]] = it
+        start[targets[it]] += 1
+
+
+@njit(cache=True)
+def _pack_assigned_row(widths, heights, W, H, targets, n_assigned, area_order, rot, rule, bin_choice,
+                       ob, ox, oy, F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph, grouped, start, label):
+    """Decode one item-to-bin assignment into (ob, ox, oy); returns the (possibly grown) F and tmp.
+
+    ``n_assigned`` empty bins are opened. Pass 1: each item, grouped by target
+    bin in ``area_order``, is tried in its target bin only; one that does not
+    fit is deferred. Pass 2: the deferred items, in ``area_order``, take the
+    rule's bin choice over all open bins, opening new ones as needed. Bins are
+    then renumbered 0.. in order of first use, empty ones dropped, so a
+    packing looks like the keys decoder's (contiguous bins).
+    """
+    n = targets.shape[0]
+    sky = _is_skyline(rule)
+    if n_assigned > F.shape[0]:
+        F = _grow(F, 0, cnt, n_assigned, 1)
+    for b in range(n_assigned):
+        _open_bin(F, b, cnt, farea, mfw, mfh, last, W, H, sky)
+    for b in range(label.shape[0]):
+        label[b] = -1
+    _group_by_target(targets, n_assigned, area_order, grouped, start)
+    F, tmp, nb = _place_items(grouped, targets, n_assigned, widths, heights, W, H, rot, rule, bin_choice,
+                              ob, ox, oy, F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
+    # pass 1 filled bins in index order: that is their order of first use
+    for it in range(n):
+        if ob[it] >= 0:
+            label[ob[it]] = 0
+    used = 0
+    for b in range(n_assigned):
+        if label[b] == 0:
+            label[b] = used
+            used += 1
+    nd = 0
+    for t in range(n):
+        it = area_order[t]
+        if ob[it] < 0:
+            grouped[nd] = it  # reused: the deferred items, by descending area
+            nd += 1
+    deferred = grouped[:nd]
+    F, tmp, nb = _place_items(deferred, None, nb, widths, heights, W, H, rot, rule, bin_choice,
+                              ob, ox, oy, F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
+    for t in range(nd):
+        b = ob[deferred[t]]
+        if label[b] < 0:
+            label[b] = used
+            used += 1
+    for it in range(n):
+        ob[it] = label[ob[it]]
     return F, tmp
 
 
 # ----------------------------------------------------------------------------- batch
+
+
+@njit(cache=True)
+def _workspace(n_bins, init_bins, init_cap):
+    """Free-space arrays and per-bin / per-item scalars for up to ``n_bins`` bins (one per chunk)."""
+    F = np.empty((max(1, min(n_bins, init_bins)), 4, max(1, init_cap)), dtype=np.int64)
+    tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
+    cnt = np.zeros(n_bins, dtype=np.int64)
+    farea = np.empty(n_bins, dtype=np.int64)
+    mfw = np.empty(n_bins, dtype=np.int64)
+    mfh = np.empty(n_bins, dtype=np.int64)
+    last = np.empty(n_bins, dtype=np.int64)
+    return F, tmp, cnt, farea, mfw, mfh, last
 
 
 @njit(cache=True)
@@ -951,13 +1081,7 @@ def _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice,
         for r in range(lo, hi):
             _shelf_row(widths, heights, W, H, orders[r], rotated[r], rule, out_bin[r], out_x[r], out_y[r], S)
         return
-    F = np.empty((max(1, min(n, init_bins)), 4, max(1, init_cap)), dtype=np.int64)
-    tmp = np.empty((4, 4 * F.shape[2]), dtype=np.int64)
-    cnt = np.zeros(n, dtype=np.int64)
-    farea = np.empty(n, dtype=np.int64)
-    mfw = np.empty(n, dtype=np.int64)
-    mfh = np.empty(n, dtype=np.int64)
-    last = np.empty(n, dtype=np.int64)
+    F, tmp, cnt, farea, mfw, mfh, last = _workspace(n, init_bins, init_cap)
     prev = np.empty(n, dtype=np.int64)
     pw = np.empty(n, dtype=np.int64)
     ph = np.empty(n, dtype=np.int64)
@@ -965,6 +1089,14 @@ def _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice,
         F, tmp = _pack_row(widths, heights, W, H, orders[r], rotated[r], rule, bin_choice,
                            out_bin[r], out_x[r], out_y[r],
                            F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
+
+
+@njit(cache=True)
+def _check_args(rule, bin_choice):
+    if rule < 0 or rule >= _N_RULES:
+        raise ValueError("binpack2d kernel: unknown rule")
+    if bin_choice != 0 and bin_choice != 1:
+        raise ValueError("binpack2d kernel: bin_choice must be 0 (first fit) or 1 (global best)")
 
 
 @njit(cache=True, parallel=True)
@@ -979,10 +1111,7 @@ def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
     order) and lower-left corner. Rows are decoded independently (in parallel);
     the result does not depend on the number of threads.
     """
-    if rule < 0 or rule >= _N_RULES:
-        raise ValueError("pack_batch: unknown rule")
-    if bin_choice != 0 and bin_choice != 1:
-        raise ValueError("pack_batch: bin_choice must be 0 (first fit) or 1 (global best)")
+    _check_args(rule, bin_choice)
     B = orders.shape[0]
     n = orders.shape[1]
     if B == 0 or n == 0:
@@ -1000,3 +1129,65 @@ def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
     for c in prange(nchunks):
         _pack_rows(widths, heights, W, H, orders, rotated, rule, bin_choice, out_bin, out_x, out_y,
                    c * B // nchunks, (c + 1) * B // nchunks, _INIT_BINS, _INIT_CAP)
+
+
+@njit(cache=True)
+def _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+                        out_bin, out_x, out_y, lo, hi, init_bins, init_cap):
+    """Decode assignment rows lo..hi-1 serially with one workspace, allocated here once."""
+    n = targets.shape[1]
+    # pass 2 opens a bin only when every open bin is in use, so at most max(n, n_assigned) bins
+    n_bins = max(n, n_assigned)
+    F, tmp, cnt, farea, mfw, mfh, last = _workspace(n_bins, init_bins, init_cap)
+    prev = np.empty(n, dtype=np.int64)
+    pw = np.empty(n, dtype=np.int64)
+    ph = np.empty(n, dtype=np.int64)
+    grouped = np.empty(n, dtype=np.int64)
+    start = np.empty(n_assigned + 1, dtype=np.int64)
+    label = np.empty(n_bins, dtype=np.int64)
+    # descending area, ties by id (a stable sort of the negated areas)
+    area_order = np.argsort(-(widths * heights), kind="mergesort")
+    for r in range(lo, hi):
+        F, tmp = _pack_assigned_row(widths, heights, W, H, targets[r], n_assigned, area_order, rotated[r], rule,
+                                    bin_choice, out_bin[r], out_x[r], out_y[r],
+                                    F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph, grouped, start, label)
+
+
+@njit(cache=True, parallel=True)
+def pack_assigned_batch(widths, heights, bin_w, bin_h, targets, n_assigned, rotated, rule, bin_choice,
+                        out_bin, out_x, out_y):
+    """Decode a batch of item-to-bin assignments into packings, in place.
+
+    targets: int64 (B, n), item i's target bin in 0..n_assigned-1 (by item id).
+    The other arguments are as in :func:`pack_batch`; the shelf rules have no
+    per-bin placement and are refused. Pass 1 places every item only into its
+    target bin (bins in index order, each bin's items by descending area, ties
+    by id) and defers the ones that do not fit; pass 2 places the deferred ones
+    (descending area) by the rule's bin choice over all bins, opening new ones.
+    out_bin: bins renumbered 0.. in order of first use, empty ones dropped.
+    Deterministic and independent of the number of threads, like ``pack_batch``.
+    """
+    _check_args(rule, bin_choice)
+    if _is_shelf(rule):
+        raise ValueError("pack_assigned_batch: the shelf rules cannot decode an assignment")
+    B = targets.shape[0]
+    n = targets.shape[1]
+    if B == 0 or n == 0:
+        return
+    if n_assigned < 1:
+        raise ValueError("pack_assigned_batch: n_assigned must be at least 1")
+    for r in range(B):
+        for i in range(n):
+            if targets[r, i] < 0 or targets[r, i] >= n_assigned:
+                raise ValueError("pack_assigned_batch: a target bin is outside 0..n_assigned-1")
+    W = np.int64(bin_w)
+    H = np.int64(bin_h)
+    if B < _PARALLEL_MIN_ROWS:
+        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+                            out_bin, out_x, out_y, 0, B, _INIT_BINS, _INIT_CAP)
+        return
+    nchunks = min(B, _MAX_CHUNKS)
+    for c in prange(nchunks):
+        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+                            out_bin, out_x, out_y, c * B // nchunks, (c + 1) * B // nchunks,
+                            _INIT_BINS, _INIT_CAP)

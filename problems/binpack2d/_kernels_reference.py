@@ -11,7 +11,10 @@ to be read rather than to be fast, and built differently where it can be:
 - Guillotine keeps a *set* of free rectangles and picks the minimise / maximise
   area splits by comparing the two candidate cuts (the kernel uses Jylanki's
   closed-form conditions);
-- the shelf rules keep lists of shelf records; FBS sorts its shelves with ``sorted``.
+- the shelf rules keep lists of shelf records; FBS sorts its shelves with ``sorted``;
+- the "assignment" decode (:func:`pack_assigned_python`) sorts its passes with
+  ``sorted`` and renumbers bins from a first-use list (the kernel counting-sorts
+  and relabels in place).
 
 Every candidate position in a bin gets the key ``(s1, s2, y, x)``; the smallest
 wins. Across bins (global best) the smallest ``(s1, s2)`` wins, ties to the
@@ -44,7 +47,7 @@ GUILLOTINE_RULES = (RULE_GUILLOTINE_BAF_SLAS, RULE_GUILLOTINE_BAF_LLAS, RULE_GUI
                     RULE_GUILLOTINE_BAF_MAXAS, RULE_GUILLOTINE_BAF_SAS, RULE_GUILLOTINE_BAF_LAS)
 SHELF_RULES = (RULE_SHELF_NF, RULE_SHELF_FF, RULE_SHELF_FBS)
 
-__all__ = ["pack_one_python"]
+__all__ = ["pack_assigned_python", "pack_one_python"]
 
 
 def _overlap_1d(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -263,39 +266,97 @@ def _pack_shelves_python(sizes, bin_w, bin_h, order, rule):
     return out_bin, out_x, out_y
 
 
+def _bin_kind(rule: int) -> type:
+    if rule in (RULE_SKYLINE_BL, RULE_SKYLINE_MINWASTE):
+        return _SkylineBin
+    return _GuillotineBin if rule in GUILLOTINE_RULES else _MaxRectsBin
+
+
+def _sizes(widths, heights, rotated) -> list[tuple[int, int]]:
+    """Placed (width, height) of every item."""
+    return [(int(heights[i]), int(widths[i])) if rotated[i] else (int(widths[i]), int(heights[i]))
+            for i in range(len(widths))]
+
+
+def _choose(bins: list, candidates, w: int, h: int, bin_choice: int):
+    """The rule's (bin index, key) among ``candidates`` for a w x h item, or None.
+
+    First fit: the first candidate with room; global best: the smallest (s1, s2),
+    ties to the earlier candidate.
+    """
+    chosen = None
+    for b in candidates:
+        key = bins[b].best(w, h)
+        if key is None:
+            continue
+        if bin_choice == 0:
+            return b, key
+        if chosen is None or key[:2] < chosen[1][:2]:
+            chosen = (b, key)
+    return chosen
+
+
+def _place_anywhere(bins: list, kind: type, w: int, h: int, bin_w: int, bin_h: int, rule: int,
+                    bin_choice: int) -> tuple[int, int, int]:
+    """The usual step: the chosen open bin, else a new one; returns (bin, x, y)."""
+    chosen = _choose(bins, range(len(bins)), w, h, bin_choice)
+    if chosen is None:
+        bins.append(kind(bin_w, bin_h, rule))
+        chosen = (len(bins) - 1, bins[-1].best(w, h))
+    b, (_, _, y, x) = chosen
+    bins[b].place(x, y, w, h)
+    return b, x, y
+
+
 def pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_choice):
     """Decode one insertion order; returns (bin, x, y) int64 arrays indexed by item id."""
-    widths = [int(v) for v in widths]
-    heights = [int(v) for v in heights]
     bin_w, bin_h, rule, bin_choice = int(bin_w), int(bin_h), int(rule), int(bin_choice)
-    skyline = rule in (RULE_SKYLINE_BL, RULE_SKYLINE_MINWASTE)
-    n = len(widths)
+    sizes = _sizes(widths, heights, rotated)
+    n = len(sizes)
     if rule in SHELF_RULES:  # bin_choice does not apply
-        sizes = [(heights[i], widths[i]) if rotated[i] else (widths[i], heights[i]) for i in range(n)]
         return _pack_shelves_python(sizes, bin_w, bin_h, [int(i) for i in order], rule)
-    kind = _SkylineBin if skyline else _GuillotineBin if rule in GUILLOTINE_RULES else _MaxRectsBin
-    out_bin = np.zeros(n, dtype=np.int64)
-    out_x = np.zeros(n, dtype=np.int64)
-    out_y = np.zeros(n, dtype=np.int64)
+    out = np.zeros((3, n), dtype=np.int64)
     bins: list = []
     for item in (int(i) for i in order):
-        w, h = widths[item], heights[item]
-        if rotated[item]:
-            w, h = h, w
-        chosen = None  # (bin index, key)
-        for b, abin in enumerate(bins):
-            key = abin.best(w, h)
-            if key is None:
-                continue
-            if bin_choice == 0:
-                chosen = (b, key)
-                break
-            if chosen is None or key[:2] < chosen[1][:2]:
-                chosen = (b, key)
-        if chosen is None:
-            bins.append(kind(bin_w, bin_h, rule))
-            chosen = (len(bins) - 1, bins[-1].best(w, h))
-        b, (_, _, y, x) = chosen
-        bins[b].place(x, y, w, h)
-        out_bin[item], out_x[item], out_y[item] = b, x, y
-    return out_bin, out_x, out_y
+        out[:, item] = _place_anywhere(bins, _bin_kind(rule), *sizes[item], bin_w, bin_h, rule, bin_choice)
+    return out[0], out[1], out[2]
+
+
+def pack_assigned_python(widths, heights, bin_w, bin_h, targets, n_assigned, rotated, rule, bin_choice):
+    """Decode one item-to-bin assignment (the "assignment" encoding); (bin, x, y) by item id.
+
+    ``n_assigned`` empty bins; pass 1 tries each item only in ``targets[item]``
+    (bins in index order, each bin's items by descending area, ties by id) and
+    defers the ones that do not fit; pass 2 places the deferred ones (descending
+    area, ties by id) with the usual bin choice, opening bins as needed. Bins
+    are renumbered 0.. in order of first use; empty ones vanish.
+    """
+    bin_w, bin_h, rule, bin_choice = int(bin_w), int(bin_h), int(rule), int(bin_choice)
+    if rule in SHELF_RULES:
+        raise ValueError(f"shelf rule {rule} cannot decode an assignment")
+    sizes = _sizes(widths, heights, rotated)
+    n = len(sizes)
+    kind = _bin_kind(rule)
+    bins = [kind(bin_w, bin_h, rule) for _ in range(int(n_assigned))]
+    out = np.zeros((3, n), dtype=np.int64)
+    first_use: list[int] = []
+    deferred = []
+    by_area = sorted(range(n), key=lambda i: (-sizes[i][0] * sizes[i][1], i))
+    for item in sorted(by_area, key=lambda i: int(targets[i])):  # stable: area order inside a bin
+        b = int(targets[item])
+        key = bins[b].best(*sizes[item])
+        if key is None:
+            deferred.append(item)
+            continue
+        _, _, y, x = key
+        bins[b].place(x, y, *sizes[item])
+        out[:, item] = b, x, y
+        if b not in first_use:
+            first_use.append(b)
+    for item in sorted(deferred, key=by_area.index):
+        out[:, item] = _place_anywhere(bins, kind, *sizes[item], bin_w, bin_h, rule, bin_choice)
+        if out[0, item] not in first_use:
+            first_use.append(int(out[0, item]))
+    label = {b: k for k, b in enumerate(first_use)}
+    out[0] = [label[int(b)] for b in out[0]]
+    return out[0], out[1], out[2]
