@@ -1,4 +1,5 @@
-"""Image classifiers for the substrate: one-layer softmax regression, an MLP, a small CNN (``cnn-bn``: with batch norm).
+"""Image classifiers for the substrate: one-layer softmax regression, an MLP, a small CNN (``cnn-bn``: with batch norm;
+``cnn-tiny``: 4 + 4 channels, about 12x fewer parameters than ``cnn`` / ``cnn-bn``, the model-compression student).
 
 Every classifier takes ``(B, 1, H, W)`` images and returns ``(B, n_classes)``
 logits, so the extraction routine can move an image toward a class. Training
@@ -21,7 +22,10 @@ __all__ = ["CLASSIFIERS", "SoftmaxRegression", "MLPClassifier", "SmallCNN", "bui
            "train_classifier", "predict_logits", "accuracy", "per_class_accuracy", "count_parameters"]
 
 #: Names :func:`build_classifier` knows.
-CLASSIFIERS = ("softmax", "mlp", "cnn", "cnn-bn")
+CLASSIFIERS = ("softmax", "mlp", "cnn", "cnn-bn", "cnn-tiny")
+
+#: ``cnn-tiny``'s channels: 838 parameters on 28x28 MNIST against ``cnn-bn``'s 10,026.
+TINY_CHANNELS = (4, 4)
 
 
 class SoftmaxRegression(nn.Module):
@@ -90,6 +94,8 @@ def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, s
         return MLPClassifier(image_shape, n_classes, **kwargs)  # type: ignore[arg-type]
     if kind == "cnn-bn":
         kwargs.setdefault("batch_norm", True)
+    if kind == "cnn-tiny":
+        kwargs.setdefault("channels", TINY_CHANNELS)
     return SmallCNN(image_shape, n_classes, **kwargs)  # type: ignore[arg-type]
 
 

@@ -144,10 +144,19 @@ class BatchNormStatistics(BaseRegulariser):
     the sum over layers of ``|mean - running_mean| + |var - running_var|``
     (2-norms), a batch quantity shared evenly among the rows. A model without
     batch norm gives no term. Call :meth:`close` (or use ``with``) to remove the hooks.
+
+    ``per_row=True`` gives every row the whole term instead of a share, so the
+    summed penalty is ``batch size * weight *`` the statistics mismatch: since
+    the extraction sums the per-row objectives, the prior's pull on each image
+    then stays the same whatever the batch size (as in DeepInversion, which
+    averages the class loss over the batch). With the default (a share), the
+    same ``weight`` pulls each image of a batch of 500 fifty times less than
+    one of a batch of 10.
     """
 
-    def __init__(self, model: torch.nn.Module, weight: float = 1.0) -> None:
+    def __init__(self, model: torch.nn.Module, weight: float = 1.0, *, per_row: bool = False) -> None:
         self.weight = weight
+        self.per_row = per_row
         self._terms: list[torch.Tensor] = []
         self._handles = [m.register_forward_hook(self._hook) for m in model.modules()
                          if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
@@ -165,6 +174,8 @@ class BatchNormStatistics(BaseRegulariser):
             return None
         total = torch.stack(self._terms).sum()
         self._terms = []
+        if self.per_row:
+            return self.weight * total.expand(x.shape[0])
         return self.weight * total.expand(x.shape[0]) / x.shape[0]
 
     def close(self) -> None:

@@ -53,6 +53,8 @@ def test_distill_json_has_every_number_and_the_controls(tmp_path):
     (("visualize", "--dataset", "mnist"), "--data-dir"),
     (("visualize", "--out", "grid.txt"), ".png"),
     (("distill", "--plot", "no/such/dir/x.png"), "does not exist"),
+    (("distill", "--tv", "-1"), "--tv"),
+    (("distill", "--kd-student", "cnn-huge"), "--kd-student"),
 ])
 def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
     proc = run(*args, cwd=tmp_path)
@@ -75,3 +77,16 @@ def test_distill_library_run_is_seeded_and_beats_chance():
         assert a[key] == b[key]
     assert a["teacher_accuracy"] > 0.85 and a["student_accuracy_hard"] > 0.3
     assert a["visualisation_hits"] == 1.0
+
+
+def test_distill_bn_recipe_flags_reach_the_run(tmp_path):
+    proc = run("distill", "--model", "cnn-bn", "--epochs", "2", "--k", "1", "--student-steps", "5", "--steps", "3",
+               "--kd-steps", "5", "--mix", "0", "--bn", "100", "--bn-per-image", "--tv", "0.05",
+               "--kd-student", "cnn-tiny", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    for key in REQUIRED:
+        assert key in rep
+    st = rep["settings"]
+    assert st["bn"] == 100 and st["bn_per_image"] is True and st["tv"] == 0.05 and st["kd_student"] == "cnn-tiny"
+    assert rep["compression"] >= 10

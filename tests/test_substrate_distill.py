@@ -91,3 +91,99 @@ def test_distill_report_with_kd_student_and_adversarial(digits):
     rep = distill(digits, s).report
     assert rep["kd_student_parameters"] > rep["student_parameters"]
     assert 0 <= rep["student_accuracy_kd"] <= 1 and 0 <= rep["noise_kd_accuracy"] <= 1
+
+
+def test_validation_split_is_carved_from_training_data_only(digits):
+    from nnopt.solver.distill import validation_split
+
+    val = validation_split(digits, n_val=200, seed=1)
+    assert len(val.x_train) == len(digits.x_train) - 200 and len(val.x_test) == 200
+    assert val.n_classes == digits.n_classes and val.name.endswith("validation")
+    train_rows = {r.tobytes() for r in digits.x_train}
+    assert all(r.tobytes() in train_rows for r in val.x_test)  # never a test image
+    assert np.bincount(val.y_test, minlength=10).min() >= 15  # stratified
+    again = validation_split(digits, n_val=200, seed=1)
+    assert np.array_equal(again.x_test, val.x_test)
+
+
+def test_kd_images_keep_the_originals_first():
+    from nnopt.solver.distill import kd_images
+
+    x = np.random.default_rng(0).random((5, 1, 2, 2), dtype=np.float32)
+    assert kd_images(x, 0, seed=0) is x
+    pool = kd_images(x, 3, seed=0)
+    assert pool.shape == (20, 1, 2, 2) and np.array_equal(pool[:5], x)
+
+
+def test_bn_per_image_reaches_the_prior(digits, monkeypatch):
+    from nnopt.solver import distill as dmod
+
+    seen = []
+    real = dmod.BatchNormStatistics
+
+    def spy(model, weight, *, per_row=False):
+        seen.append((weight, per_row))
+        return real(model, weight, per_row=per_row)
+
+    monkeypatch.setattr(dmod, "BatchNormStatistics", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: more threads only fight over a shared machine
+    s = DistillSettings(teacher="cnn-bn", k=1, teacher_epochs=1, student_steps=3, viz_steps=2, mix=0, kd_steps=3,
+                        bn=5.0, bn_per_image=True, tv=0.05, kd_student="cnn-tiny")
+    try:
+        rep = dmod.distill(digits, s).report
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [(5.0, True)]
+    assert rep["settings"]["bn_per_image"] is True and rep["settings"]["tv"] == 0.05
+    assert rep["kd_student_parameters"] * 10 < rep["teacher_parameters"]  # cnn-tiny: a >= 10x compression
+    with pytest.raises(ValueError):
+        DistillSettings(bn=-1.0)
+    with pytest.raises(ValueError):
+        DistillSettings(tv=-0.1)
+
+
+def test_tiny_cnn_is_ten_times_smaller_than_the_bn_teacher_on_mnist_shapes():
+    from nnopt.scorers.classifiers import build_classifier, count_parameters
+
+    teacher = build_classifier("cnn-bn", (1, 28, 28), 10)
+    tiny = build_classifier("cnn-tiny", (1, 28, 28), 10)
+    assert count_parameters(teacher) >= 10 * count_parameters(tiny)
+    assert tiny(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def _benchmark_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "substrate.py"
+    spec = importlib.util.spec_from_file_location("substrate_benchmark", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bn_section_checks_the_targets_and_replaces_only_its_markers(tmp_path):
+    sb = _benchmark_module()
+    rows = []
+    for seed in (0, 1):
+        for k, bn, tiny in ((1, 100.0, 0.20), (10, 100.0, 0.96), (10, 0.0, 0.30)):
+            rows.append({"k": k, "bn": bn, "seed": seed, "teacher_accuracy": 0.97, "student_accuracy_hard": 0.85,
+                         "student_accuracy_kd": 0.5, "class_mean_accuracy": 0.8, "random_real_accuracy": 0.7,
+                         "noise_kd_accuracy": 0.1, "tiny_kd": tiny, "tiny_noise_kd": 0.1, "tiny_parameters": 838,
+                         "teacher_parameters": 10026, "student_parameters": 7850})
+    ceiling = [{"seed": 0, "student": "cnn-tiny", "accuracy": 0.93, "parameters": 838}]
+    meta = {"seeds": [0, 1], "seconds": 60.0, "load_average_at_start": 1.0, "settings": sb.BN_SETTINGS}
+    text = sb.bn_section(rows, ceiling, meta)
+    assert text.startswith(sb.BN_BEGIN) and text.rstrip().endswith(sb.BN_END)
+    assert "- K = 10: (a) hard-label viz beats class mean by 0.050 (met)" in text
+    assert "cnn-tiny KD 99.0 % of the teacher (met)" in text  # 0.96 / 0.97
+    assert "cnn-tiny KD 20.6 % of the teacher (short by 77.4 points)" in text
+    assert "11.96x fewer" in text and "- K = 0" not in text
+    md = tmp_path / "substrate.md"
+    md.write_text(f"# head\n\n{sb.KD_BEGIN}\nkd\n{sb.KD_END}\n\n## Image priors\n")
+    for _ in range(2):  # a rerun replaces the section, it does not add a second one
+        sb.write_bn_section(tmp_path / "substrate", rows, ceiling, meta)
+    out = md.read_text()
+    assert out.count(sb.BN_BEGIN) == 1 and out.index(sb.KD_END) < out.index(sb.BN_BEGIN) < out.index("## Image priors")
+    assert out.startswith(f"# head\n\n{sb.KD_BEGIN}\nkd\n{sb.KD_END}")

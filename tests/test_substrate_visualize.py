@@ -132,3 +132,25 @@ def test_batch_norm_prior_pulls_toward_the_running_statistics():
     assert abs(float(res.x.mean()) - 0.5) < 0.15  # moved from 0 toward the data the statistics came from
     none = BatchNormStatistics(build_classifier("mlp", (1, 8, 8), 10))
     assert none.penalty(x0, x0, torch.zeros(8)) is None
+
+
+def test_batch_norm_prior_per_row_weighs_each_image_whatever_the_batch():
+    from nnopt.solver.image_regularisers import BatchNormStatistics
+
+    torch.manual_seed(0)
+    model = build_classifier("cnn-bn", (1, 8, 8), 10)
+    model.eval()
+    totals = {}
+    batches = {b: torch.rand(b, 1, 8, 8) for b in (4, 16)}
+    for per_row in (False, True):
+        for b in (4, 16):
+            x = batches[b].clone().requires_grad_(True)  # hooks only record under autograd
+            with BatchNormStatistics(model, weight=2.0, per_row=per_row) as prior:
+                model(x)
+                term = prior.penalty(x, x, torch.zeros(b))
+            assert term.shape == (b,)
+            totals[per_row, b] = (float(term.sum()), float(term[0]))
+    # a share (default): the summed term does not grow with the batch; per row: every row carries all of it
+    for b in (4, 16):
+        assert totals[True, b][0] == pytest.approx(b * totals[False, b][0], rel=1e-5)
+        assert totals[True, b][1] == pytest.approx(totals[False, b][0], rel=1e-5)
