@@ -187,3 +187,23 @@ def test_bn_section_checks_the_targets_and_replaces_only_its_markers(tmp_path):
     out = md.read_text()
     assert out.count(sb.BN_BEGIN) == 1 and out.index(sb.KD_END) < out.index(sb.BN_BEGIN) < out.index("## Image priors")
     assert out.startswith(f"# head\n\n{sb.KD_BEGIN}\nkd\n{sb.KD_END}")
+
+
+def test_softmax_section_checks_the_targets_and_is_replaced_in_place(tmp_path):
+    sb = _benchmark_module()
+    rows = [{"seed": seed, "k": k, "teacher_accuracy": 0.90, "student_accuracy_hard": hard,
+             "student_accuracy_kd": kd, "class_mean_accuracy": 0.75, "random_real_accuracy": 0.5,
+             "noise_kd_accuracy": 0.2}
+            for seed in (0, 1) for k, hard, kd in ((1, 0.80, 0.882), (10, 0.70, 0.855))]
+    text = sb.softmax_section(rows, {"seeds": [0, 1], "seconds": 9.0, "load_average_at_start": 1.0})
+    assert text.startswith(sb.SM_BEGIN) and text.endswith(sb.SM_END)
+    assert "- K = 1: hard-label visualisation students beat class means by 0.050 (2 of 2 seeds)" in text
+    assert "KD reaches 98.0 % of the teacher (target 98 %: met)" in text
+    assert "- K = 10: hard-label visualisation students lose to class means by 0.050 (0 of 2 seeds)" in text
+    assert "KD reaches 95.0 % of the teacher (target 98 %: short by 3.0 points)" in text
+    md = tmp_path / "substrate.md"
+    md.write_text("# head\n\nbody\n")
+    for _ in range(2):
+        sb._put_section(md, sb.SM_BEGIN, sb.SM_END, text)
+    out = md.read_text()
+    assert out.count(sb.SM_BEGIN) == 1 and out.startswith("# head\n\nbody\n\n" + sb.SM_BEGIN)
