@@ -1,0 +1,86 @@
+"""Summarise an ``nnopt bench`` CSV as a Markdown table: totals, per class, paired comparisons.
+
+    python benchmarks/summarise_bench.py benchmarks/results/classic_10s.csv benchmarks/results/classic_2bp.csv \
+        --methods nnopt,cem,best-heuristic,cpsat \
+        --title "nnopt vs cem, 10 s per instance" --command "nnopt bench ..." --out benchmarks/results/classic_10s.md
+
+Only instances that every listed method finished are counted, so a bench still
+running (or resumed) gives a fair partial table. Pairs: wins / ties / losses
+in bins of every method against the first, and the paired Wilcoxon test of
+:mod:`ablation` on bins.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from ablation import wilcoxon
+
+
+def summarise(rows: list[dict[str, str]], title: str, command: str) -> str:
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    by: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
+    for r in rows:
+        by[r["instance"]][r["method"]] = r
+    done = sorted(i for i, ms in by.items() if all(m in ms for m in methods))
+    classes = sorted({by[i][methods[0]]["class"] for i in done}, key=lambda c: (len(c), c))
+    lb = sum(float(by[i][methods[0]]["lower_bound"]) for i in done)
+    bk = [float(by[i][methods[0]]["best_known"]) for i in done if by[i][methods[0]]["best_known"]]
+    lines = [f"# {title}", "", f"Generated from the `nnopt bench` CSV of `{command}` by "
+             "`benchmarks/summarise_bench.py`.", "",
+             f"{len(done)} instances finished by every method; lower bounds sum to {lb:g}"
+             + (f", best known values to {sum(bk):g}." if len(bk) == len(done) else "."), "",
+             "| method | bins | vs lower bound | vs best known | objective = its row's lower bound (cpsat: its own proven bound) | mean s | verified |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for m in methods:
+        rs = [by[i][m] for i in done]
+        bins = sum(float(r["objective"]) for r in rs)
+        at_lb = sum(float(r["objective"]) <= float(r["lower_bound"]) for r in rs)
+        secs = np.mean([float(r["seconds"]) for r in rs]) if rs else float("nan")
+        ver = all(r["verified"].lower() == "true" for r in rs)
+        lines.append(f"| {m} | {bins:g} | +{bins - lb:g} | {'+%g' % (bins - sum(bk)) if len(bk) == len(done) else '–'} | "
+                     f"{at_lb} | {secs:.2f} | {'yes' if ver else 'NO'} |")
+    lines += ["", "Per class (bins):", "", "| class | instances | " + " | ".join(methods) + " |",
+              "|---|---:|" + "---:|" * len(methods)]
+    for c in classes:
+        inst = [i for i in done if by[i][methods[0]]["class"] == c]
+        lines.append(f"| {c} | {len(inst)} | " + " | ".join(
+            f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
+    first = methods[0]
+    lines += ["", f"Paired against `{first}` (bins; Wilcoxon as in `ablation.md`):", "",
+              "| method | wins | ties | losses | p |", "|---|---:|---:|---:|---|"]
+    for m in methods[1:]:
+        a = np.array([float(by[i][m]["objective"]) for i in done])
+        b = np.array([float(by[i][first]["objective"]) for i in done])
+        _, p, _ = wilcoxon(a, b)
+        lines.append(f"| {m} | {int((a < b).sum())} | {int((a == b).sum())} | {int((a > b).sum())} | {p:.3g} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("csv", type=Path, nargs="+", help="one or more bench CSVs (rows are pooled)")
+    ap.add_argument("--methods", help="comma-separated methods to keep, in this order (default: all)")
+    ap.add_argument("--title", default="nnopt bench")
+    ap.add_argument("--command", default="nnopt bench")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    rows: list[dict[str, str]] = []
+    for path in args.csv:
+        with open(path, newline="") as fh:
+            rows += list(csv.DictReader(fh))
+    if args.methods:
+        keep = args.methods.split(",")
+        rows = sorted((r for r in rows if r["method"] in keep), key=lambda r: keep.index(r["method"]))
+    if not rows:
+        raise SystemExit(f"{', '.join(map(str, args.csv))}: no rows")
+    args.out.write_text(summarise(rows, args.title, args.command))
+    print(args.out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
