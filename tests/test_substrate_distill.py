@@ -197,9 +197,9 @@ def test_softmax_section_checks_the_targets_and_is_replaced_in_place(tmp_path):
             for seed in (0, 1) for k, hard, kd in ((1, 0.80, 0.882), (10, 0.70, 0.855))]
     text = sb.softmax_section(rows, {"seeds": [0, 1], "seconds": 9.0, "load_average_at_start": 1.0})
     assert text.startswith(sb.SM_BEGIN) and text.endswith(sb.SM_END)
-    assert "- K = 1: hard-label visualisation students beat class means by 0.050 (2 of 2 seeds)" in text
+    assert "- defaults, K = 1: hard-label visualisation students beat class means by 0.050 (2 of 2 seeds)" in text
     assert "KD reaches 98.0 % of the teacher (target 98 %: met)" in text
-    assert "- K = 10: hard-label visualisation students lose to class means by 0.050 (0 of 2 seeds)" in text
+    assert "- defaults, K = 10: hard-label visualisation students lose to class means by 0.050 (0 of 2 seeds)" in text
     assert "KD reaches 95.0 % of the teacher (target 98 %: short by 3.0 points)" in text
     md = tmp_path / "substrate.md"
     md.write_text("# head\n\nbody\n")
