@@ -361,7 +361,9 @@ class _Loop:
                     and spent_nn <= share * (spent_nn + spent_search):
                 t0 = time.perf_counter() if clock else 0.0
                 X, costs, outcome = self._turn(state, X, costs)
-                spent_nn += time.perf_counter() - t0 if clock else cfg.proposals
+                turn = time.perf_counter() - t0 if clock else cfg.proposals
+                spent_nn += turn
+                self.stats["longest_turn"] = max(self.stats.get("longest_turn", 0.0), turn)
                 if cfg.adapt:
                     if outcome == "improved":
                         share = min(cfg.share_max, share * 1.5)

@@ -187,14 +187,14 @@ def test_scheduler_bounds_the_networks_decode_share_under_max_evals():
 
 def test_scheduler_bounds_the_networks_time_share_under_a_time_limit():
     inst = PROBLEM.generate(1008, klass=8, n=60)
-    PROBLEM.decode(inst, PROBLEM.sample(inst, 8, np.random.default_rng(0)))  # load the kernels outside the clock
     cfg = EngineConfig(warmup=64, train_steps=20, share=0.1, share_max=0.1, adapt=False)
+    neural_search(PROBLEM, inst, Budget(max_evals=400), cfg, seed=0)  # kernels and torch warm, outside the clock
     res = neural_search(PROBLEM, inst, Budget(time_limit=1.0), cfg, seed=0)
     info = res.info
     assert info["schedule_units"] == "seconds" and info["turns"] > 0
     total = info["nn_spent"] + info["search_spent"]
-    per_turn = info["nn_spent"] / info["turns"]
-    assert info["nn_spent"] <= 0.1 * total + per_turn + 1e-9
+    # a turn starts only while the network is within its share, so it overruns by at most one turn
+    assert info["nn_spent"] <= 0.1 * total + info["longest_turn"] + 1e-9
 
 
 def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
