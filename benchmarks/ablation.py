@@ -170,9 +170,13 @@ def _plot(rows: list[dict[str, Any]], path: Path, max_evals: int, time_limit: fl
         for r in rows:
             if r["budget"] == budget and r["method"] != "best-heuristic":
                 by_m[r["method"]].append(r)
+        palette = plt.get_cmap("tab20").colors
+        bases = list(dict.fromkeys(k.removesuffix("-control") for k in by_m))
         for m, rs in by_m.items():
+            # an option and its control share a colour (the control dashed), so pairs read at a glance
+            colour = palette[(bases.index(m.removesuffix("-control")) * 2) % 20]
             style = "--" if m.endswith("-control") else "-"
-            ax.plot(grid, _curve(rs, axis, grid), style, label=m, lw=1.5 if m == "nnopt" else 1.0)
+            ax.plot(grid, _curve(rs, axis, grid), style, color=colour, label=m, lw=1.5 if m == "nnopt" else 1.0)
         ax.set_xlabel(label)
         ax.set_ylabel("mean best cost / lower bound")
         ax.set_title(f"equal {budget}")
