@@ -987,8 +987,8 @@ def _pack_row(widths, heights, W, H, order, rot, rule, bin_choice, ob, ox, oy,
 
 
 @njit(cache=True)
-def _group_by_target(targets, n_assigned, area_order, grouped, start):
-    """Items grouped by target bin (bins in index order), each group in ``area_order``.
+def _group_by_target(targets, n_assigned, order, grouped, start):
+    """Items grouped by target bin (bins in index order), each group in ``order``.
 
     A counting sort: ``start`` (n_assigned + 1 slots) is scratch.
     """
@@ -998,19 +998,19 @@ def _group_by_target(targets, n_assigned, area_order, grouped, start):
         start[targets[i] + 1] += 1
     for b in range(n_assigned):
         start[b + 1] += start[b]
-    for t in range(area_order.shape[0]):
-        it = area_order[t]
+    for t in range(order.shape[0]):
+        it = order[t]
         grouped[start[targets[it]]] = it
         start[targets[it]] += 1
 
 
 @njit(cache=True)
-def _pack_assigned_row(widths, heights, W, H, targets, n_assigned, area_order, rot, rule, bin_choice,
+def _pack_assigned_row(widths, heights, W, H, targets, n_assigned, order, area_order, rot, rule, bin_choice,
                        ob, ox, oy, F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph, grouped, start, label):
     """Decode one item-to-bin assignment into (ob, ox, oy); returns the (possibly grown) F and tmp.
 
     ``n_assigned`` empty bins are opened. Pass 1: each item, grouped by target
-    bin in ``area_order``, is tried in its target bin only; one that does not
+    bin in the row's ``order``, is tried in its target bin only; one that does not
     fit is deferred. Pass 2: the deferred items, in ``area_order``, take the
     rule's bin choice over all open bins, opening new ones as needed. Bins are
     then renumbered 0.. in order of first use, empty ones dropped, so a
@@ -1024,7 +1024,7 @@ def _pack_assigned_row(widths, heights, W, H, targets, n_assigned, area_order, r
         _open_bin(F, b, cnt, farea, mfw, mfh, last, W, H, sky)
     for b in range(label.shape[0]):
         label[b] = -1
-    _group_by_target(targets, n_assigned, area_order, grouped, start)
+    _group_by_target(targets, n_assigned, order, grouped, start)
     F, tmp, nb = _place_items(grouped, targets, n_assigned, widths, heights, W, H, rot, rule, bin_choice,
                               ob, ox, oy, F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph)
     # pass 1 filled bins in index order: that is their order of first use
@@ -1132,7 +1132,7 @@ def pack_batch(widths, heights, bin_w, bin_h, orders, rotated, rule, bin_choice,
 
 
 @njit(cache=True)
-def _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+def _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, orders, rotated, rule, bin_choice,
                         out_bin, out_x, out_y, lo, hi, init_bins, init_cap):
     """Decode assignment rows lo..hi-1 serially with one workspace, allocated here once."""
     n = targets.shape[1]
@@ -1148,21 +1148,23 @@ def _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rul
     # descending area, ties by id (a stable sort of the negated areas)
     area_order = np.argsort(-(widths * heights), kind="mergesort")
     for r in range(lo, hi):
-        F, tmp = _pack_assigned_row(widths, heights, W, H, targets[r], n_assigned, area_order, rotated[r], rule,
+        F, tmp = _pack_assigned_row(widths, heights, W, H, targets[r], n_assigned, orders[r], area_order, rotated[r], rule,
                                     bin_choice, out_bin[r], out_x[r], out_y[r],
                                     F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph, grouped, start, label)
 
 
 @njit(cache=True, parallel=True)
-def pack_assigned_batch(widths, heights, bin_w, bin_h, targets, n_assigned, rotated, rule, bin_choice,
+def pack_assigned_batch(widths, heights, bin_w, bin_h, targets, n_assigned, orders, rotated, rule, bin_choice,
                         out_bin, out_x, out_y):
     """Decode a batch of item-to-bin assignments into packings, in place.
 
     targets: int64 (B, n), item i's target bin in 0..n_assigned-1 (by item id).
-    The other arguments are as in :func:`pack_batch`; the shelf rules have no
-    per-bin placement and are refused. Pass 1 places every item only into its
-    target bin (bins in index order, each bin's items by descending area, ties
-    by id) and defers the ones that do not fit; pass 2 places the deferred ones
+    orders: int64 (B, n), each row a permutation: the order in which each bin
+    receives its items (a heuristic packing's insertion order replays that
+    packing exactly). The other arguments are as in :func:`pack_batch`; the
+    shelf rules have no per-bin placement and are refused. Pass 1 places every
+    item only into its target bin (bins in index order, each bin's items in the
+    row's order) and defers the ones that do not fit; pass 2 places the deferred ones
     (descending area) by the rule's bin choice over all bins, opening new ones.
     out_bin: bins renumbered 0.. in order of first use, empty ones dropped.
     Deterministic and independent of the number of threads, like ``pack_batch``.
@@ -1183,11 +1185,11 @@ def pack_assigned_batch(widths, heights, bin_w, bin_h, targets, n_assigned, rota
     W = np.int64(bin_w)
     H = np.int64(bin_h)
     if B < _PARALLEL_MIN_ROWS:
-        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, orders, rotated, rule, bin_choice,
                             out_bin, out_x, out_y, 0, B, _INIT_BINS, _INIT_CAP)
         return
     nchunks = min(B, _MAX_CHUNKS)
     for c in prange(nchunks):
-        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, rotated, rule, bin_choice,
+        _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, orders, rotated, rule, bin_choice,
                             out_bin, out_x, out_y, c * B // nchunks, (c + 1) * B // nchunks,
                             _INIT_BINS, _INIT_CAP)

@@ -322,11 +322,11 @@ def pack_one_python(widths, heights, bin_w, bin_h, order, rotated, rule, bin_cho
     return out[0], out[1], out[2]
 
 
-def pack_assigned_python(widths, heights, bin_w, bin_h, targets, n_assigned, rotated, rule, bin_choice):
+def pack_assigned_python(widths, heights, bin_w, bin_h, targets, n_assigned, order, rotated, rule, bin_choice):
     """Decode one item-to-bin assignment (the "assignment" encoding); (bin, x, y) by item id.
 
     ``n_assigned`` empty bins; pass 1 tries each item only in ``targets[item]``
-    (bins in index order, each bin's items by descending area, ties by id) and
+    (bins in index order, each bin's items in ``order``) and
     defers the ones that do not fit; pass 2 places the deferred ones (descending
     area, ties by id) with the usual bin choice, opening bins as needed. Bins
     are renumbered 0.. in order of first use; empty ones vanish.
@@ -342,7 +342,7 @@ def pack_assigned_python(widths, heights, bin_w, bin_h, targets, n_assigned, rot
     first_use: list[int] = []
     deferred = []
     by_area = sorted(range(n), key=lambda i: (-sizes[i][0] * sizes[i][1], i))
-    for item in sorted(by_area, key=lambda i: int(targets[i])):  # stable: area order inside a bin
+    for item in sorted((int(i) for i in order), key=lambda i: int(targets[i])):  # stable: the row's order inside a bin
         b = int(targets[item])
         key = bins[b].best(*sizes[item])
         if key is None:

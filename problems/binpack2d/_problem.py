@@ -11,8 +11,10 @@ Encodings:
   one global order, so a small change to one key can reshuffle every later
   bin; a gradient step on ``A`` moves one item from one bin to another, a local
   change, which is what a search or input descent can exploit. Each bin is
-  packed with its own items first; what does not fit is repaired by the
-  rule's usual bin choice (see ``_kernels.pack_assigned_batch``).
+  packed with its own items first, in descending order of their own value
+  (a heuristic packing's row records its insertion order there, so it decodes
+  to that very packing); what does not fit is repaired by the rule's usual
+  bin choice (see ``_kernels.pack_assigned_batch``).
 
 The decoders are the Numba placement rules of ``_kernels``; every decoded
 packing is feasible by construction and is then guarded by the independent
@@ -87,6 +89,20 @@ SORT_KEYS = {
 #: for own = 0.75 / 0.68 / 0.62 / 0.56 / 0.53 / 0.51 (CEM on the keys: 214.8).
 ASSIGNMENT_OWN = 0.56
 ASSIGNMENT_OTHER = 0.44
+#: Own values of a heuristic row spread over [OWN, OWN + SPAN] by insertion order (earliest highest).
+ASSIGNMENT_ORDER_SPAN = 0.04
+
+
+def assignment_orders(A: np.ndarray, targets: np.ndarray, instance: BinPackInstance) -> np.ndarray:
+    """The order in which each bin receives its items: descending value in the item's own column.
+
+    Ties (e.g. hand-written 0/1 rows) fall back to descending area, then id — the
+    classic order. ``A`` is ``(B, n, U)``, ``targets`` its argmax; returns int64 ``(B, n)``.
+    """
+    own = np.take_along_axis(A, targets[..., None], axis=2)[..., 0]
+    area_rank = np.empty(instance.n, dtype=np.int64)
+    area_rank[np.lexsort((np.arange(instance.n), -(instance.widths * instance.heights)))] = np.arange(instance.n)
+    return np.lexsort((np.broadcast_to(area_rank, own.shape), -own), axis=-1).astype(np.int64)
 
 #: Orientation policies of the sort-order heuristics (rotation only).
 ORIENTATIONS = ("as-given", "flat", "standing")
@@ -191,18 +207,22 @@ class BinPack2D(Problem):
     def _compute_assignment_start(self, instance: BinPackInstance, decoders: tuple[str, ...]) -> tuple[int, np.ndarray]:
         """Decode the heuristic keys with every decoder; one-hot rows of the packings with the fewest bins.
 
-        ``A[i, bin_i] = ASSIGNMENT_OWN``, the rest ``ASSIGNMENT_OTHER`` (see there
-        for why the gap is what it is), orientation keys 0.75 where the packing turned the item.
+        ``A[i, bin_i]`` = ``ASSIGNMENT_OWN`` plus up to ``ASSIGNMENT_ORDER_SPAN`` for
+        earlier insertion (so every bin refills in the heuristic's order and the row
+        decodes to that very packing), the rest ``ASSIGNMENT_OTHER`` (see there for
+        why the gap is what it is); orientation keys 0.75 where the packing turned the item.
         """
         n = instance.n
         keys = self.heuristic_encodings(instance, "keys")
         packings = [self.decode(instance, keys, decoder=d) for d in decoders]
         U = int(min(p.num_bins().min() for p in packings))
         rows = []
+        positions = np.argsort(np.argsort(keys[:, :n], axis=1, kind="stable"), axis=1, kind="stable")
         for p in packings:
             for r in np.flatnonzero(p.num_bins() <= U):
                 A = np.full((n, U), ASSIGNMENT_OTHER, dtype=np.float32)
-                A[np.arange(n), p.bins[r]] = ASSIGNMENT_OWN
+                # the own value also records the insertion order, so each bin replays the packing exactly
+                A[np.arange(n), p.bins[r]] = ASSIGNMENT_OWN + ASSIGNMENT_ORDER_SPAN * (1 - positions[r] / n)
                 row = [A.ravel()]
                 if instance.allow_rotation:
                     row.append(np.where(p.rotated[r] != 0, 0.75, 0.25).astype(np.float32))
@@ -300,8 +320,10 @@ class BinPack2D(Problem):
         choice = BIN_CHOICE.get(rule_name, BIN_FIRST_FIT)
         if encoding == "assignment":
             U = self.assignment_bins(instance)
-            targets = np.argmax(X[:, :n * U].reshape(B, n, U), axis=2).astype(np.int64)  # ties: lowest bin
-            pack_assigned_batch(*common, targets, np.int64(U), rotated, rule, choice, out_bin, out_x, out_y)
+            A = X[:, :n * U].reshape(B, n, U)
+            targets = np.argmax(A, axis=2).astype(np.int64)  # ties: lowest bin
+            orders = assignment_orders(A, targets, instance)
+            pack_assigned_batch(*common, targets, np.int64(U), orders, rotated, rule, choice, out_bin, out_x, out_y)
         else:
             orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
             pack_batch(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
