@@ -27,9 +27,12 @@ class Method:
     description: str
     run: Runner
     problems: tuple[str, ...] | None = None  # None: every problem
+    #: what else a problem must offer (e.g. shipped pre-trained weights); None: nothing
+    requires: Callable[[Problem], bool] | None = None
 
     def supports(self, problem: Problem) -> bool:
-        return self.problems is None or problem.name in self.problems
+        named = self.problems is None or problem.name in self.problems
+        return named and (self.requires is None or self.requires(problem))
 
 
 def _random_keys(problem: Problem, instance: Any, budget: Budget, seed: int,
@@ -142,6 +145,12 @@ class _EngineRunner:
         return neural_search(problem, instance, budget, cfg, seed=seed, encoding=self.encoding,
                              on_improve=on_improve, on_round=on_round)
 
+    def prepare(self, problem: Problem, instance: Any, device: str = "cpu") -> None:
+        """One-off start-up (torch, kernels) before ``nnopt.solve`` starts the clock."""
+        from nnopt.solver.engine import warm_up
+
+        warm_up(problem, instance, self.encoding, device)
+
 
 def _local_search(problem: Problem, instance: Any, budget: Budget, seed: int,
                   on_improve: ProgressCallback | None, threads: int | None) -> SearchResult:
@@ -192,6 +201,10 @@ ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+def _ships_weights(problem: Problem) -> bool:
+    return problem.pretrained_scorer() is not None
+
+
 def _engine_table() -> dict[str, Method]:
     table = {
         "local-search": Method("local-search", "swap/reinsert local search on the keys from the best sort "
@@ -204,10 +217,11 @@ def _engine_table() -> dict[str, Method]:
     }
     for name, (text, cfg) in ENGINE_CONFIGS.items():
         only = ("binpack2d",) if cfg.get("encoding") == "assignment" else None
-        table[name] = Method(name, text, _EngineRunner(**cfg), only)
+        needs = _ships_weights if cfg.get("pretrained") else None
+        table[name] = Method(name, text, _EngineRunner(**cfg), only, needs)
         table[f"{name}-control"] = Method(
             f"{name}-control", f"random-step control of `{name}` (gradient step replaced by a random step "
-            "of the same length)", _EngineRunner(**cfg, step="random"), only)
+            "of the same length)", _EngineRunner(**cfg, step="random"), only, needs)
     return table
 
 

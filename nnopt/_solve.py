@@ -163,9 +163,12 @@ def solve(
         raise ValueError(f"method {method!r} does not support problem {prob.name!r}")
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
-    budget = Budget(time_limit=time_limit, max_evals=max_evals)
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
+    prepare = getattr(runner.run, "prepare", None)
+    if prepare is not None:  # start-up costs (torch, kernels) stay out of the time limit
+        prepare(prob, inst, device)
+    budget = Budget(time_limit=time_limit, max_evals=max_evals)
     if getattr(runner.run, "engine_options", False):
         found = runner.run(prob, inst, budget, seed, on_improve, threads, device=device, on_round=on_round)
     else:

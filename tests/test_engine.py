@@ -221,3 +221,43 @@ def test_searches_use_the_search_decoders(fn):
     res = run(PROBLEM, inst, Budget(max_evals=300), seed=0)
     assert PROBLEM.search_decoders and res.decoder in PROBLEM.search_decoders
     assert res.evaluations <= 300
+
+
+def test_start_up_costs_stay_out_of_the_time_limit(monkeypatch):
+    """``nnopt.solve`` runs a method's ``prepare`` (torch, kernels) before it starts the clock."""
+    import time
+
+    from nnopt import _methods, _solve
+
+    seen = {}
+    engine = _methods.METHODS["nnopt"].run
+
+    class Recording:
+        engine_options = True
+
+        def prepare(self, problem, instance, device="cpu"):
+            engine.prepare(problem, instance, device)
+            seen["prepared"] = time.perf_counter()
+
+        def __call__(self, problem, instance, budget, seed, on_improve, threads, **kw):
+            seen["clock"] = budget.start
+            return engine(problem, instance, budget, seed, on_improve, threads, **kw)
+
+    monkeypatch.setitem(_methods.METHODS, "recording", _methods.Method("recording", "test", Recording()))
+    inst = PROBLEM.generate(70, klass=1, n=30)
+    res = _solve.solve(inst, problem="binpack2d", method="recording", time_limit=0.3)
+    assert seen["prepared"] <= seen["clock"] and res.evaluations > 0
+
+
+def test_methods_needing_shipped_weights_are_offered_only_where_they_exist():
+    tsp = get_problem("tsp")
+    assert tsp.pretrained_scorer() is None
+    from nnopt._methods import get_method, methods_for
+
+    assert not get_method("nnopt-amortised").supports(tsp)
+
+    assert "nnopt-amortised" not in {m.name for m in methods_for(tsp)}
+    assert "nnopt-amortised" in {m.name for m in methods_for(PROBLEM)}
+    with pytest.raises(ValueError, match="does not support"):
+        nnopt.solve(tsp.generate(1, n=20), problem="tsp", method="nnopt-amortised", max_evals=10)
+    assert get_method("nnopt-amortised-control").requires is get_method("nnopt-amortised").requires
