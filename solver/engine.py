@@ -30,6 +30,13 @@ ablation):
 ``schedule="rounds"`` — the older fixed hybrid: every round mixes screened
     search candidates and ``nn_share`` of extracted proposals.
 
+``prescreen`` > 1 (share schedule) — CEM draws that many times its
+    population and the scorer keeps the best-predicted ones (free in decodes,
+    charged to the network's share under a time limit).
+``scorer="set", pretrained=True`` — the amortised model: a set scorer that
+    starts from the weights the problem ships (:mod:`nnopt.solver.pretrain`)
+    and fine-tunes warm on the run's decodes.
+
 ``step="random"`` turns any configuration into its own control: every
 extraction step is replaced by a random step of the same length
 (:func:`nnopt.solver.extract.extract`), nothing else changes.
