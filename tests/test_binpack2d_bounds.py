@@ -122,7 +122,7 @@ def test_classic_instances() -> None:
         best = int(row["best_known"])
         assert b["L0"] == int(row["lb_area"]), name
         assert b["L0"] <= b["L1"] <= b["L2"] <= best, (name, b, best)
-        assert lower_bound(inst) == b["L2"]
+        assert lower_bound(inst) >= b["L2"]
         total_l2 += b["L2"]
 
         turned = read_instance(DATA / "instances" / f"{name}.json", allow_rotation=True)

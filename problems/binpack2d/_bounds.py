@@ -1,4 +1,11 @@
-"""Lower bounds for 2D bin packing: L0 (area), L1 and L2 (Martello & Vigo 1998).
+"""Lower bounds for 2D bin packing: L0 (area), L1 and L2 (Martello & Vigo 1998),
+and the strongest of those with the dual-feasible-function bounds of
+:mod:`._bounds_dff` (Fekete & Schepers 2004; Carlier, Clautiaux & Moukrim 2007).
+
+:func:`lower_bound` is the one number every solve uses: the best of the cheap
+bounds (a few milliseconds for n = 100). :func:`bounds_report` lists every named
+bound with its value and time, including the opt-in column-generation bound of
+:mod:`._bounds_colgen`, which is stronger and slower (time-capped).
 
 A bound is only useful if it is never wrong: every solver's gap report and every
 "optimal" claim rests on it. So each bound below comes with its validity argument,
@@ -31,11 +38,14 @@ tried, which keeps the work at ``O(n log n + MAX_THRESHOLDS^2)``.
 """
 from __future__ import annotations
 
+import time
+from typing import Callable
+
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
 
-__all__ = ["lower_bounds", "lower_bound", "area_bound", "effective_sizes", "MAX_THRESHOLDS"]
+__all__ = ["lower_bounds", "lower_bound", "area_bound", "effective_sizes", "bounds_report", "MAX_THRESHOLDS"]
 
 #: Most candidate threshold values tried per dimension (see module docstring).
 MAX_THRESHOLDS = 64
@@ -67,8 +77,48 @@ def lower_bounds(inst: BinPackInstance) -> dict[str, int]:
 
 
 def lower_bound(inst: BinPackInstance) -> int:
-    """The strongest bound here, L2 (see :func:`lower_bounds`)."""
-    return lower_bounds(inst)["L2"]
+    """The best of the cheap bounds: Martello–Vigo L2 and the DFF bound.
+
+    Each is valid (see :func:`lower_bounds` and :mod:`._bounds_dff`), so their
+    maximum is. The column-generation bound is left out: it costs up to a second.
+    """
+    from nnopt.problems.binpack2d._bounds_dff import dff_bound
+
+    return max(lower_bounds(inst)["L2"], dff_bound(inst))
+
+
+def bounds_report(
+    inst: BinPackInstance, column_generation: float | None = 1.0
+) -> list[tuple[str, int, float]]:
+    """Every named bound of ``inst`` as ``(name, value, seconds)``, then ``best``.
+
+    ``column_generation`` is the time cap in seconds of the set-cover LP bound
+    (``None`` or ``0`` leaves it out). ``best`` is the maximum of the values (its
+    time is the sum); it is at least :func:`lower_bound`.
+    """
+    from nnopt.problems.binpack2d._bounds_dff import dff_bound
+
+    rows: list[tuple[str, int, float]] = []
+
+    def timed(name: str, fn: Callable[[], int]) -> int:
+        t0 = time.perf_counter()
+        value = int(fn())
+        rows.append((name, value, time.perf_counter() - t0))
+        return value
+
+    t0 = time.perf_counter()
+    mv = lower_bounds(inst)  # one pass computes all three; each row gets a third of its time
+    dt = (time.perf_counter() - t0) / 3
+    rows += [("area L0", mv["L0"], dt), ("martello-vigo L1", mv["L1"], dt), ("martello-vigo L2", mv["L2"], dt)]
+    timed("dff (fekete-schepers, carlier-clautiaux-moukrim)", lambda: dff_bound(inst))
+    if column_generation:
+        from nnopt.problems.binpack2d._bounds_colgen import colgen_bound
+
+        start = max(r[1] for r in rows)
+        timed("set-cover lp (column generation)", lambda: colgen_bound(inst, time_limit=column_generation,
+                                                                       start=start))
+    rows.append(("best", max(r[1] for r in rows), sum(r[2] for r in rows)))
+    return rows
 
 
 def area_bound(inst: BinPackInstance) -> int:
