@@ -56,3 +56,41 @@ def test_many_problems_are_capped():
     rows = [(0, 0, 0, 0, 5, 10, 0)] * 30 + [(1, 0, 0, 0, 5, 10, 0), (2, 0, 0, 0, 3, 2, 0)]
     issues = check_packing(INST, packing(*rows))
     assert len(issues) == 21 and issues[-1].startswith("... and ")
+
+
+def _pairwise_overlap(rows):
+    """The obvious all-pairs test the sweep must agree with."""
+    for i, (_, b1, x1, y1, w1, h1, _) in enumerate(rows):
+        for _, b2, x2, y2, w2, h2, _ in rows[i + 1:]:
+            if b1 == b2 and x1 < x2 + w2 and x2 < x1 + w1 and y1 < y2 + h2 and y2 < y1 + h1:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sweep_agrees_with_all_pairs(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 25))
+    sizes = rng.integers(1, 5, size=(n, 2))
+    inst = parse_instance({"bin": {"width": 8, "height": 8},
+                           "items": [{"width": int(a), "height": int(c)} for a, c in sizes]})
+    rows = [(i, int(rng.integers(0, 2)), int(rng.integers(0, 9 - a)), int(rng.integers(0, 9 - c)), int(a), int(c), 0)
+            for i, (a, c) in enumerate(sizes)]
+    issues = check_packing(inst, packing(*rows))
+    assert bool(issues) == _pairwise_overlap(rows), (rows, issues)
+
+
+def test_strip_of_unit_items_checks_fast():
+    """Issue 16: 20,000 unit items stacked in a 1 x 1,000,000 bin took 20 s (all pairs); the sweep is O(n log n)."""
+    import time
+
+    n = 20_000
+    inst = parse_instance({"bin": {"width": 1, "height": 1_000_000}, "items": [{"width": 1, "height": 1, "count": n}]})
+    rows = np.stack([np.arange(n), np.zeros(n, int), np.zeros(n, int), np.arange(n), np.ones(n, int),
+                     np.ones(n, int), np.zeros(n, int)], axis=1)
+    check_packing(inst, Packing(rows[:10]))  # compile outside the clock
+    t0 = time.perf_counter()
+    assert check_packing(inst, Packing(rows)) == []
+    assert time.perf_counter() - t0 < 2.0
+    rows[-1, 3] = 0  # the last item onto the first
+    assert check_packing(inst, Packing(rows)) == [f"items 0 and {n - 1} overlap in bin 0"]
