@@ -19,7 +19,8 @@ from torch import nn
 from torch.nn import functional as F
 
 __all__ = ["CLASSIFIERS", "SoftmaxRegression", "MLPClassifier", "SmallCNN", "build_classifier",
-           "train_classifier", "predict_logits", "accuracy", "per_class_accuracy", "count_parameters"]
+           "train_classifier", "predict_logits", "accuracy", "per_class_accuracy", "count_parameters",
+           "hidden_layers", "record_feature_statistics"]
 
 #: Names :func:`build_classifier` knows.
 CLASSIFIERS = ("softmax", "mlp", "cnn", "cnn-bn", "cnn-tiny")
@@ -196,3 +197,48 @@ def per_class_accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.nda
     pred = predict_logits(model, x).argmax(dim=1).numpy()
     y = np.asarray(y)
     return [float((pred[y == c] == c).mean()) if (y == c).any() else float("nan") for c in range(n_classes)]
+
+
+def hidden_layers(model: nn.Module) -> list[nn.Module]:
+    """Every ``Linear`` / ``Conv2d`` of ``model`` but the last (the head): the layers whose outputs are features."""
+    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    return layers[:-1]
+
+
+@torch.no_grad()
+def record_feature_statistics(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> int:
+    """Store, on every hidden layer of ``model``, the per-unit (per-channel) mean and variance of its output
+    over the images ``x`` — buffers ``feature_mean`` / ``feature_var``, saved with the model's state.
+
+    Batch norm records such running statistics while it trains; this does the same once, after training,
+    for teachers without it, so a data-free extraction can later match them
+    (:class:`nnopt.solver.image_regularisers.FeatureStatistics`) without seeing a real image. Returns the
+    number of layers recorded (0 for a one-layer model).
+    """
+    layers = hidden_layers(model)
+    if not layers:
+        return 0
+    sums: dict[nn.Module, list[torch.Tensor]] = {m: [] for m in layers}
+
+    def hook(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        dims = [d for d in range(output.ndim) if d != 1]
+        n = output.numel() // output.shape[1]
+        sums[module].append(torch.stack([output.sum(dim=dims), output.pow(2).sum(dim=dims),
+                                         torch.full((output.shape[1],), float(n), device=output.device)]))
+
+    handles = [m.register_forward_hook(hook) for m in layers]
+    try:
+        predict_logits(model, x, batch_size=batch_size)
+    finally:
+        for h in handles:
+            h.remove()
+    for m in layers:
+        s, s2, n = torch.stack(sums[m]).sum(dim=0)
+        mean = s / n
+        var = (s2 / n - mean.pow(2)).clamp_min(0.0)
+        for name, value in (("feature_mean", mean), ("feature_var", var)):
+            if isinstance(getattr(m, name, None), torch.Tensor):
+                getattr(m, name).copy_(value)
+            else:
+                m.register_buffer(name, value.clone())
+    return len(layers)

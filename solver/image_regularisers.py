@@ -13,6 +13,13 @@ et al., 2015; Olah et al., 2017):
 * :class:`GaussianBlur` (project) — blur the image every ``every`` steps;
 * :class:`Diversity` (penalty) — rows of the same class should differ (cosine);
 * :class:`BatchNormStatistics` (penalty) — DeepInversion: match the batch-norm running statistics;
+* :class:`FeatureStatistics` (penalty) — the same for teachers *without* batch norm: match the per-layer
+  activation statistics the teacher recorded over its own training data when it was trained
+  (:func:`nnopt.scorers.classifiers.record_feature_statistics`), so no real image is needed at extraction;
+* :class:`ActivationTerm` and :class:`ClassBalance` (penalties) — DAFL (Chen et al., ICCV 2019): images
+  that fire the teacher's penultimate features strongly, and a batch whose mean prediction covers every class;
+* :class:`Competition` (penalty) — DeepInversion's adaptive term: reward images on which a student
+  disagrees with the teacher (student in the loop);
 * ``L2`` and ``BoxClamp`` of :mod:`nnopt.solver.extract` do the pixel-norm prior
   and the valid pixel range.
 """
@@ -25,7 +32,8 @@ from torch.nn import functional as F
 
 from nnopt.solver.extract import BaseRegulariser
 
-__all__ = ["RandomShift", "RandomScale", "TotalVariation", "GaussianBlur", "Diversity", "BatchNormStatistics"]
+__all__ = ["RandomShift", "RandomScale", "TotalVariation", "GaussianBlur", "Diversity", "BatchNormStatistics",
+           "FeatureStatistics", "ActivationTerm", "ClassBalance", "Competition", "recorded_layers"]
 
 
 def _check_image(x: torch.Tensor, what: str) -> None:
@@ -188,3 +196,168 @@ class BatchNormStatistics(BaseRegulariser):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def recorded_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The modules of ``model`` that carry recorded activation statistics (``feature_mean`` / ``feature_var``)."""
+    return [m for m in model.modules() if isinstance(getattr(m, "feature_mean", None), torch.Tensor)
+            and isinstance(getattr(m, "feature_var", None), torch.Tensor)]
+
+
+class _OutputHooks(BaseRegulariser):
+    """Forward hooks on ``modules`` that keep, during the extraction's own (gradient) pass, each output."""
+
+    def __init__(self, modules: list[torch.nn.Module]) -> None:
+        self._outs: list[tuple[torch.nn.Module, torch.Tensor]] = []
+        self._handles = [m.register_forward_hook(self._hook) for m in modules]
+
+    def _hook(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if output.requires_grad:  # skip the no-grad evaluations before and after the steps
+            self._outs.append((module, output))
+
+    def _take(self) -> list[tuple[torch.nn.Module, torch.Tensor]]:
+        outs, self._outs = self._outs, []
+        return outs
+
+    def close(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def __enter__(self) -> "_OutputHooks":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FeatureStatistics(_OutputHooks):
+    """DeepInversion's prior for any teacher: each recorded layer's batch statistics should match the
+    statistics the teacher stored when it was trained.
+
+    Batch norm keeps running means and variances of its inputs as a side effect of training; a teacher
+    without it keeps nothing, so :func:`nnopt.scorers.classifiers.record_feature_statistics` records, once,
+    after training and over the teacher's own training images, every hidden layer's per-unit (per-channel
+    for convolutions) mean and variance as buffers (``feature_mean``, ``feature_var``) saved with the
+    teacher. At extraction no real image is used: the penalty is ``weight *`` the sum over recorded layers
+    of ``(|mean - feature_mean| + |var - feature_var|) / sqrt(units)`` (2-norms, divided so that wide layers
+    do not dominate), per row like :class:`BatchNormStatistics` with ``per_row=True`` (the same pull per
+    image at every batch size). A model with no recorded layer gives no term.
+    """
+
+    def __init__(self, model: torch.nn.Module, weight: float = 1.0) -> None:
+        self.weight = weight
+        super().__init__(recorded_layers(model))
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
+        outs = self._take()
+        if not outs:
+            return None
+        terms = []
+        for module, h in outs:
+            dims = [d for d in range(h.ndim) if d != 1]
+            mean, var = h.mean(dim=dims), h.var(dim=dims, unbiased=False)
+            scale = float(mean.numel()) ** 0.5
+            terms.append(((mean - module.feature_mean).norm() + (var - module.feature_var).norm()) / scale)
+        return self.weight * torch.stack(terms).sum().expand(x.shape[0])
+
+
+def _penultimate(model: torch.nn.Module) -> torch.nn.Module:
+    """The last ``Linear`` of ``model`` (its head): its *input* is the penultimate feature vector."""
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    if not linears:
+        raise ValueError("ActivationTerm needs a model whose head is an nn.Linear")
+    return linears[-1]
+
+
+class ActivationTerm(BaseRegulariser):
+    """DAFL's activation loss: ``-weight *`` the mean absolute penultimate feature of each row.
+
+    Real images of a class fire the teacher's last hidden features strongly; images that only nudge the
+    logits through weak features are the ones a student cannot learn from. (For a one-layer teacher the
+    penultimate "features" are the pixels, and the term pushes them up — use it with hidden layers.)
+    """
+
+    def __init__(self, model: torch.nn.Module, weight: float = 0.1) -> None:
+        self.weight = weight
+        self._feats: list[torch.Tensor] = []
+        self._handle = _penultimate(model).register_forward_hook(self._hook)
+
+    def _hook(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if inputs[0].requires_grad:
+            self._feats.append(inputs[0])
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
+        feats, self._feats = self._feats, []
+        if not feats:
+            return None
+        return -self.weight * feats[-1].flatten(1).abs().mean(dim=1)
+
+    def close(self) -> None:
+        self._handle.remove()
+
+
+class ClassBalance(BaseRegulariser):
+    """DAFL's information-entropy loss: ``weight *`` minus the entropy of the batch's mean prediction,
+    shared among the rows. Low when the batch's predictions cover every class evenly — a guard against a
+    batch that collapses onto the classes easiest to reach (it matters most with free, untargeted images).
+    """
+
+    def __init__(self, model: torch.nn.Module, weight: float = 1.0) -> None:
+        self.weight = weight
+        self._logits: list[torch.Tensor] = []
+        self._handle = model.register_forward_hook(self._hook)
+
+    def _hook(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if output.requires_grad:
+            self._logits.append(output)
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
+        logits, self._logits = self._logits, []
+        if not logits:
+            return None
+        p = F.softmax(logits[-1], dim=1).mean(dim=0)
+        neg_entropy = (p * p.clamp_min(1e-12).log()).sum()
+        return self.weight * neg_entropy.expand(x.shape[0]) / x.shape[0]
+
+    def close(self) -> None:
+        self._handle.remove()
+
+
+class Competition(BaseRegulariser):
+    """DeepInversion's adaptive (competition) term: ``-weight *`` the Jensen-Shannon divergence between the
+    teacher's and a student's predictions on each row.
+
+    With a student in the loop, images are pulled toward what the teacher knows and the student does not
+    yet: where the two agree there is nothing left to distil. The teacher's logits are taken from the
+    extraction's own forward pass (a hook, so the teacher's other hooks see each step once); ``student``
+    is evaluated on the same point and not trained here (the caller alternates extraction and training).
+    """
+
+    def __init__(self, teacher: torch.nn.Module, student: torch.nn.Module, weight: float = 1.0) -> None:
+        self.student, self.weight = student, weight
+        self._flags = [p.requires_grad for p in student.parameters()]
+        for p in student.parameters():  # gradients flow to the image only
+            p.requires_grad_(False)
+        self._logits: list[torch.Tensor] = []
+        self._handle = teacher.register_forward_hook(self._hook)
+
+    def _hook(self, module: torch.nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if output.requires_grad:
+            self._logits.append(output)
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
+        logits, self._logits = self._logits, []
+        if not logits:
+            return None
+        self.student.eval()
+        p_t = F.softmax(logits[-1], dim=1)
+        p_s = F.softmax(self.student(x), dim=1)
+        m = (0.5 * (p_t + p_s)).clamp_min(1e-12)
+        js = 0.5 * ((p_t * (p_t.clamp_min(1e-12) / m).log()).sum(1) + (p_s * (p_s.clamp_min(1e-12) / m).log()).sum(1))
+        return -self.weight * js
+
+    def close(self) -> None:
+        self._handle.remove()
+        for p, flag in zip(self.student.parameters(), self._flags):
+            p.requires_grad_(flag)

@@ -100,23 +100,28 @@ class Visualisations:
 def visualize_classes(model: nn.Module, image_shape: Sequence[int], classes: Sequence[int], *, per_class: int = 1,
                       objective: str = "logit", regularisers: Sequence[Regulariser] | None = None,
                       steps: int = 200, lr: float = 0.05, init: str = "zeros", init_scale: float = 0.1,
-                      mean_image: torch.Tensor | None = None, seed: int = 0,
+                      mean_image: torch.Tensor | None = None, start: torch.Tensor | None = None, seed: int = 0,
                       device: str | torch.device = "cpu") -> Visualisations:
     """``per_class`` visualisations of every class in ``classes`` (rows grouped by class).
 
     ``init``: ``"zeros"`` (or ``mean_image`` when given), or ``"noise"``:
     uniform noise of amplitude ``init_scale`` around it, seeded — different
-    seeds give different visualisations. ``regularisers`` None uses
+    seeds give different visualisations; or ``"start"``: the images ``start``
+    (one row per visualisation, e.g. an earlier extraction to continue). ``regularisers`` None uses
     :func:`image_regularisers`' defaults.
     """
     if per_class <= 0:
         raise ValueError(f"per_class must be positive, got {per_class}")
-    if init not in ("zeros", "noise"):
-        raise ValueError(f"unknown init {init!r} (known: zeros, noise)")
+    if init not in ("zeros", "noise", "start"):
+        raise ValueError(f"unknown init {init!r} (known: zeros, noise, start)")
     dev = torch.device(device)
     labels = torch.as_tensor(list(classes), dtype=torch.int64).repeat_interleave(per_class)
     gen = torch.Generator().manual_seed(seed)
     base = torch.zeros((len(labels), *image_shape)) if mean_image is None else mean_image.expand(len(labels), *image_shape).clone()
+    if init == "start":
+        if start is None or tuple(start.shape) != tuple(base.shape):
+            raise ValueError(f"init='start' needs start of shape {tuple(base.shape)}")
+        base = start.detach().clone().float()
     if init == "noise":
         base = base + init_scale * (2 * torch.rand(base.shape, generator=gen) - 1)
     regs = list(regularisers) if regularisers is not None else image_regularisers(labels)
