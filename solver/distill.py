@@ -61,10 +61,11 @@ import torch
 from torch.nn import functional as F
 
 from nnopt.scorers.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
-                                       predict_logits, train_classifier)
+                                       predict_logits, record_feature_statistics, train_classifier)
 from nnopt.scorers.datasets import ImageData
 from nnopt.solver.extract import L2, BoxClamp, extract
-from nnopt.solver.image_regularisers import BatchNormStatistics
+from nnopt.solver.image_regularisers import (ActivationTerm, BatchNormStatistics, ClassBalance, Competition,
+                                            FeatureStatistics)
 from nnopt.solver.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
@@ -102,6 +103,11 @@ class DistillSettings:
     kd_steps: int | None = 2000
     adversarial: int = 0
     adversarial_steps: int = 30
+    feature_stats: float = 0.0
+    activation: float = 0.0
+    balance: float = 0.0
+    competition: float = 0.0
+    competition_steps: int = 100
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -114,6 +120,9 @@ class DistillSettings:
             raise ValueError("adversarial must be >= 0 and adversarial_steps positive")
         if self.bn < 0 or self.tv < 0:
             raise ValueError(f"bn and tv must be >= 0, got {self.bn}, {self.tv}")
+        if min(self.feature_stats, self.activation, self.balance, self.competition) < 0 or self.competition_steps < 1:
+            raise ValueError("feature_stats, activation, balance and competition must be >= 0, "
+                             "competition_steps positive")
         if self.kd_steps is not None and self.kd_steps < 1:
             raise ValueError(f"kd_steps must be positive, got {self.kd_steps}")
 
@@ -127,9 +136,14 @@ class DistillResult:
 
 def train_teacher(data: ImageData, kind: str, *, epochs: int = 30, seed: int = 0, device: str = "cpu",
                   progress: bool = False) -> torch.nn.Module:
+    """A ``kind`` classifier trained on the training split, with its hidden layers' activation statistics
+    recorded over the same images (:func:`~nnopt.scorers.classifiers.record_feature_statistics`) — what
+    batch norm keeps by itself, kept for every teacher so data-free extraction can match it."""
     model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed)
-    return train_classifier(model, data.x_train, data.y_train, epochs=epochs, seed=seed, device=device,
-                            progress=progress, description=f"teacher ({kind})")
+    train_classifier(model, data.x_train, data.y_train, epochs=epochs, seed=seed, device=device,
+                     progress=progress, description=f"teacher ({kind})")
+    record_feature_statistics(model, data.x_train)
+    return model
 
 
 def validation_split(data: ImageData, n_val: int | float = 1000, seed: int = 1) -> ImageData:
@@ -256,6 +270,55 @@ def train_student_adversarial(data: ImageData, kind: str, x: np.ndarray, teacher
     return model, len(pool)
 
 
+def teacher_priors(teacher: torch.nn.Module, s: DistillSettings) -> list[Any]:
+    """The teacher-knowledge priors ``s`` switches on, each a regulariser of the shared extraction:
+    BN statistics (``bn``), recorded feature statistics (``feature_stats``), DAFL's activation and
+    class-balance terms (``activation``, ``balance``). Each holds hooks: close them after the extraction."""
+    priors: list[Any] = []
+    if s.bn > 0:
+        priors.append(BatchNormStatistics(teacher, s.bn, per_row=s.bn_per_image))
+    if s.feature_stats > 0:
+        priors.append(FeatureStatistics(teacher, s.feature_stats))
+    if s.activation > 0:
+        priors.append(ActivationTerm(teacher, s.activation))
+    if s.balance > 0:
+        priors.append(ClassBalance(teacher, s.balance))
+    return priors
+
+
+def extract_visualisations(data: ImageData, teacher: torch.nn.Module, s: DistillSettings) -> Visualisations:
+    """``k`` visualisations per class with every prior of ``s``; with ``competition`` > 0 a second stage
+    (DeepInversion's adaptive term): a provisional KD student is trained on the first-stage images, then
+    the images are extracted on, for ``competition_steps``, toward the class *and* away from the student's
+    agreement with the teacher. The image count is the same either way."""
+    labels = torch.arange(data.n_classes).repeat_interleave(s.k)
+    regs = image_regularisers(labels, l2=s.l2, shift=s.shift, tv=s.tv, blur=s.blur, scale=s.scale,
+                              diversity=s.diversity if s.k > 1 else 0.0)
+    priors = teacher_priors(teacher, s)
+    common = dict(lr=s.viz_lr, objective=s.objective, seed=s.seed, device=s.device)
+    try:
+        viz = visualize_classes(teacher, data.image_shape, range(data.n_classes), per_class=s.k,
+                                regularisers=[*priors, *regs], steps=s.viz_steps, init="noise",
+                                init_scale=s.init_scale, mean_image=torch.full(data.image_shape, 0.0), **common)
+        if s.competition > 0:
+            x = viz.images.numpy()
+            x_kd = kd_images(x, s.mix, s.seed)
+            student = train_student(data, s.kd_student or s.student, x_kd, soft=predict_logits(teacher, x_kd),
+                                    steps=max(1, (s.kd_steps or s.student_steps) // 4), seed=s.seed + 7,
+                                    temperature=s.temperature, device=s.device)
+            rival = Competition(teacher, student.to(s.device), s.competition)
+            try:
+                viz = visualize_classes(teacher, data.image_shape, range(data.n_classes), per_class=s.k,
+                                        regularisers=[rival, *priors, *regs], steps=s.competition_steps,
+                                        init="start", start=viz.images, **common)
+            finally:
+                rival.close()
+    finally:
+        for prior in priors:
+            prior.close()
+    return viz
+
+
 def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Module | None = None,
             progress: bool = False) -> DistillResult:
     """Teacher, visualisations, students and controls; ``report`` is the ``--json`` object."""
@@ -265,19 +328,9 @@ def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Mod
         teacher = train_teacher(data, s.teacher, epochs=s.teacher_epochs, seed=s.seed, device=s.device,
                                 progress=progress)
     t_teacher = time.perf_counter() - t0
-    labels = torch.arange(data.n_classes).repeat_interleave(s.k)
-    regs = image_regularisers(labels, l2=s.l2, shift=s.shift, tv=s.tv, blur=s.blur, scale=s.scale,
-                              diversity=s.diversity if s.k > 1 else 0.0)
-    bn_prior = BatchNormStatistics(teacher, s.bn, per_row=s.bn_per_image) if s.bn > 0 else None
-    if bn_prior is not None:
-        regs.insert(0, bn_prior)
     t1 = time.perf_counter()
-    viz = visualize_classes(teacher, data.image_shape, range(data.n_classes), per_class=s.k, regularisers=regs,
-                            steps=s.viz_steps, lr=s.viz_lr, init="noise", objective=s.objective, init_scale=s.init_scale,
-                            mean_image=torch.full(data.image_shape, 0.0), seed=s.seed, device=s.device)
+    viz = extract_visualisations(data, teacher, s)
     t_viz = time.perf_counter() - t1
-    if bn_prior is not None:
-        bn_prior.close()
     x_viz = viz.images.numpy()
     y_viz = viz.labels.numpy()
     x_kd = kd_images(x_viz, s.mix, s.seed)
