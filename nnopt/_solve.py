@@ -4,22 +4,24 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nnopt.problems import InstanceError, Problem, get_problem
 from nnopt.problems._files import atomic_write_text
 from nnopt.problems.base import read_json_file
-from nnopt.solver import Budget
-from nnopt.solver._incumbent import ProgressCallback
-from nnopt._methods import DEFAULT_METHOD, get_method
+from nnopt.solver.methods import (
+    DEFAULT_METHOD,
+    DEFAULT_TIME_LIMIT,
+    Budget,
+    ProgressCallback,
+    RunContext,
+    get_method,
+    run_method,
+)
 
 __all__ = ["SolveResult", "VerificationError", "load_instance", "solve", "atomic_write_text"]
-
-#: Solve time limit in seconds when neither a time limit nor an evaluation cap is given.
-DEFAULT_TIME_LIMIT = 10.0
-
 
 class VerificationError(RuntimeError):
     """A method returned a solution the independent checker rejects (a bug in nnopt)."""
@@ -40,6 +42,8 @@ class SolveResult:
     evaluations: int
     status: str
     decoder: str | None
+    #: What the method wants the user to know (e.g. that it ran without its network).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def gap(self) -> float:
@@ -63,6 +67,8 @@ class SolveResult:
         }
         if self.decoder is not None:
             data["decoder"] = self.decoder
+        if self.notes:
+            data["notes"] = list(self.notes)
         data.update(self.problem.solution_to_json(self.instance, self.solution))
         return data
 
@@ -142,6 +148,8 @@ def solve(
     threads: int | None = None,
     device: str = "cpu",
     on_round: Callable[[Any], None] | None = None,
+    params: dict[str, str] | None = None,
+    started: float | None = None,
 ) -> SolveResult:
     """Solve ``instance`` (a path, or an instance object with ``problem`` named).
 
@@ -150,7 +158,10 @@ def solve(
     the problem's independent checker. ``threads`` caps the cores a method may
     use (CP-SAT workers); ``None`` means all. ``device`` (``auto``, ``cpu``,
     ``cuda``) and ``on_round`` (called with each round's log) reach the methods
-    that train networks; the others ignore them.
+    that train networks; the others ignore them. ``params`` configure the
+    method (``{"order": "area"}``). ``started`` (a ``time.perf_counter()``
+    reading) starts the clock earlier than the call, e.g. at process start:
+    everything after it, loading included, counts against ``time_limit``.
     """
     if isinstance(instance, (str, os.PathLike)):
         prob, inst = load_instance(instance, problem)
@@ -158,24 +169,19 @@ def solve(
         if problem is None:
             raise ValueError("pass problem=NAME with an instance object")
         prob, inst = get_problem(problem), instance
-    runner = get_method(method)
-    if not runner.supports(prob):
-        raise ValueError(f"method {method!r} does not support problem {prob.name!r}")
+    runner = get_method(method, prob, **(params or {}))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
-    prepare = getattr(runner.run, "prepare", None)
-    if prepare is not None:  # start-up costs (torch, kernels) stay out of the time limit
-        prepare(prob, inst, device)
     budget = Budget(time_limit=time_limit, max_evals=max_evals)
-    if getattr(runner.run, "engine_options", False):
-        found = runner.run(prob, inst, budget, seed, on_improve, threads, device=device, on_round=on_round)
-    else:
-        found = runner.run(prob, inst, budget, seed, on_improve, threads)
+    if started is not None:
+        budget.start = min(budget.start, started)
+    found = run_method(runner, prob, inst, budget, seed, on_improve,
+                       RunContext(threads=threads, device=device, on_round=on_round))
     issues = prob.check(inst, found.solution)
     if issues:
-        raise VerificationError(f"method {method!r} produced an infeasible solution: {'; '.join(issues[:3])}")
+        raise VerificationError(f"method {runner.name!r} produced an infeasible solution: {'; '.join(issues[:3])}")
     objective = prob.objective(inst, found.solution)
     bound = prob.lower_bound(inst)
     if found.bound is not None:
@@ -189,12 +195,13 @@ def solve(
         solution=found.solution,
         objective=objective,
         lower_bound=bound,
-        method=method,
+        method=runner.name,
         seconds=found.seconds,
         seed=seed,
         evaluations=found.evaluations,
         status=status,
         decoder=found.decoder,
+        notes=list(found.notes),
     )
 
 

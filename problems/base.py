@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnopt.problems.errors import NnoptError
+
 __all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES"]
 
 #: Instance files larger than this are refused before parsing (a runaway input
@@ -28,7 +30,7 @@ __all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES"]
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
-class InstanceError(ValueError):
+class InstanceError(NnoptError, ValueError):
     """An instance (file or mapping) is invalid.
 
     The message names the place (file, field) and the offending value, so the
@@ -36,7 +38,7 @@ class InstanceError(ValueError):
     """
 
 
-class SolutionError(ValueError):
+class SolutionError(NnoptError, ValueError):
     """A solution file is malformed (not: infeasible — that is ``check``'s job)."""
 
 
