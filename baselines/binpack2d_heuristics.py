@@ -6,17 +6,23 @@ There is one implementation of each rule: the Numba decoders of
 numbers in the benchmarks are the same code the search methods decode with.
 With rotation allowed each order is tried with items as given, laid flat and
 standing, and the best of the three is kept.
+
+Each rule is registered as a method (``maxrects-bssf``, with ``--param order=area``
+or the old name ``maxrects-bssf-area``), and so is ``best-heuristic``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from nnopt.problems.base import Problem
 from nnopt.problems.binpack2d import BinPack2D, BinPackInstance, Packing
 from nnopt.problems.binpack2d._problem import ORIENTATIONS, SORT_KEYS
+from nnopt.solver.methods import Budget, Method, ProgressCallback, RunContext, SearchResult, register_method
 
-__all__ = ["ORDERS", "RULES", "HeuristicResult", "run_heuristic", "best_heuristic"]
+__all__ = ["ORDERS", "RULES", "HeuristicResult", "PlacementHeuristic", "run_heuristic", "best_heuristic"]
 
 PROBLEM = BinPack2D()
 #: The classic descending sort orders.
@@ -67,3 +73,48 @@ def best_heuristic(inst: BinPackInstance, rules: tuple[str, ...] | None = None) 
     results = [run_heuristic(inst, rule) for rule in (rules or RULES)]
     costs = [float(PROBLEM.cost(inst, [r.packing])[0]) for r in results]
     return results[int(np.argmin(costs))]
+
+
+# --------------------------------------------------------------------------- as methods
+class PlacementHeuristic(Method):
+    """One placement rule on one sort order (``order``), or the best of all orders (``best``)."""
+
+    family = "heuristics"
+    family_description = ("best-heuristic: every rule on every order; a rule alone: best of the sort orders, or "
+                          "one with --param order=ORDER (old names such as maxrects-bssf-area keep working)")
+    parameters = {"order": ("best", *ORDERS)}
+
+    def __init__(self, rule: str | None) -> None:
+        super().__init__(rule, f"{rule} placement on the best sort order, or on --param order=ORDER")
+        self.rule = rule
+
+    def unsupported(self, problem: Problem) -> str | None:
+        return None if isinstance(problem, BinPack2D) else "solves binpack2d only"
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        order = self.params.get("order", "best")
+        if self.rule is None:
+            found = best_heuristic(instance)
+        else:
+            found = run_heuristic(instance, self.rule, None if order == "best" else order)
+        cost = float(problem.cost(instance, [found.packing])[0])
+        if on_improve is not None:
+            on_improve(0, budget.elapsed, float(found.bins), cost)
+        return SearchResult(found.packing, float(found.bins), cost, evaluations=0, seconds=budget.elapsed,
+                            status="heuristic", decoder=f"{found.rule}/{found.order}")
+
+
+class BestHeuristic(PlacementHeuristic):
+    """``best-heuristic``: every rule on every order, the best kept."""
+
+    parameters = {}
+
+    def __init__(self) -> None:
+        Method.__init__(self, "best-heuristic", "best of every placement rule over every sort order")
+        self.rule = None
+
+
+register_method(BestHeuristic())
+for _rule in RULES:
+    register_method(PlacementHeuristic(_rule))

@@ -26,11 +26,13 @@ The two library baselines build an ``n x n`` matrix and refuse instances above
 from __future__ import annotations
 
 import math
+from typing import Any
 
-import networkx as nx
 import numpy as np
 
+from nnopt.problems.base import Problem
 from nnopt.problems.tsp import TSP, TSPInstance
+from nnopt.solver.methods import Budget, Method, ProgressCallback, RunContext, SearchResult, register_method
 
 __all__ = ["BASELINES", "MAX_MATRIX_CITIES", "christofides", "distance_matrix", "nearest_neighbour",
            "ortools_gls"]
@@ -59,6 +61,8 @@ def nearest_neighbour(instance: TSPInstance, time_limit: float = 0.0, seed: int 
 
 def christofides(instance: TSPInstance, time_limit: float = 0.0, seed: int = 0) -> np.ndarray:
     """networkx's Christofides tour on the complete graph of the instance."""
+    import networkx as nx  # here, not at the top: listing methods must not pay its import
+
     d = distance_matrix(instance)
     n = instance.n
     graph = nx.Graph()
@@ -67,8 +71,13 @@ def christofides(instance: TSPInstance, time_limit: float = 0.0, seed: int = 0) 
     return np.array(cycle[:-1], dtype=np.int64)  # networkx repeats the first city at the end
 
 
-def ortools_gls(instance: TSPInstance, time_limit: float = 5.0, seed: int = 0) -> np.ndarray:
-    """OR-Tools routing with guided local search for ``time_limit`` seconds."""
+def ortools_gls(instance: TSPInstance, time_limit: float = 5.0, seed: int = 0,
+                solution_limit: int | None = None) -> np.ndarray:
+    """OR-Tools routing with guided local search for ``time_limit`` seconds.
+
+    ``solution_limit`` also stops it after that many solutions, which makes a
+    run repeatable (OR-Tools' routing search is single-threaded and seedless).
+    """
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     if not time_limit > 0:
@@ -91,6 +100,8 @@ def ortools_gls(instance: TSPInstance, time_limit: float = 5.0, seed: int = 0) -
     millis = max(1, int(math.floor(time_limit * 1000)))
     params.time_limit.seconds = millis // 1000
     params.time_limit.nanos = (millis % 1000) * 1_000_000
+    if solution_limit is not None:
+        params.solution_limit = int(solution_limit)
     solution = routing.SolveWithParameters(params)
     if solution is None:
         raise RuntimeError("OR-Tools found no tour (time limit too short?)")
@@ -108,3 +119,43 @@ BASELINES = {
     "christofides": christofides,
     "ortools-gls": ortools_gls,
 }
+
+
+# --------------------------------------------------------------------------- as methods
+_DESCRIPTIONS = {
+    "nearest-neighbour": "nearest-neighbour tour from city seed mod n",
+    "christofides": "Christofides via networkx (within 1.5x of the optimum)",
+    "ortools-gls": "OR-Tools: cheapest arc, then guided local search (--max-evals: solutions)",
+}
+
+
+class TourBaseline(Method):
+    """A baseline above as a method: one tour, measured and verified by the caller."""
+
+    family = "tsp baselines"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, _DESCRIPTIONS[name])
+
+    def unsupported(self, problem: Problem) -> str | None:
+        return None if isinstance(problem, TSP) else "solves tsp only"
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        from nnopt.problems.tsp import Tour
+
+        if self.name == "ortools-gls":
+            order = ortools_gls(instance, max(0.05, budget.seconds_left()), seed,
+                                solution_limit=budget.max_evals if budget.time_limit is None else None)
+        else:
+            order = BASELINES[self.name](instance, budget.seconds_left(), seed)
+        length = problem.objective(instance, Tour(order))
+        if on_improve is not None:
+            on_improve(0, budget.elapsed, length, length)
+        status = "budget" if self.name == "ortools-gls" else "heuristic"
+        return SearchResult(Tour(order, length), length, length, evaluations=0, seconds=budget.elapsed,
+                            status=status)
+
+
+for _name in BASELINES:
+    register_method(TourBaseline(_name))

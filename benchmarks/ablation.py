@@ -86,16 +86,16 @@ def _run_one(task: tuple[str, str, float | None, int | None, int, tuple[str, ...
 
     numba.set_num_threads(1)
     torch.set_num_threads(1)
-    from nnopt._methods import get_method
     from nnopt._solve import load_instance
-    from nnopt.solver import Budget
+    from nnopt.solver.methods import Budget, RunContext, get_method
 
     prob, inst = load_instance(path)
     for m in ("random-keys", "nnopt"):  # warm up: decoders compiled, torch loaded, outside the timed runs
-        get_method(m).run(prob, inst, Budget(max_evals=400), seed, None, 1)  # 400: the network trains too
+        get_method(m).run(prob, inst, Budget(max_evals=400), seed, None, RunContext(threads=1))  # 400: it trains too
     rows = []
     for m in methods:
-        res = get_method(m).run(prob, inst, Budget(time_limit=time_limit, max_evals=max_evals), seed, None, 1)
+        res = get_method(m).run(prob, inst, Budget(time_limit=time_limit, max_evals=max_evals), seed, None,
+                                RunContext(threads=1))
         ok = not prob.check(inst, res.solution)
         rows.append({
             "budget": budget_name, "instance": prob.instance_name(inst), "class": prob.instance_class(inst),

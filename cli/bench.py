@@ -42,14 +42,15 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
           --out results.csv --plot results.png
     """
     from nnopt._bench import BenchTask, expand_instances, plot_group_ratios, read_reference, read_rows
-    from nnopt._methods import METHODS
+    from nnopt.solver.methods import UnknownMethodError, get_method
 
     methods = tuple(m.strip() for m in methods_arg.split(",") if m.strip())
     if not methods:
         raise UserError("--methods: give at least one method")
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise UserError(f"--methods: unknown method {unknown[0]!r} (see `nnopt methods`)")
+    try:
+        chosen = {m: get_method(m) for m in methods}
+    except UnknownMethodError as exc:
+        raise UserError(f"--methods: {exc}") from exc
     if not time_limit > 0:
         raise UserError(f"--time-limit must be positive, got {time_limit}")
     if jobs < 1:
@@ -80,9 +81,10 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
             raise UserError(str(exc)) from exc
         name = problem.instance_name(inst)
         todo = tuple(m for m in methods if (name, m) not in done)
-        unsupported = [m for m in todo if not METHODS[m].supports(problem)]
+        unsupported = [(m, chosen[m].unsupported(problem)) for m in todo if not chosen[m].supports(problem)]
         if unsupported:
-            raise UserError(f"--methods: {unsupported[0]!r} does not solve {problem.name!r} ({path})")
+            m, why = unsupported[0]
+            raise UserError(f"--methods: {m!r} does not solve {problem.name!r} ({path}): {why}")
         skipped += len(methods) - len(todo)
         if todo:
             tasks.append(BenchTask(path, todo, time_limit, seed, threads, best_known))

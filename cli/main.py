@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from nnopt import __version__
+from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, start_clock_at_process_start
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -26,7 +27,7 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt.problems import InstanceError, SolutionError, UnknownProblemError, problem_entries
+from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems.base import read_json_file
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -65,20 +66,6 @@ def problems_cmd() -> None:
     Console().print(table)
     for w in caught:
         stderr(f"warning: {w.message}")
-
-
-@cli.command("methods")
-@click.argument("problem", required=False)
-@debug_option
-def methods_cmd(problem: str | None) -> None:
-    """List the solution methods (for PROBLEM, if given)."""
-    from nnopt._methods import DEFAULT_METHOD, METHODS
-
-    prob = problem_or_error(problem) if problem else None
-    for m in METHODS.values():
-        if prob is None or m.supports(prob):
-            default = " (default)" if m.name == DEFAULT_METHOD else ""
-            click.echo(f"{m.name}{default}: {m.description}")
 
 
 @cli.command("generate")
@@ -136,7 +123,11 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.option("--problem", default=None, help="Problem type (default: the file's 'problem' field).")
 @click.option("--method", default=None, help="Solution method (see `nnopt methods`).")
-@click.option("--time-limit", type=float, default=None, help="Seconds to search (default 10).")
+@click.option("--param", "method_params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the method (repeatable), e.g. --param order=area; see `nnopt methods`.")
+@click.option("--order", default=None, help="Sort order of a placement heuristic (same as --param order=ORDER).")
+@click.option("--time-limit", type=float, default=None,
+              help="Seconds for the whole command, from process start to exit (default 10).")
 @click.option("--max-evals", type=int, default=None, help="Stop after this many decodes instead.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
@@ -150,13 +141,15 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
 @debug_option
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
-              device: str, progress: bool, trace: str | None) -> None:
+              device: str, progress: bool, trace: str | None, method_params: tuple[str, ...],
+              order: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
-    The default method, until the neural engine lands, is random-key search:
-    the classic sort orders, then random item orders, each decoded by every
-    placement rule (MaxRects, Skyline), keeping the best within the time limit.
-    Ctrl-C stops early and keeps the best solution found. With --max-evals
+    The default method is `nnopt`: CEM on the keys with a per-instance network
+    given a bounded share of the run (under a short --time-limit, too short to
+    pay the network's start-up, it runs CEM alone and says so). --time-limit
+    bounds the whole command, loading and checking included; drawing --plot
+    comes after it. Ctrl-C stops early and keeps the best solution found. With --max-evals
     (and no --time-limit) the same seed gives the same solution file, bit for
     bit apart from the time, on CPU.
 
@@ -166,12 +159,14 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
       nnopt solve examples/cl_07_040_01.json --method nnopt --max-evals 2000 --trace trace.csv
     """
     import nnopt
-    from nnopt._methods import DEFAULT_METHOD, METHODS
     from nnopt._solve import dump_json
+    from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
+    started = clock_start()
     method = method or DEFAULT_METHOD
-    if method not in METHODS:
-        raise UserError(f"--method: unknown method {method!r} (known: {', '.join(sorted(METHODS))})")
+    params = _key_values("--param", method_params)
+    if order is not None:
+        params["order"] = order
     if time_limit is not None and not time_limit > 0:
         raise UserError(f"--time-limit must be positive, got {time_limit}")
     if max_evals is not None and max_evals <= 0:
@@ -182,8 +177,10 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     prob, inst = load_or_error(instance, problem)
-    if not METHODS[method].supports(prob):
-        raise UserError(f"--method: {method!r} does not solve {prob.name!r} problems")
+    chosen = get_method(method, prob, **params)
+    why = chosen.unsupported(prob)
+    if why is not None:
+        raise UserError(f"--method: {chosen.name!r} does not solve {prob.name!r}: {why}")
 
     if device == "cuda":
         import torch
@@ -191,16 +188,21 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         if not torch.cuda.is_available():
             raise UserError("--device cuda: no CUDA GPU is available (use --device auto or cpu)")
     rounds: list[tuple[int, int, float, float, float]] = []
-    on_round = _round_recorder(rounds, progress and not quiet) if (progress or trace) else None
+    improvements: list[tuple[int, int, float, float, float]] = []
     extra: dict[str, Any] = {"device": device}
-    if on_round is not None and getattr(METHODS[method].run, "engine_options", False):
-        extra["on_round"] = on_round
-    elif on_round is not None:  # methods without rounds: one row per improvement
-        extra["on_improve"] = _improvement_rounds(on_round)
-    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=method,
-                                time_limit=time_limit, max_evals=max_evals, seed=seed, **extra)
+    if progress or trace:  # engine rounds when the method has them, else one row per improvement
+        show = progress and not quiet
+        extra["on_round"] = _round_recorder(rounds, show)
+        extra["on_improve"] = _improvement_rounds(_round_recorder(improvements, show, unless=rounds))
+    if time_limit is None and max_evals is None:
+        time_limit = DEFAULT_TIME_LIMIT
+    if time_limit is not None:  # the clock started with the process; leave time to check and write
+        time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
+    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
+                                params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
+                                started=started, **extra)
     if trace is not None:
-        _write_trace(trace, rounds)
+        _write_trace(trace, rounds or improvements)
     if out is not None:
         write_or_error(out, dump_json(result.to_json()))
     if plot is not None:
@@ -212,13 +214,26 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         _print_result(result, out, plot)
 
 
-def _round_recorder(rounds: list[tuple[int, int, float, float, float]], show: bool) -> Any:
-    """Collects one row per engine round; with ``show``, prints it when the best changes (or each second)."""
+def _key_values(option: str, pairs: tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VALUE`` strings as a dict; a malformed one is the user's one-line error."""
+    out = {}
+    for kv in pairs:
+        key, sep, value = kv.partition("=")
+        if not sep or not key.isidentifier():
+            raise UserError(f"{option}: expected KEY=VALUE, got {kv!r}")
+        out[key] = value
+    return out
+
+
+def _round_recorder(rounds: list[tuple[int, int, float, float, float]], show: bool,
+                    unless: list[Any] | None = None) -> Any:
+    """Collects one row per engine round; with ``show``, prints it when the best changes (or each second),
+    but not once ``unless`` holds rows (improvements stay quiet when the method reports rounds)."""
     last = {"cost": float("inf"), "t": -1.0}
 
     def on_round(log: Any) -> None:
         rounds.append((log.round, log.evaluations, log.seconds, log.best_objective, log.best_cost))
-        if show and (log.best_cost < last["cost"] or log.seconds - last["t"] >= 1.0):
+        if show and not unless and (log.best_cost < last["cost"] or log.seconds - last["t"] >= 1.0):
             last["cost"], last["t"] = log.best_cost, log.seconds
             stderr(f"round {log.round}: {log.evaluations} decodes, {log.seconds:.2f} s, "
                    f"best {log.best_objective:g} (cost {log.best_cost:.4f})")
@@ -283,6 +298,8 @@ def _print_result(result: Any, out: str | None, plot: str | None) -> None:
     table.add_row("method", result.method + (f" ({result.decoder})" if result.decoder else ""))
     table.add_row("decodes", str(result.evaluations))
     table.add_row("status", result.status)
+    for note in result.notes:
+        table.add_row("note", note)
     table.add_row("verified", "yes (independent checker)")
     if out:
         table.add_row("solution", out)
@@ -334,6 +351,7 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: one-line errors, exit code 2, tracebacks with --debug."""
+    start_clock_at_process_start()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     warnings.simplefilter("default")
@@ -348,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         stderr(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
-    except (InstanceError, SolutionError, UnknownProblemError) as exc:
+    except NnoptError as exc:
         if debug:
             raise
         stderr(f"error: {exc}")
@@ -360,9 +378,10 @@ def main(argv: list[str] | None = None) -> None:
 
 # Commands with their own modules register here (imported last: they use the helpers above).
 from nnopt.cli.bench import bench_cmd  # noqa: E402
+from nnopt.cli.methods import methods_cmd  # noqa: E402
 from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
-for _command in (bench_cmd, visualize_cmd, distill_cmd):
+for _command in (bench_cmd, methods_cmd, visualize_cmd, distill_cmd):
     cli.add_command(_command)
 
 if __name__ == "__main__":

@@ -7,29 +7,50 @@ methods) and ``nnopt.cli`` (the command line).
 """
 __version__ = "0.1.0"
 
-from nnopt._methods import METHODS, get_method
+from typing import Any
+
 from nnopt._solve import SolveResult, VerificationError, load_instance, solve
 from nnopt.problems import (
     InstanceError,
+    NnoptError,
     Problem,
     SolutionError,
     available_problems,
     get_problem,
     register_problem,
 )
+from nnopt.solver.methods import (
+    Method,
+    UnknownMethodError,
+    available_methods,
+    get_method,
+    register_method,
+)
 
 __all__ = [
     "METHODS",
     "InstanceError",
+    "Method",
+    "NnoptError",
+    "UnknownMethodError",
     "Problem",
     "SolutionError",
     "SolveResult",
     "VerificationError",
     "__version__",
+    "available_methods",
     "available_problems",
     "get_method",
     "get_problem",
     "load_instance",
+    "register_method",
     "register_problem",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``nnopt.METHODS`` (name -> method) is built on first use: listing methods imports their modules.
+    if name == "METHODS":
+        return {m.name: m for m in available_methods()}
+    raise AttributeError(f"module 'nnopt' has no attribute {name!r}")

@@ -15,10 +15,13 @@ from nnopt.problems._registry import (
     unregister_problem,
 )
 from nnopt.problems.base import InstanceError, Problem, SolutionError
+from nnopt.problems.errors import NnoptError, OptionError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "InstanceError",
+    "NnoptError",
+    "OptionError",
     "PluginWarning",
     "Problem",
     "SolutionError",

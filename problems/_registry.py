@@ -20,6 +20,7 @@ from importlib.metadata import entry_points
 from typing import TypeVar
 
 from nnopt.problems.base import Problem
+from nnopt.problems.errors import NnoptError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -50,7 +51,7 @@ class PluginWarning(UserWarning):
     """A problem plugin was skipped (duplicate name, import failure, contract breach)."""
 
 
-class UnknownProblemError(LookupError):
+class UnknownProblemError(NnoptError, LookupError):
     """No usable problem of that name is registered."""
 
 

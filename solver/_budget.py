@@ -4,7 +4,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["Budget"]
+__all__ = ["Budget", "DEFAULT_TIME_LIMIT"]
+
+#: Seconds a time-bound method (CP-SAT, OR-Tools) runs when a budget counts only decodes,
+#: and ``nnopt.solve``'s limit when neither is given. Decided here and nowhere else.
+DEFAULT_TIME_LIMIT = 10.0
 
 
 @dataclass
@@ -31,6 +35,11 @@ class Budget:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
+
+    def seconds_left(self, default: float = DEFAULT_TIME_LIMIT) -> float:
+        """Seconds until the time limit (``default`` from now when there is none); never negative."""
+        limit = self.time_limit if self.time_limit is not None else self.elapsed + default
+        return max(0.0, limit - self.elapsed)
 
     def remaining_evals(self) -> int | None:
         return None if self.max_evals is None else max(0, self.max_evals - self.evals)

@@ -32,6 +32,8 @@ class SearchResult:
     bound: float | None = None
     #: Method-specific diagnostics (the engine: its scheduler's counts and spending).
     info: dict[str, Any] = field(default_factory=dict)
+    #: What a user should read next to the result (e.g. "network skipped: ..."), one line each.
+    notes: list[str] = field(default_factory=list)
 
 
 class Incumbent:

@@ -15,6 +15,8 @@ from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._evaluate import run_search
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
 
 __all__ = ["cem", "CEMState"]
 
@@ -67,3 +69,27 @@ def cem(
     """CEM within ``budget``; Ctrl-C and the budget return the best solution so far."""
     return run_search(problem, instance, budget, lambda x, decoder, cost: CEMState(x, decoder),
                       batch=population, seed=seed, decoders=decoders, encoding=encoding, on_improve=on_improve)
+
+
+class CEM(Method):
+    """``cem`` (on the keys) and ``cem-assign`` (on the soft item-to-bin assignment)."""
+
+    family = "search"
+
+    def __init__(self, name: str, description: str, encoding: str | None = None) -> None:
+        super().__init__(name, description)
+        self.encoding = encoding
+
+    def unsupported(self, problem: Problem) -> str | None:
+        if self.encoding is not None and self.encoding not in problem.encodings:
+            return f"needs the {self.encoding!r} encoding (the problem offers {', '.join(problem.encodings)})"
+        return None
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return cem(problem, instance, budget, seed=seed, encoding=self.encoding, on_improve=on_improve)
+
+
+register_method(CEM("cem", "cross-entropy method on the keys from the best sort order (no network)"))
+register_method(CEM("cem-assign", "cross-entropy method on the soft item-to-bin assignment from the best "
+                    "heuristic packing", encoding="assignment"))

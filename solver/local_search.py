@@ -18,6 +18,8 @@ from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._evaluate import run_search
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
 from nnopt.solver._moves import neighbours
 
 __all__ = ["local_search", "LocalSearchState"]
@@ -73,3 +75,18 @@ def local_search(
     return run_search(problem, instance, budget, lambda x, decoder, cost: LocalSearchState(x, cost, decoder),
                       batch=batch_size, seed=seed,
                       decoders=decoders, encoding=encoding, on_improve=on_improve)
+
+
+class LocalSearch(Method):
+    """``local-search``: swap/reinsert moves on the keys."""
+
+    name = "local-search"
+    family = "search"
+    description = "swap/reinsert local search on the keys from the best sort order"
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return local_search(problem, instance, budget, seed=seed, on_improve=on_improve)
+
+
+register_method(LocalSearch())

@@ -13,6 +13,8 @@ import numpy as np
 from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
 
 __all__ = ["random_key_search"]
 
@@ -55,3 +57,18 @@ def random_key_search(
     except KeyboardInterrupt:
         status = "interrupted"
     return best.result(budget.evals, budget.elapsed, status)
+
+
+class RandomKeys(Method):
+    """``random-keys``: the control every smarter search is measured against."""
+
+    name = "random-keys"
+    family = "search"
+    description = "heuristic orders, then uniform random keys, decoded by every search decoder (the control)"
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return random_key_search(problem, instance, budget, seed=seed, on_improve=on_improve)
+
+
+register_method(RandomKeys())

@@ -57,11 +57,12 @@ def test_control_differs_only_in_the_step():
     ctl = cfg.control()
     a, b = asdict(cfg), asdict(ctl)
     assert {k for k in a if a[k] != b[k]} == {"step"} and b["step"] == "random"
-    from nnopt._methods import ENGINE_CONFIGS, METHODS
+    from nnopt.solver.engine_methods import ENGINE_CONFIGS
 
     for name in ENGINE_CONFIGS:
-        g, r = METHODS[name].run.config, METHODS[f"{name}-control"].run.config
+        g, r = nnopt.get_method(name).engine_config, nnopt.get_method(f"{name}-control").engine_config
         assert {**g, "step": "random"} == r
+        assert nnopt.get_method(name, step="random").name == f"{name}-control"
 
 
 def test_time_limit_returns_the_best_so_far():
@@ -223,41 +224,31 @@ def test_searches_use_the_search_decoders(fn):
     assert res.evaluations <= 300
 
 
-def test_start_up_costs_stay_out_of_the_time_limit(monkeypatch):
-    """``nnopt.solve`` runs a method's ``prepare`` (torch, kernels) before it starts the clock."""
-    import time
+def test_start_up_is_charged_to_the_budget_and_a_short_one_runs_the_search_alone():
+    """The network's start-up runs on the run's clock; a budget too short to pay it skips the network."""
+    from nnopt.solver.engine_methods import EngineMethod
 
-    from nnopt import _methods, _solve
-
-    seen = {}
-    engine = _methods.METHODS["nnopt"].run
-
-    class Recording:
-        engine_options = True
-
-        def prepare(self, problem, instance, device="cpu"):
-            engine.prepare(problem, instance, device)
-            seen["prepared"] = time.perf_counter()
-
-        def __call__(self, problem, instance, budget, seed, on_improve, threads, **kw):
-            seen["clock"] = budget.start
-            return engine(problem, instance, budget, seed, on_improve, threads, **kw)
-
-    monkeypatch.setitem(_methods.METHODS, "recording", _methods.Method("recording", "test", Recording()))
     inst = PROBLEM.generate(70, klass=1, n=30)
-    res = _solve.solve(inst, problem="binpack2d", method="recording", time_limit=0.3)
-    assert seen["prepared"] <= seen["clock"] and res.evaluations > 0
+    method = nnopt.get_method("nnopt")
+    assert isinstance(method, EngineMethod)
+    short = Budget(time_limit=0.3)
+    assert not method.network_pays(short)
+    res = nnopt.solve(inst, problem="binpack2d", method="nnopt", time_limit=0.3)
+    assert res.notes and "network skipped" in res.notes[0] and res.evaluations > 0
+    assert res.to_json()["notes"] == res.notes
+    assert method.network_pays(Budget(max_evals=100))  # decode budgets do not depend on the clock
+    res = nnopt.solve(inst, problem="binpack2d", method="nnopt", max_evals=300)
+    assert res.notes == []
 
 
 def test_methods_needing_shipped_weights_are_offered_only_where_they_exist():
     tsp = get_problem("tsp")
     assert tsp.pretrained_scorer() is None
-    from nnopt._methods import get_method, methods_for
+    from nnopt.solver.methods import UnsupportedMethodError, available_methods, get_method
 
-    assert not get_method("nnopt-amortised").supports(tsp)
-
-    assert "nnopt-amortised" not in {m.name for m in methods_for(tsp)}
-    assert "nnopt-amortised" in {m.name for m in methods_for(PROBLEM)}
-    with pytest.raises(ValueError, match="does not support"):
+    assert "pretrained_scorer" in get_method("nnopt-amortised").unsupported(tsp)
+    assert "nnopt-amortised" not in {m.name for m in available_methods(tsp)}
+    assert "nnopt-amortised" in {m.name for m in available_methods(PROBLEM)}
+    with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs pretrained_scorer"):
         nnopt.solve(tsp.generate(1, n=20), problem="tsp", method="nnopt-amortised", max_evals=10)
-    assert get_method("nnopt-amortised-control").requires is get_method("nnopt-amortised").requires
+    assert not get_method("nnopt-amortised-control").supports(tsp)

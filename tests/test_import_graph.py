@@ -15,6 +15,8 @@ FORBIDDEN = {
     "scorers": ("nnopt.problems", "nnopt.solver", "nnopt.cli", "nnopt.baselines", "nnopt._"),
     "baselines": ("nnopt.solver", "nnopt.cli", "nnopt.scorers", "nnopt._"),
 }
+#: folder -> the one module of a forbidden package it may use: baselines register as methods.
+ALLOWED = {"baselines": ("nnopt.solver.methods",)}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -36,6 +38,8 @@ def test_folder_respects_import_directions(folder):
     bad = []
     for path in sorted((REPO / folder).rglob("*.py")):
         for mod in imported_modules(path):
+            if any(mod == a or mod.startswith(a + ".") for a in ALLOWED.get(folder, ())):
+                continue
             if mod == "nnopt" or any(mod == f or mod.startswith(f + ".") or
                                      (f.endswith("_") and mod.startswith(f)) for f in FORBIDDEN[folder]):
                 bad.append(f"{path.relative_to(REPO)} imports {mod}")

@@ -1,0 +1,91 @@
+"""``nnopt methods``: the registered methods, one screen, one row per family (``--json`` for tools)."""
+from __future__ import annotations
+
+import json
+import textwrap
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from nnopt.cli._common import debug_option, problem_or_error, stderr
+
+#: Families with more members than this list their names together instead of a line each.
+_LONG_FAMILY = 8
+_WIDTH = 100
+#: Listing order of the shipped families; plugin families follow in the order they register.
+_FAMILY_ORDER = ("nnopt", "search", "heuristics", "exact", "tsp baselines")
+
+
+def _families(methods: Sequence[Any]) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for m in methods:
+        groups.setdefault(m.family or m.name, []).append(m)
+    rank = {f: i for i, f in enumerate(_FAMILY_ORDER)}
+    return dict(sorted(groups.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+def _parameters(members: Sequence[Any]) -> str:
+    seen: dict[str, tuple[str, ...]] = {}
+    for m in members:
+        seen.update(m.parameters)
+    return "; ".join(f"--param {k}={'|'.join(v)} (default {v[0]})" for k, v in seen.items())
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def render_methods(methods: Sequence[Any], default: str, problem: str | None) -> list[str]:
+    """The text listing: a header per family with its parameters, then its members."""
+    where = f" for {problem}" if problem else ""
+    lines = [f"methods{where} (nnopt solve FILE --method NAME [--param KEY=VALUE]; --json for all details)"]
+    for family, members in _families(methods).items():
+        params = _parameters(members)
+        lines.append("")
+        lines.extend(_wrap(f"{family}:" + (f" {params}" if params else ""), ""))
+        if len(members) > _LONG_FAMILY:
+            names = ", ".join(m.name for m in members)
+            lines.extend(_wrap(names, "  "))
+            lines.extend(_wrap(getattr(members[-1], "family_description", "") or members[-1].description, "  "))
+            continue
+        names = [m.name + (" (default)" if m.name == default else "") for m in members]
+        width = max(map(len, names))
+        for name, m in zip(names, members):
+            lines.extend(textwrap.wrap(f"{name:<{width}}  {m.description}", _WIDTH, initial_indent="  ",
+                                       subsequent_indent=" " * (width + 4)))
+    return lines
+
+
+@click.command("methods")
+@click.argument("problem", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per method (name, family, description, "
+              "parameters, aliases, origin, default) in a list.")
+@debug_option
+def methods_cmd(problem: str | None, as_json: bool) -> None:
+    """List the solution methods (those that solve PROBLEM, if given), one row per family.
+
+    \b
+    Example:
+      nnopt methods binpack2d
+      nnopt solve examples/cl_07_040_01.json --method maxrects-bssf --param order=area
+    """
+    from nnopt.solver.methods import DEFAULT_METHOD, available_methods, method_entries
+
+    prob = problem_or_error(problem) if problem else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entries = method_entries()
+        methods = available_methods(prob)
+    origin = {e.name: e.origin for e in entries}
+    if as_json:
+        data = [{"name": m.name, "family": m.family or m.name, "description": m.description,
+                 "parameters": {k: list(v) for k, v in m.parameters.items()},
+                 "aliases": sorted(m.aliases()), "origin": origin.get(m.name, ""),
+                 "default": m.name == DEFAULT_METHOD} for m in methods]
+        click.echo(json.dumps(data, indent=1))
+    else:
+        click.echo("\n".join(render_methods(methods, DEFAULT_METHOD, prob.name if prob else None)))
+    for w in caught:
+        stderr(f"warning: {w.message}")

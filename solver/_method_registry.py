@@ -1,0 +1,198 @@
+"""The method registry: one name -> method map, built-ins and plugins alike.
+
+nnopt's own methods register themselves with :func:`register_method` next to
+their code; the modules that hold them are listed in :data:`SHIPPED_MODULES` and
+imported the first time the map is needed. Installed distributions add methods
+through the entry point group ``nnopt.methods`` (``name = "module:Class"``),
+loaded when first asked for. A plugin that fails to import, breaks the
+contract or reuses a taken name becomes a :class:`PluginWarning` naming its
+distribution; everything else keeps working.
+"""
+from __future__ import annotations
+
+import difflib
+import importlib
+import warnings
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, TypeVar
+
+from nnopt.problems import PluginWarning, Problem
+from nnopt.solver._budget import Budget
+from nnopt.solver._incumbent import ProgressCallback, SearchResult
+from nnopt.solver._method import (
+    Method,
+    RunContext,
+    UnknownMethodError,
+    UnsupportedMethodError,
+    validate_method,
+)
+
+__all__ = [
+    "DEFAULT_METHOD",
+    "ENTRY_POINT_GROUP",
+    "SHIPPED_MODULES",
+    "MethodEntry",
+    "available_methods",
+    "get_method",
+    "method_entries",
+    "register_method",
+    "run_method",
+    "unregister_method",
+]
+
+ENTRY_POINT_GROUP = "nnopt.methods"
+#: Modules whose import registers nnopt's own methods. A new built-in method
+#: registers itself at the bottom of its module; a new module is one line here.
+SHIPPED_MODULES: tuple[str, ...] = (
+    "nnopt.solver.random_search",
+    "nnopt.solver.local_search",
+    "nnopt.solver.cem",
+    "nnopt.solver.engine_methods",
+    "nnopt.baselines.binpack2d_heuristics",
+    "nnopt.baselines.binpack2d_cpsat",
+    "nnopt.baselines.tsp_baselines",
+)
+#: The method ``nnopt solve`` runs when none is named (benchmarks/results/ablation.md).
+DEFAULT_METHOD = "nnopt"
+_SHIPPED_ORIGIN = "nnopt (shipped)"
+
+
+@dataclass
+class MethodEntry:
+    """One registered method: where it comes from and, once loaded, the method itself."""
+
+    name: str
+    origin: str
+    target: str
+    method: Method | None = None
+    loader: Any = None
+    error: str | None = field(default=None)
+
+
+_entries: dict[str, MethodEntry] = {}
+_discovered = False
+M = TypeVar("M")
+
+
+def _origin_of(method: Method) -> str:
+    module = type(method).__module__
+    return _SHIPPED_ORIGIN if module.startswith("nnopt.") else f"register_method({module})"
+
+
+def register_method(method: M, *, replace: bool = False) -> M:
+    """Register a :class:`Method` (an object, or a class built with no arguments) under its name.
+
+    Usable as a class decorator. A taken name is an error naming both origins
+    unless ``replace``; registering the same kind of method again (a module
+    imported twice) replaces it quietly.
+    """
+    obj = validate_method(method)
+    target = f"{type(obj).__module__}:{type(obj).__qualname__}"
+    first = _entries.get(obj.name)
+    if first is not None and not replace and first.target != target:
+        raise ValueError(f"method name {obj.name!r} is already taken by {first.origin} ({first.target}); "
+                         f"cannot register {target} (pass replace=True to override)")
+    _entries[obj.name] = MethodEntry(obj.name, _origin_of(obj), target, method=obj)
+    return method
+
+
+def unregister_method(name: str) -> None:
+    """Forget ``name`` (tests, notebooks)."""
+    _registry().pop(name, None)
+
+
+def _discover() -> None:
+    global _discovered
+    _discovered = True  # set first: the modules imported below call register_method
+    for module in SHIPPED_MODULES:
+        importlib.import_module(module)
+    try:
+        eps = list(entry_points(group=ENTRY_POINT_GROUP))
+    except Exception as exc:  # a corrupt installed distribution must not break nnopt
+        warnings.warn(f"could not read '{ENTRY_POINT_GROUP}' entry points: {exc}", PluginWarning, stacklevel=3)
+        eps = []
+    for ep in sorted(eps, key=lambda e: (e.name, e.value)):
+        dist = getattr(ep, "dist", None)
+        origin = f"{dist.name} {dist.version}" if dist is not None else f"entry point {ep.value}"
+        first = _entries.get(ep.name)
+        if first is not None:
+            if first.target != ep.value:
+                warnings.warn(f"method plugin {ep.name!r} from {origin} ({ep.value}) ignored: the name is "
+                              f"already taken by {first.origin} ({first.target})", PluginWarning, stacklevel=3)
+            continue
+        _entries[ep.name] = MethodEntry(ep.name, origin, ep.value, loader=ep.load)
+
+
+def _registry() -> dict[str, MethodEntry]:
+    if not _discovered:
+        _discover()
+    return _entries
+
+
+def _load(entry: MethodEntry) -> Method | None:
+    if entry.method is not None or entry.error is not None:
+        return entry.method
+    try:
+        entry.method = validate_method(entry.loader(), expected_name=entry.name)
+    except Exception as exc:
+        entry.error = f"{type(exc).__name__}: {exc}"
+        warnings.warn(f"method plugin {entry.name!r} from {entry.origin} ({entry.target}) skipped: {entry.error}",
+                      PluginWarning, stacklevel=3)
+    return entry.method
+
+
+def method_entries() -> list[MethodEntry]:
+    """Every entry, loaded (broken plugins keep their ``error``), in registration order."""
+    entries = list(_registry().values())
+    for entry in entries:
+        _load(entry)
+    return entries
+
+
+def available_methods(problem: Problem | None = None) -> list[Method]:
+    """The usable methods, in registration order; only those that solve ``problem`` when given."""
+    found = [e.method for e in method_entries() if e.method is not None]
+    return [m for m in found if problem is None or m.supports(problem)]
+
+
+def _aliases() -> dict[str, tuple[Method, dict[str, str]]]:
+    out: dict[str, tuple[Method, dict[str, str]]] = {}
+    for method in available_methods():
+        for alias, params in method.aliases().items():
+            out.setdefault(alias, (method, params))
+    return out
+
+
+def get_method(name: str, problem: Problem | None = None, **params: str) -> Method:
+    """The method registered as ``name`` (or an alias such as ``maxrects-bssf-area``), configured by ``params``.
+
+    Unknown names raise :class:`UnknownMethodError` with the closest names —
+    among ``problem``'s methods when it is given.
+    """
+    entry = _registry().get(name)
+    method = _load(entry) if entry is not None else None
+    alias: dict[str, str] = {}
+    if method is None and entry is None:
+        found = _aliases().get(name)
+        if found is not None:
+            method, alias = found
+    if method is None:
+        if entry is not None:
+            raise UnknownMethodError(f"method {name!r} from {entry.origin} cannot be used: {entry.error}")
+        pool = [m.name for m in available_methods(problem)]
+        close = difflib.get_close_matches(name, pool + list(_aliases()), n=4, cutoff=0.6)
+        where = f" for {problem.name}" if problem is not None else ""
+        hint = f"closest: {', '.join(close)}" if close else f"known{where}: {', '.join(pool)}"
+        raise UnknownMethodError(f"unknown method {name!r} ({hint}; see `nnopt methods`)")
+    merged = {**alias, **params}
+    return method.configure(**merged) if merged else method
+
+
+def run_method(method: Method, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+               on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+    """Run ``method`` after checking that it solves ``problem`` (else a one-line :class:`UnsupportedMethodError`)."""
+    why = method.unsupported(problem)
+    if why is not None:
+        raise UnsupportedMethodError(f"method {method.name!r} does not solve {problem.name!r}: {why}")
+    return method.run(problem, instance, budget, seed, on_improve, context or RunContext())

@@ -1,0 +1,119 @@
+"""The neural engine's configurations as methods (``nnopt``, ``nnopt-set``, ... and their controls).
+
+This module stays free of torch: the engine (``nnopt.solver.engine``) is
+imported inside ``run``, so listing methods or running a no-network method never
+pays for it. A network's start-up (torch's import, the first training step) is
+charged to the run's own budget; when the time left cannot pay for it, the
+method runs its search alone and says so in the result's notes.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from nnopt.problems.base import Problem
+from nnopt.solver._budget import Budget
+from nnopt.solver._incumbent import ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
+from nnopt.solver.cem import cem
+from nnopt.solver.local_search import local_search
+from nnopt.solver.random_search import random_key_search
+
+__all__ = ["ENGINE_CONFIGS", "EngineMethod", "NETWORK_START_UP_S"]
+
+#: Seconds a fresh process spends before a network can help: importing torch and the
+#: engine, one training step and one extraction (2.4-3.5 s for the import alone, measured
+#: on the development machine). With torch already imported only the warm-up is left.
+NETWORK_START_UP_S = 3.0
+_WARM_START_UP_S = 0.5
+#: The network runs only when the time left is at least this multiple of its start-up.
+START_UP_MULTIPLE = 2.0
+
+#: name -> (description, engine configuration); each also runs with ``step=random`` (its ``-control``).
+ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "nnopt": ("CEM on the keys plus a per-instance MLP, given a bounded, adaptive share, that proposes "
+              "points by gradient extraction",
+              {"search": "cem", "schedule": "share"}),
+    "nnopt-rounds": ("the older CEM hybrid: each round the MLP screens CEM's samples and proposes a quarter", {"search": "cem", "schedule": "rounds"}),
+    "nnopt-ls": ("local search whose candidates the MLP screens and whose moves it proposes",
+                 {"search": "local-search", "schedule": "rounds"}),
+    "nnopt-set": ("as nnopt with a permutation-invariant set model (attention over items)",
+                  {"search": "cem", "schedule": "share", "scorer": "set", "train_steps": 8, "train_batch": 64}),
+    "nnopt-amortised": ("as nnopt-set, pre-trained on generated instances (shipped weights); it screens CEM", {"search": "cem", "schedule": "share", "scorer": "set",
+                                                   "pretrained": True, "prescreen": 4, "train_steps": 8,
+                                                   "train_batch": 64}),
+    "nnopt-screen": ("as nnopt whose MLP also screens CEM (4x drawn, best quarter decoded)",
+                     {"search": "cem", "schedule": "share", "prescreen": 4}),
+    "nnopt-assign": ("as nnopt on the soft item-to-bin assignment instead of the keys",
+                     {"search": "cem", "schedule": "share", "encoding": "assignment"}),
+    "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and fresh points",
+                    {"search": "none", "nn_share": 1.0, "screen": 1, "topk": None}),
+}
+
+
+class EngineMethod(Method):
+    """One engine configuration; ``step=random`` swaps the gradient step for a random one (the control)."""
+
+    family = "nnopt"
+    parameters = {"step": ("gradient", "random")}  # random: the control, also named NAME-control
+
+    def __init__(self, name: str, description: str, config: Mapping[str, Any]) -> None:
+        super().__init__(name, description)
+        config = dict(config)
+        self.encoding: str | None = config.pop("encoding", None)
+        self.config = config
+
+    def label(self, params: Mapping[str, str]) -> str:
+        return self.base_name + ("-control" if params.get("step") == "random" else "")
+
+    @property
+    def engine_config(self) -> dict[str, Any]:
+        """The :class:`EngineConfig` fields this method runs with (device aside)."""
+        return {**self.config, **({"step": "random"} if self.params["step"] == "random" else {})}
+
+    def unsupported(self, problem: Problem) -> str | None:
+        if self.encoding is not None and self.encoding not in problem.encodings:
+            return f"needs the {self.encoding!r} encoding (the problem offers {', '.join(problem.encodings)})"
+        if self.config.get("pretrained") and problem.pretrained_scorer(self.encoding) is None:
+            return "needs pretrained_scorer (weights shipped with the problem)"
+        return None
+
+    def network_pays(self, budget: Budget) -> bool:
+        """Whether the time left can pay the network's start-up (always, when only decodes count)."""
+        if budget.time_limit is None:
+            return True
+        cost = _WARM_START_UP_S if "torch" in sys.modules else NETWORK_START_UP_S
+        return budget.seconds_left() >= START_UP_MULTIPLE * cost
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        ctx = context or RunContext()
+        if not self.network_pays(budget):
+            return self._search_alone(problem, instance, budget, seed, on_improve)
+        from nnopt.solver.engine import EngineConfig, neural_search, warm_up
+
+        warm_up(problem, instance, self.encoding, ctx.device)  # on the run's clock
+        cfg = EngineConfig(device=ctx.device, **self.engine_config)
+        return neural_search(problem, instance, budget, cfg, seed=seed, encoding=self.encoding,
+                             on_improve=on_improve, on_round=ctx.on_round)
+
+    def _search_alone(self, problem: Problem, instance: Any, budget: Budget, seed: int,
+                      on_improve: ProgressCallback | None) -> SearchResult:
+        search = self.config.get("search", "cem")
+        if search == "cem":
+            found = cem(problem, instance, budget, seed=seed, encoding=self.encoding, on_improve=on_improve)
+        elif search == "local-search":
+            found = local_search(problem, instance, budget, seed=seed, on_improve=on_improve)
+        else:
+            found = random_key_search(problem, instance, budget, seed=seed, on_improve=on_improve)
+            search = "random-keys"
+        found.notes.append(f"network skipped: {budget.time_limit:g} s cannot pay its start-up (about "
+                           f"{NETWORK_START_UP_S:g} s); ran {search} alone")
+        found.info["network"] = "skipped"
+        return found
+
+
+for _name, (_text, _cfg) in ENGINE_CONFIGS.items():
+    register_method(EngineMethod(_name, _text, _cfg))
