@@ -41,13 +41,11 @@ most one bin in a near-tie and can never make it too high.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
 
-__all__ = ["dff_bound", "dff_family", "orientations", "dff_values", "DFF_KINDS", "MAX_PARAMS"]
+__all__ = ["dff_bound", "dff_family", "orientations", "dff_values", "best_dff_pairs", "dff_item_terms", "MAX_PARAMS"]
 
 #: Most parameters tried per family and dimension (the bound is a max: any subset is valid).
 MAX_PARAMS = 48
@@ -56,9 +54,6 @@ MAX_K = 24
 _EPS = 1e-9
 #: Cells (params_w x params_h x items) per block of the rotation tensor.
 _BLOCK_CELLS = 1 << 22
-
-DFF_KINDS = ("identity", "f0", "u", "f2")
-
 
 def dff_values(kind: str, param: int, x: np.ndarray, cap: int) -> np.ndarray:
     """``f(x)`` for the DFF ``kind`` with parameter ``param`` and capacity ``cap`` (int64).
@@ -137,24 +132,12 @@ def _table(family: list[tuple[str, int]], x: np.ndarray, cap: int) -> tuple[np.n
     return vals, norm
 
 
-def dff_bound(
-    inst: BinPackInstance,
-    kinds_w: tuple[str, ...] = DFF_KINDS,
-    kinds_h: tuple[str, ...] = DFF_KINDS,
-    detail: Callable[[str, int, str, int, int], None] | None = None,
-) -> int:
-    """``max ceil(sum f(w_i) g(h_i) / (f(W) g(H)))`` over the DFF pairs (module docstring).
-
-    ``kinds_w`` / ``kinds_h`` restrict the families per dimension. ``detail``, if
-    given, is called once with the best pair ``(kind_f, param_f, kind_g, param_g,
-    value)``.
-    """
+def _ratios(inst: BinPackInstance) -> tuple[list[tuple[str, int]], list[tuple[str, int]], np.ndarray]:
+    """The families per dimension and ``sum f(w) g(h) / (f(W) g(H))`` for every pair."""
     W, H = inst.bin_width, inst.bin_height
     pw, ph, ok = orientations(inst)
-    fam_w = [m for m in dff_family(pw[ok], W) if m[0] in kinds_w]
-    fam_h = [m for m in dff_family(ph[ok], H) if m[0] in kinds_h]
-    if not fam_w or not fam_h:
-        return 0
+    fam_w = dff_family(pw[ok], W)
+    fam_h = dff_family(ph[ok], H)
     # Identical items contribute identical terms: sum over distinct shapes x count.
     keys = np.concatenate([pw, ph, ok.astype(np.int64)], axis=1)
     keys, counts = np.unique(keys, axis=0, return_counts=True)
@@ -178,10 +161,42 @@ def dff_bound(
         t0 = np.where(ok[None, None, b, 0], fw0[:, None, :] * gh0[None, :, :], np.inf)
         t1 = np.where(ok[None, None, b, 1], fw1[:, None, :] * gh1[None, :, :], np.inf)
         total += (np.minimum(t0, t1) * weight[None, None, b]).sum(axis=2)
-    ratio = total / np.outer(nw, nh)
-    bounds = np.ceil(ratio * (1 - _EPS) - _EPS)
-    p, q = np.unravel_index(int(np.argmax(bounds)), bounds.shape)
-    value = int(max(0, bounds[p, q]))
-    if detail is not None:
-        detail(fam_w[p][0], fam_w[p][1], fam_h[q][0], fam_h[q][1], value)
-    return value
+    return fam_w, fam_h, total / np.outer(nw, nh)
+
+
+def dff_bound(inst: BinPackInstance) -> int:
+    """``max ceil(sum f(w_i) g(h_i) / (f(W) g(H)))`` over the DFF pairs (module docstring)."""
+    _, _, ratio = _ratios(inst)
+    return int(max(0.0, np.ceil(ratio * (1 - _EPS) - _EPS).max()))
+
+
+def best_dff_pairs(inst: BinPackInstance, k: int) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+    """The ``k`` DFF pairs ``((kind_f, param_f), (kind_g, param_g))`` of largest ratio."""
+    fam_w, fam_h, ratio = _ratios(inst)
+    flat = np.argsort(-ratio, axis=None, kind="stable")[:k]
+    rows, cols = np.unravel_index(flat, ratio.shape)
+    return [(fam_w[r], fam_h[c]) for r, c in zip(rows.tolist(), cols.tolist())]
+
+
+def dff_item_terms(
+    inst: BinPackInstance, pairs: list[tuple[tuple[str, int], tuple[str, int]]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the exact integer terms ``min over allowed orientations f(pw) g(ph)``.
+
+    Returns ``(terms (len(pairs), n) int64, capacities f(W) g(H) (len(pairs),) int64)``:
+    every set of items that fits in one bin has ``terms[k] @ x <= capacities[k]``
+    (the DFF argument of the module docstring, applied to a single bin).
+    """
+    W, H = inst.bin_width, inst.bin_height
+    pw, ph, ok = orientations(inst)
+    terms = np.empty((len(pairs), inst.n), dtype=np.int64)
+    caps = np.empty(len(pairs), dtype=np.int64)
+    big = np.iinfo(np.int64).max
+    for r, ((kf, pf), (kg, pg)) in enumerate(pairs):
+        per = []
+        for o in (0, 1):
+            t = dff_values(kf, pf, pw[:, o], W) * dff_values(kg, pg, ph[:, o], H) if ok[:, o].any() else None
+            per.append(np.where(ok[:, o], t, big) if t is not None else np.full(inst.n, big))
+        terms[r] = np.minimum(per[0], per[1])
+        caps[r] = int(dff_values(kf, pf, np.array([W]), W)[0]) * int(dff_values(kg, pg, np.array([H]), H)[0])
+    return terms, caps
