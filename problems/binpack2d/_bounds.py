@@ -114,9 +114,7 @@ def bounds_report(
     if column_generation:
         from nnopt.problems.binpack2d._bounds_colgen import colgen_bound
 
-        start = max(r[1] for r in rows)
-        timed("set-cover lp (column generation)", lambda: colgen_bound(inst, time_limit=column_generation,
-                                                                       start=start))
+        timed("set-cover lp (column generation)", lambda: colgen_bound(inst, time_limit=column_generation))
     rows.append(("best", max(r[1] for r in rows), sum(r[2] for r in rows)))
     return rows
 

@@ -1,0 +1,56 @@
+"""``nnopt bounds INSTANCE``: every lower bound of a binpack2d instance, named and timed.
+
+A user with a 27-bin packing wants to know whether 26 could exist; this prints
+each bound's argument (its name), its value and what it cost, so the strongest
+certificate and its price are both visible.
+"""
+from __future__ import annotations
+
+import json
+
+import click
+
+from nnopt.cli._common import UserError, debug_option, load_or_error
+
+
+@click.command("bounds")
+@click.argument("instance")
+@click.option("--cg-time", type=float, default=1.0, show_default=True,
+              help="Seconds for the column-generation (set-cover LP) bound; 0 leaves it out.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of a table.")
+@debug_option
+def bounds_cmd(instance: str, cg_time: float, as_json: bool) -> None:
+    """Print every lower bound on the bins of INSTANCE (binpack2d) with its name and time.
+
+    \b
+    Example:
+      nnopt bounds examples/cl_07_040_01.json
+      nnopt bounds ../shared/data/2bp/original/Class_01.2bp:3 --json
+    """
+    if not cg_time >= 0:
+        raise UserError(f"--cg-time must be at least 0, got {cg_time}")
+    prob, inst = load_or_error(instance, None)
+    if prob.name != "binpack2d":
+        raise UserError(f"{instance}: bounds are implemented for binpack2d only, not {prob.name!r}")
+    from nnopt.problems.binpack2d._bounds import bounds_report
+
+    rows = bounds_report(inst, column_generation=cg_time or None)
+    if as_json:
+        click.echo(json.dumps({
+            "instance": inst.name,
+            "n": inst.n,
+            "allow_rotation": inst.allow_rotation,
+            "bounds": [{"name": name, "value": value, "seconds": round(sec, 6)} for name, value, sec in rows],
+        }))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"lower bounds: {inst.name} (n = {inst.n}{', rotation' if inst.allow_rotation else ''})")
+    table.add_column("bound")
+    table.add_column("bins", justify="right")
+    table.add_column("seconds", justify="right")
+    for name, value, sec in rows:
+        style = "bold" if name == "best" else None
+        table.add_row(name, str(value), f"{sec:.3f}", style=style)
+    Console().print(table)
