@@ -153,73 +153,103 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
     stderr(f"grid written to {out}")
 
 
+def _given(default: str) -> str:
+    return f"default: the teacher's entry in solver/distill_defaults.py ({default} where not set there)"
+
+
 @click.command("distill")
 @_data_options
 @click.option("--k", "k", type=int, default=10, show_default=True, help="Images per class for every student.")
-@click.option("--student", type=_MODELS, default="softmax", show_default=True, help="The students' network.")
-@click.option("--student-steps", type=int, default=300, show_default=True, help="Optimiser steps per student.")
-@click.option("--steps", type=int, default=200, show_default=True, help="Extraction steps.")
-@click.option("--l2", type=float, default=1e-2, show_default=True, help="L2 pixel penalty on visualisations.")
-@click.option("--jitter", type=int, default=0, show_default=True, help="Random shift of up to N pixels per step.")
-@click.option("--diversity", type=float, default=0.1, show_default=True, help="Diversity term between a class's K.")
-@click.option("--temperature", type=float, default=4.0, show_default=True, help="Distillation temperature.")
-@click.option("--objective", type=click.Choice(["logprob", "logit"]), default="logprob", show_default=True,
-              help="What the visualisations maximise.")
-@click.option("--bn", type=float, default=0.0, show_default=True,
-              help="DeepInversion batch-norm statistics prior weight (teachers with batch norm: cnn-bn).")
-@click.option("--bn-per-image", is_flag=True,
-              help="--bn weighs each image (the batch term times the batch size), the same pull at every K; "
-                   "cnn-bn on mnist5k: --bn 100 --bn-per-image --tv 0.05 --kd-student cnn-tiny.")
-@click.option("--tv", type=float, default=0.0, show_default=True, help="Total-variation penalty on visualisations.")
-@click.option("--mix", type=int, default=4, show_default=True,
-              help="Extra mixed images per image for the KD students (visualisations and noise alike).")
-@click.option("--kd-steps", type=int, default=2000, show_default=True,
-              help="Optimiser steps for the KD students (visualisations and noise alike).")
+@click.option("--student", type=_MODELS, default=None,
+              help="The students' network (default: the teacher's own architecture — dataset compression).")
+@click.option("--student-steps", type=int, default=None, help="Optimiser steps per student (default 300).")
+@click.option("--steps", type=int, default=None, help="Extraction steps (default 200).")
+@click.option("--l2", type=float, default=None, help="L2 pixel penalty on visualisations; " + _given("0.01"))
+@click.option("--jitter", type=int, default=None, help="Random shift of up to N pixels per step (default 0).")
+@click.option("--diversity", type=float, default=None, help="Diversity term between a class's K; " + _given("0.1"))
+@click.option("--temperature", type=float, default=None, help="Distillation temperature (default 4).")
+@click.option("--objective", type=click.Choice(["logprob", "logit"]), default=None,
+              help="What the visualisations maximise (default logprob).")
+@click.option("--bn", type=float, default=None,
+              help="DeepInversion batch-norm statistics prior weight (teachers with batch norm); " + _given("0"))
+@click.option("--bn-per-image/--bn-per-batch", default=None,
+              help="--bn weighs each image (the batch term times the batch size), the same pull at every K.")
+@click.option("--feature-stats", type=float, default=None,
+              help="Prior: match the activation statistics the teacher recorded when trained (teachers without "
+                   "batch norm); " + _given("0"))
+@click.option("--activation", type=float, default=None,
+              help="DAFL activation term: strong penultimate features; " + _given("0"))
+@click.option("--balance", type=float, default=None,
+              help="DAFL class-balance term: the batch's mean prediction covers every class; " + _given("0"))
+@click.option("--competition", type=float, default=None,
+              help="Adaptive competition term (a provisional student in the loop: extract on where it "
+                   "disagrees with the teacher); " + _given("0"))
+@click.option("--tv", type=float, default=None, help="Total-variation penalty on visualisations; " + _given("0"))
+@click.option("--mix", type=int, default=None,
+              help="Extra mixed images per image for the KD students (visualisations and noise alike); "
+                   + _given("4"))
+@click.option("--kd-steps", type=int, default=None,
+              help="Optimiser steps for the KD students (visualisations and noise alike); " + _given("2000"))
 @click.option("--kd-student", type=_MODELS, default=None,
-              help="The KD students' network (default: --student; e.g. the teacher's own for dataset compression).")
-@click.option("--adversarial", type=int, default=0, show_default=True,
+              help="The KD students' network (default: --student); a smaller one for model compression, "
+                   "e.g. cnn-tiny.")
+@click.option("--adversarial", type=int, default=None,
               help="Student-in-the-loop rounds: images extracted where teacher and student disagree "
-                   "(KD and noise-KD students alike).")
+                   "(KD and noise-KD students alike; default 0).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="PNG of the visualisations.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @debug_option
 def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
-                student: str, student_steps: int, steps: int, l2: float, jitter: int, diversity: float,
-                temperature: float, objective: str, bn: float, bn_per_image: bool, tv: float, mix: int, kd_steps: int, kd_student: str | None,
-                adversarial: int, plot: str | None, as_json: bool) -> None:
+                student: str | None, student_steps: int | None, steps: int | None, l2: float | None,
+                jitter: int | None, diversity: float | None, temperature: float | None, objective: str | None,
+                bn: float | None, bn_per_image: bool | None, feature_stats: float | None, activation: float | None,
+                balance: float | None, competition: float | None, tv: float | None, mix: int | None,
+                kd_steps: int | None, kd_student: str | None, adversarial: int | None, plot: str | None,
+                as_json: bool) -> None:
     """Dataset compression: train a teacher (--model), extract K class visualisations
     per class, train fresh students on them alone (hard labels; teacher soft labels),
     and compare with students given the same budget of K class-average images, K
     random real images per class, and noise images with the teacher's soft labels.
 
+    Every option left out takes the teacher's default from one table
+    (solver/distill_defaults.py, chosen on a validation split of mnist5k); the
+    students are the teacher's own architecture unless --student names another.
+    --json reports the settings used ("settings").
+
     \b
     Example:
-      nnopt distill --model mlp --k 10 --json
-      nnopt distill --model cnn --dataset mnist5k --k 1 --plot viz.png
-      nnopt distill --model cnn-bn --dataset mnist5k --bn 100 --bn-per-image --tv 0.05 --kd-student cnn-tiny
+      nnopt distill --dataset mnist5k --k 10 --json
+      nnopt distill --model cnn-bn --dataset mnist5k --k 10 --plot viz.png
+      nnopt distill --model cnn-bn --dataset mnist5k --kd-student cnn-tiny   # model compression
     """
     if k < 1:
         raise UserError(f"--k must be at least 1, got {k}")
     if epochs is not None and epochs < 1:
         raise UserError(f"--epochs must be positive, got {epochs}")
-    if adversarial < 0:
+    if adversarial is not None and adversarial < 0:
         raise UserError(f"--adversarial must be >= 0, got {adversarial}")
-    if student_steps < 1 or steps < 1 or kd_steps < 1:
+    if any(v is not None and v < 1 for v in (student_steps, steps, kd_steps)):
         raise UserError("--student-steps, --kd-steps and --steps must be positive")
-    if l2 < 0 or jitter < 0 or diversity < 0 or mix < 0 or bn < 0 or tv < 0 or not temperature > 0:
-        raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv must be >= 0 and --temperature positive")
+    if any(v is not None and v < 0 for v in (l2, jitter, diversity, mix, bn, tv, feature_stats, activation,
+                                             balance, competition)) or (temperature is not None
+                                                                        and not temperature > 0):
+        raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv, --feature-stats, --activation, --balance, "
+                        "--competition must be >= 0 and --temperature positive")
     data = _load(dataset, data_dir, device, {"--plot": plot})
-    from nnopt.solver.distill import DistillSettings, distill
+    from nnopt.solver.distill_defaults import CHOSEN_ON, distill_settings
 
-    settings = DistillSettings(teacher=model, student=student, k=k, seed=seed,
-                               teacher_epochs=epochs or (30 if dataset == "digits" else 10),
-                               student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
-                               diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
-                               bn_per_image=bn_per_image, tv=tv,
-                               kd_steps=kd_steps, kd_student=kd_student, adversarial=adversarial,
-                               device=device)
+    settings = distill_settings(model, student=student, k=k, seed=seed,
+                                teacher_epochs=epochs or (30 if dataset == "digits" else 10),
+                                student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
+                                diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
+                                bn_per_image=bn_per_image, tv=tv, feature_stats=feature_stats, activation=activation,
+                                balance=balance, competition=competition, kd_steps=kd_steps, kd_student=kd_student,
+                                adversarial=adversarial, device=device)
+    from nnopt.solver.distill import distill
+
     res = distill(data, settings, progress=not as_json)
     rep = res.report
+    rep["settings_chosen_on"] = CHOSEN_ON
     if plot is not None:
         from nnopt.solver.visualize import render_grid
 
@@ -234,7 +264,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"distill: {model} teacher -> {student} students, {dataset}, K={k} per class, seed {seed}")
+    table = Table(title=f"distill: {model} teacher -> {settings.student} students, {dataset}, K={k} per class, seed {seed}")
     table.add_column("trained on")
     table.add_column("test accuracy", justify="right")
     for name, key in (("teacher (full training set)", "teacher_accuracy"),

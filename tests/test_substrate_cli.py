@@ -90,3 +90,23 @@ def test_distill_bn_recipe_flags_reach_the_run(tmp_path):
     st = rep["settings"]
     assert st["bn"] == 100 and st["bn_per_image"] is True and st["tv"] == 0.05 and st["kd_student"] == "cnn-tiny"
     assert rep["compression"] >= 10
+
+
+def test_distill_defaults_follow_the_teacher_and_are_reported(tmp_path):
+    """No recipe flag: the mlp teacher's table entry (own-architecture student, recorded feature statistics)."""
+    from nnopt.solver.distill_defaults import TEACHER_DEFAULTS
+
+    proc = run("distill", "--model", "mlp", "--epochs", "2", "--k", "1", "--student-steps", "5", "--steps", "3",
+               "--kd-steps", "5", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    for key in REQUIRED:
+        assert key in rep
+    st = rep["settings"]
+    assert st["student"] == "mlp" and st["kd_student"] is None and st["teacher"] == "mlp"
+    for key, value in TEACHER_DEFAULTS["mlp"].items():
+        if key != "kd_steps":  # given on the command line above
+            assert st[key] == value, key
+    assert st["kd_steps"] == 5 and st["viz_steps"] == 3
+    assert "validation" in rep["settings_chosen_on"]
+    assert rep["student_parameters"] == rep["teacher_parameters"]  # dataset compression: the teacher's own shape
