@@ -62,6 +62,8 @@ MAX_ITEMS_CG = 400
 DFF_ROWS = 8
 #: Node budgets of the quick (column-finding) and full (bounding) pricing searches.
 QUICK_NODES = 3_000
+#: Weight of the best-bound duals in the smoothed pricing point (Wentges 1997).
+SMOOTHING = 0.5
 FULL_NODES = 300_000
 _EPS = 1e-7
 
@@ -112,6 +114,32 @@ def _bottom_left(shapes: list[list[tuple[int, int]]], W: int, H: int) -> bool:
     return True
 
 
+def _packable_part(order: np.ndarray, shapes: list[list[tuple[int, int]]], W: int, H: int) -> np.ndarray:
+    """Items of ``order`` taken greedily, each kept if the set still packs bottom-left."""
+    kept: list[int] = []
+    for i in order.tolist():
+        if _bottom_left([shapes[j] for j in kept + [i]], W, H):
+            kept.append(i)
+    return np.array(sorted(kept), dtype=np.int64)
+
+
+def _new_model():  # type: ignore[no-untyped-def]
+    """An empty CP-SAT model, without the per-model set-up of the old camelCase aliases.
+
+    ``CpModel()`` spends about 3 ms adding deprecated aliases of every method;
+    the check builds hundreds of tiny models, so it skips that step where this
+    OR-Tools version allows (only snake_case methods are used here).
+    """
+    from ortools.sat.python import cp_model
+
+    base = getattr(getattr(cp_model, "cmh", None), "CpBaseModel", None)
+    if base is None or not hasattr(cp_model.CpModel, "_add_pre_pep8_methods"):
+        return cp_model.CpModel()
+    model = cp_model.CpModel.__new__(cp_model.CpModel)
+    base.__init__(model, None)
+    return model
+
+
 def fits_one_bin(shapes: list[list[tuple[int, int]]], W: int, H: int, time_limit: float) -> bool | None:
     """Whether items (each a list of allowed ``(w, h)``) fit one ``W x H`` bin.
 
@@ -124,28 +152,28 @@ def fits_one_bin(shapes: list[list[tuple[int, int]]], W: int, H: int, time_limit
             return True
     from ortools.sat.python import cp_model
 
-    m = cp_model.CpModel()
+    m = _new_model()
     xs, ys = [], []
     for k, options in enumerate(shapes):
         if len(options) == 1:
             (w, h), = options
-            xs.append(m.NewFixedSizeIntervalVar(m.NewIntVar(0, W - w, f"x{k}"), w, f"ix{k}"))
-            ys.append(m.NewFixedSizeIntervalVar(m.NewIntVar(0, H - h, f"y{k}"), h, f"iy{k}"))
+            xs.append(m.new_fixed_size_interval_var(m.new_int_var(0, W - w, f"x{k}"), w, f"ix{k}"))
+            ys.append(m.new_fixed_size_interval_var(m.new_int_var(0, H - h, f"y{k}"), h, f"iy{k}"))
             continue
         lits = []
         for o, (w, h) in enumerate(options):
-            lit = m.NewBoolVar(f"o{k}_{o}")
-            x = m.NewIntVar(0, W - w, f"x{k}_{o}")
-            y = m.NewIntVar(0, H - h, f"y{k}_{o}")
-            xs.append(m.NewOptionalFixedSizeIntervalVar(x, w, lit, f"ix{k}_{o}"))
-            ys.append(m.NewOptionalFixedSizeIntervalVar(y, h, lit, f"iy{k}_{o}"))
+            lit = m.new_bool_var(f"o{k}_{o}")
+            x = m.new_int_var(0, W - w, f"x{k}_{o}")
+            y = m.new_int_var(0, H - h, f"y{k}_{o}")
+            xs.append(m.new_optional_fixed_size_interval_var(x, w, lit, f"ix{k}_{o}"))
+            ys.append(m.new_optional_fixed_size_interval_var(y, h, lit, f"iy{k}_{o}"))
             lits.append(lit)
-        m.AddExactlyOne(lits)
-    m.AddNoOverlap2D(xs, ys)
+        m.add_exactly_one(lits)
+    m.add_no_overlap_2d(xs, ys)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = 1
-    status = solver.Solve(m)
+    status = solver.solve(m)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
     if status == cp_model.INFEASIBLE:
@@ -188,14 +216,22 @@ class _Master:
 
 
 def colgen_bound(
-    inst: BinPackInstance, time_limit: float = 1.0, check_time: float = 0.05, exact_check: bool = True
+    inst: BinPackInstance,
+    time_limit: float = 1.0,
+    check_time: float = 0.05,
+    exact_check: bool = True,
+    start: int = 0,
+    upper: int | None = None,
 ) -> int:
     """``ceil`` of the best Farley bound met within ``time_limit`` seconds (module docstring).
 
-    ``check_time`` caps each CP-SAT feasibility check. Instances with more than
+    ``check_time`` caps each CP-SAT feasibility check. ``start`` (a bound already
+    known) and ``upper`` (the bins of a known packing) only stop the search
+    early: once the restricted LP rounds up to at most ``max(best, start)``, no
+    more can be proved; once ``best >= upper``, no more is true. Instances with more than
     :data:`MAX_ITEMS_CG` items get the area bound.
     """
-    t_end = time.perf_counter() + time_limit
+    t_end = time.process_time() + time_limit
     n = inst.n
     W, H = inst.bin_width, inst.bin_height
     area = inst.widths.astype(np.int64) * inst.heights.astype(np.int64)
@@ -212,27 +248,50 @@ def colgen_bound(
         master.add(np.array([i]))
     seen: set[tuple[int, ...]] = set()
     nogoods: list[np.ndarray] = []
-    while time.perf_counter() < t_end:
-        lp, pi = master.duals()
+    center: np.ndarray | None = None  # the duals of the best Farley bound so far
+    center_value = 0.0
+    while time.process_time() < t_end:
+        lp, pi_lp = master.duals()
+        if math.ceil(lp - _EPS) <= max(best, start):
+            break  # the restricted LP is >= the full LP: nothing above `best` is left to prove
+        if upper is not None and best >= upper:
+            break
+        # Wentges smoothing: price at a point between the best-bound duals and the
+        # master's; fall back to the master's duals when that finds nothing.
+        alpha = SMOOTHING if center is not None else 0.0
         added = 0
-        while time.perf_counter() < t_end:
+        while time.process_time() < t_end:
+            pi = pi_lp if alpha == 0.0 else alpha * center + (1 - alpha) * pi_lp
             # A short search first: its incumbents are columns, but its bound is
             # loose. Only when it finds nothing does the long search run, whose
-            # bound (exact or not) gives the Farley bound.
+            # upper bound gives a Farley bound.
             z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=QUICK_NODES)
-            fresh = [s for s in sets if float(pi[s].sum()) > 1 + _EPS and tuple(s) not in seen]
+            fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if not fresh and not exact:
                 z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=FULL_NODES)
-                fresh = [s for s in sets if float(pi[s].sum()) > 1 + _EPS and tuple(s) not in seen]
+                fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if exact or not fresh:
-                best = max(best, math.ceil(pi.sum() / max(1.0, z_ub) - _EPS))
+                value = float(pi.sum()) / max(1.0, z_ub)
+                best = max(best, math.ceil(value - _EPS))
+                if value > center_value:
+                    center, center_value = pi.copy(), value
             if not fresh:
-                break
+                if alpha == 0.0:
+                    break
+                alpha = 0.0  # mispricing: retry at the master's duals
+                continue
             for s in fresh:
-                fits = (fits_one_bin([shapes[i] for i in s], W, H, min(check_time, t_end - time.perf_counter()))
+                fits = (fits_one_bin([shapes[i] for i in s], W, H, min(check_time, t_end - time.process_time()))
                         if exact_check else None)
                 if fits is False:
                     nogoods.append(s)
+                    # Its best part that a bottom-left placement packs is a true
+                    # pattern and often still an improving column.
+                    part = _packable_part(s[np.argsort(-pi_lp[s], kind="stable")], shapes, W, H)
+                    if float(pi_lp[part].sum()) > 1 + _EPS and tuple(part) not in seen:
+                        seen.add(tuple(part))
+                        master.add(part)
+                        added += 1
                 else:
                     seen.add(tuple(s))
                     master.add(s)
@@ -240,7 +299,7 @@ def colgen_bound(
             if added:
                 break
         if not added:
-            # No improving column: the relaxed pricing optimum is <= 1 (+eps), so
-            # the Farley bound above equals the LP value up to rounding.
+            # No improving column at the master's duals: the (relaxed) pricing
+            # optimum is <= 1, so the Farley bound equals the LP value.
             break
     return best
