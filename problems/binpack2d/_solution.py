@@ -52,25 +52,20 @@ class Packing:
 
 
 def packing_to_json(packing: Packing) -> dict[str, Any]:
-    """``{"bins": [[placement, ...], ...]}``, bins renumbered 0.. in order of use."""
+    """``{"bins": [[placement, ...], ...]}``, bins renumbered 0.. in order of use.
+
+    The placements are already sorted by (bin, item), so the bins are consecutive
+    runs of rows: one pass, linear in the items (a filter per bin was quadratic:
+    25 s for 100,000 items).
+    """
     rows = packing.placements
     bins: list[list[dict[str, Any]]] = []
-    for b in np.unique(rows[:, BIN]):
-        sel = rows[rows[:, BIN] == b]
-        sel = sel[np.lexsort((sel[:, ITEM],))]
-        bins.append(
-            [
-                {
-                    "item": int(r[ITEM]),
-                    "x": int(r[X]),
-                    "y": int(r[Y]),
-                    "width": int(r[W]),
-                    "height": int(r[H]),
-                    "rotated": bool(r[ROT]),
-                }
-                for r in sel
-            ]
-        )
+    last = None
+    for item, b, x, y, w, h, rot in rows.tolist():
+        if b != last:
+            bins.append([])
+            last = b
+        bins[-1].append({"item": item, "x": x, "y": y, "width": w, "height": h, "rotated": bool(rot)})
     return {"bins": bins}
 
 
