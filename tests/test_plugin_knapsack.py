@@ -76,6 +76,24 @@ def test_solve_and_check_the_plugin_example(installed, tmp_path):
     assert ok.returncode == 0 and ok.stdout.startswith("feasible:"), ok.stderr
     res = run(env, "methods", "knapsack")
     assert res.returncode == 0 and "random-keys" in res.stdout and "cpsat" not in res.stdout
+    assert "knapsack-dp" in res.stdout and res.stderr == ""
+
+
+def test_the_plugins_own_method_comes_through_the_entry_point(installed, tmp_path):
+    env, src = installed
+    res = run(env, "methods", "--json")
+    entry = next(m for m in json.loads(res.stdout) if m["name"] == "knapsack-dp")
+    assert entry["origin"] == "nnopt-knapsack 0.1.0"
+    out = tmp_path / "dp.json"
+    res = run(env, "solve", str(src / "example.json"), "--method", "knapsack-dp", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    sol = json.loads(out.read_text())
+    assert sol["method"] == "knapsack-dp" and sol["status"] == "optimal"
+    assert 0 <= sol["lower_bound"] <= sol["objective"]
+    ok = run(env, "check", str(src / "example.json"), str(out))
+    assert ok.returncode == 0, ok.stderr
+    res = run(env, "solve", str(REPO / "examples" / "cl_01_020_01.json"), "--method", "knapsack-dp")
+    assert res.returncode == 2 and "solves knapsack only" in res.stderr
 
 
 def test_without_the_plugin_knapsack_is_unknown(tmp_path):

@@ -44,3 +44,29 @@ def test_checker_and_loader_name_the_problem():
     assert PROBLEM.check(inst, Selection((0, 5, 7, 9))) == ["packed weight 61 exceeds the capacity 50"]
     with pytest.raises(InstanceError, match=r"items\[1\].weight must be a positive integer, got 0"):
         PROBLEM.load({"capacity": 5, "items": [{"weight": 1, "value": 1}, {"weight": 0, "value": 1}]})
+
+
+# ------------------------------------------------------------------ the plugin's own method
+from nnopt.solver.testing import method_checks  # noqa: E402
+from nnopt_knapsack import KnapsackDP  # noqa: E402
+
+
+class _Other(Knapsack):
+    name = "not-knapsack"
+
+
+@pytest.mark.parametrize("name, check", method_checks(KnapsackDP(), PROBLEM, [PROBLEM.generate(seed=2, n=25)],
+                                                      unsupported=[_Other()]))
+def test_method_contract(name, check):
+    check()
+
+
+def test_dp_finds_the_brute_force_optimum():
+    from nnopt.solver.methods import Budget
+
+    for seed in range(3):
+        inst = PROBLEM.generate(seed=seed, n=12)
+        best = min(PROBLEM.objective(inst, Selection(tuple(s)))
+                   for r in range(inst.n + 1) for s in itertools.combinations(range(inst.n), r)
+                   if not PROBLEM.check(inst, Selection(tuple(s))))
+        assert KnapsackDP().run(PROBLEM, inst, Budget(max_evals=1)).objective == best
