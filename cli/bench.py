@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -42,6 +43,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
           --out results.csv --plot results.png
     """
     from nnopt._bench import BenchTask, expand_instances, plot_group_ratios, read_reference, read_rows
+    from nnopt._bench_file import repair_torn_tail
     from nnopt.solver.methods import UnknownMethodError, get_method
 
     methods = tuple(m.strip() for m in methods_arg.split(",") if m.strip())
@@ -62,12 +64,14 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
     try:
         paths = expand_instances(instances)
         best_known = read_reference(reference) if reference else {}
-        if overwrite and Path(out).exists():
-            Path(out).unlink()
-        done_rows = read_rows(out)
+        if not overwrite:  # a torn last line is moved aside (with a warning) before it is read
+            repair_torn_tail(out)
+        # --overwrite replaces the file only when the first new row is written (run_bench)
+        done_rows = [] if overwrite else read_rows(out)
     except InstanceError as exc:
         raise UserError(str(exc)) from exc
-    done = {(r["instance"], r["method"]) for r in done_rows}
+    # rows of older versions with status "interrupted" are cut-short runs: rerun them
+    done = {(r["instance"], r["method"]) for r in done_rows if r["status"] != "interrupted"}
 
     threads = max(1, (os.cpu_count() or 1) // jobs)
     tasks = []
@@ -92,7 +96,13 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
         stderr(f"resuming {out}: {skipped} results already there are kept (--overwrite to redo them)")
 
     total = sum(len(t.methods) for t in tasks)
-    _run(tasks, out, jobs, total, quiet)
+    try:
+        _run(tasks, out, jobs, total, quiet, overwrite)
+    except KeyboardInterrupt:
+        kept = len(read_rows(out)) if Path(out).exists() else 0
+        stderr(f"interrupted: {kept} results are in {out}; run the same command again (without "
+               "--overwrite) to resume")
+        sys.exit(130)
     rows = read_rows(out)
     if plot is not None:
         try:
@@ -103,7 +113,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
         _print_tables(rows, methods)
 
 
-def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool) -> None:
+def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool, replace: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -111,7 +121,7 @@ def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool) -> None:
 
     console = Console(stderr=True)
     if quiet or total == 0:
-        run_bench(tasks, out, jobs=jobs)
+        run_bench(tasks, out, jobs=jobs, replace=replace)
         return
     with Progress(TextColumn("[bold]bench"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=not console.is_terminal) as progress:
@@ -121,7 +131,7 @@ def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool) -> None:
             last = rows[-1]
             progress.update(bar, advance=len(rows), description=f"{last['instance']}")
 
-        run_bench(tasks, out, jobs=jobs, on_rows=on_rows)
+        run_bench(tasks, out, jobs=jobs, on_rows=on_rows, replace=replace)
 
 
 def _print_tables(rows: list[dict[str, str]], methods: tuple[str, ...]) -> None:

@@ -138,9 +138,13 @@ def run_task(task: BenchTask) -> list[dict[str, str]]:
         try:
             res = nnopt.solve(inst, problem=problem.name, method=method, time_limit=task.time_limit,
                               seed=task.seed, threads=task.threads)
+        except KeyboardInterrupt:  # raised in the start-up: nothing of this method is stored
+            raise
         except nnopt.VerificationError as exc:
             row.update(objective="", lower_bound="", seconds="", status=f"infeasible: {exc}", verified="false")
         else:
+            if res.status == "interrupted":  # a cut-short run is not a result: stop, store nothing of it
+                raise KeyboardInterrupt(f"{name}: {method} interrupted")
             issues = problem.check(inst, res.solution)  # the guard, again, on what is reported
             row.update(objective=_fmt(res.objective), lower_bound=_fmt(res.lower_bound),
                        seconds=f"{res.seconds:.3f}", status=res.status,
@@ -167,20 +171,20 @@ def run_bench(
     *,
     jobs: int = 1,
     on_rows: Callable[[list[dict[str, str]]], None] | None = None,
+    replace: bool = False,
 ) -> None:
-    """Run ``tasks`` (in ``jobs`` processes), appending rows to ``out`` as they finish."""
-    out = Path(out)
-    new_file = not out.exists() or out.stat().st_size == 0
-    with out.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        if new_file:
-            writer.writeheader()
-            fh.flush()
+    """Run ``tasks`` (in ``jobs`` processes), appending rows to ``out`` as they finish.
+
+    ``replace``: start ``out`` afresh, but only when the first new row is written
+    (an interrupted or failed run keeps the old file). Ctrl-C / SIGTERM end the
+    worker processes too and re-raise ``KeyboardInterrupt``; rows already written stay.
+    """
+    from nnopt._bench_file import ResultsFile
+
+    with ResultsFile(out, COLUMNS, replace=replace) as results:
 
         def emit(rows: list[dict[str, str]]) -> None:
-            writer.writerows(rows)
-            fh.flush()
-            os.fsync(fh.fileno())
+            results.write(rows)
             if on_rows is not None:
                 on_rows(rows)
 
@@ -189,25 +193,36 @@ def run_bench(
                 emit(run_task(task))
             return
         # spawn: Numba's and OR-Tools' thread pools do not survive a fork.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            pending: set[Future[list[dict[str, str]]]] = set()
-            queue: Iterator[BenchTask] = iter(tasks)
-            try:
-                for task in queue:
-                    pending.add(pool.submit(run_task, task))
-                    if len(pending) >= 2 * jobs:
-                        break
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        emit(fut.result())
-                        nxt = next(queue, None)
-                        if nxt is not None:
-                            pending.add(pool.submit(run_task, nxt))
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
+        pending: set[Future[list[dict[str, str]]]] = set()
+        queue: Iterator[BenchTask] = iter(tasks)
+        try:
+            for task in queue:
+                pending.add(pool.submit(run_task, task))
+                if len(pending) >= 2 * jobs:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    emit(fut.result())
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(run_task, nxt))
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's worker processes now (shutdown alone waits for their running tasks)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 # ------------------------------------------------------------------ summaries

@@ -70,6 +70,8 @@ class Incumbent:
 
     def result(self, evaluations: int, seconds: float, status: str) -> SearchResult:
         if self.solution is None:
+            if status == "interrupted":  # interrupted while starting: the caller falls back (nnopt.solve)
+                raise KeyboardInterrupt("interrupted before the first solution")
             raise RuntimeError("the search ended before decoding a single solution")
         return SearchResult(self.solution, self.objective, self.cost, evaluations, seconds, status,
                             self.decoder, self.encoding, list(self.trace))

@@ -1,0 +1,36 @@
+"""A solution for a run interrupted before its search had one: the problem's best heuristic start.
+
+Ctrl-C (or SIGTERM) in the first seconds of a run, while a method still starts
+up (torch, kernels, the heuristic orders), used to end with no solution at all
+(issue 16). Every problem offers heuristic encodings; decoding them once with
+the first search decoder, under a passed deadline so that large instances take
+their cheap path, gives the solution the search would have started from.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems.base import Problem
+from nnopt.solver._incumbent import SearchResult
+
+__all__ = ["heuristic_start"]
+
+
+def heuristic_start(problem: Problem, instance: Any, seconds: float) -> SearchResult:
+    """The best decoded heuristic encoding (the midpoint encoding when there are none), status "interrupted"."""
+    H = problem.heuristic_encodings(instance)
+    if len(H) == 0:
+        d = problem.encoding_size(instance)
+        H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+    decoder = (problem.search_decoders or problem.decoders)[0]
+    with decode_deadline(time.perf_counter()):
+        sols = problem.decode(instance, H, decoder=decoder)
+    costs = np.asarray(problem.cost(instance, sols), dtype=np.float64)
+    i = int(np.argmin(costs))
+    return SearchResult(sols[i], float(problem.objective(instance, sols[i])), float(costs[i]),
+                        evaluations=len(H), seconds=seconds, status="interrupted", decoder=decoder,
+                        encoding=np.array(H[i], copy=True))
