@@ -16,7 +16,8 @@ from typing import Any
 import click
 
 from nnopt import __version__
-from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, start_clock_at_process_start
+from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
+from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -354,6 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     start_clock_at_process_start()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    terminate_as_interrupt()  # SIGTERM stops like Ctrl-C: best solution kept, bench workers ended
     warnings.simplefilter("default")
     warnings.showwarning = lambda message, category, *a, **k: stderr(f"warning: {message}")
     try:
@@ -374,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         stderr("interrupted")
         sys.exit(130)
+    quick_exit(0)  # the answer is out: do not make the user wait for the interpreter's teardown
 
 
 # Commands with their own modules register here (imported last: they use the helpers above).

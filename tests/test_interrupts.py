@@ -1,0 +1,40 @@
+"""Issue 16: an interrupted solve (Ctrl-C or SIGTERM, start-up included) keeps the best verified solution."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import nnopt
+import nnopt._solve as solve_module
+
+NNOPT = Path(sys.executable).parent / "nnopt"
+
+
+def test_interrupt_during_start_up_returns_the_heuristic_start(repo, monkeypatch):
+    def interrupted(*a, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solve_module, "run_method", interrupted)
+    res = nnopt.solve(str(repo / "examples" / "cl_07_040_01.json"), time_limit=5)
+    assert res.status == "interrupted"
+    assert res.problem.check(res.instance, res.solution) == []
+    assert res.objective >= res.lower_bound
+
+
+def test_sigterm_writes_the_best_solution(tmp_path, repo):
+    out = tmp_path / "sol.json"
+    proc = subprocess.Popen([str(NNOPT), "solve", str(repo / "examples" / "cl_07_040_01.json"), "--method",
+                             "random-keys", "--time-limit", "60", "--out", str(out), "--progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr.readline()  # the first improvement: the search is under way
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    data = json.loads(out.read_text())
+    assert data["status"] in ("interrupted", "optimal")
+    check = subprocess.run([str(NNOPT), "check", str(repo / "examples" / "cl_07_040_01.json"), str(out)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
