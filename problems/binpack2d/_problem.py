@@ -46,6 +46,7 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
+from nnopt.problems.binpack2d._windows import LARGE_ITEMS, pack_in_windows
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
@@ -270,8 +271,10 @@ class BinPack2D(Problem):
             return self._assignment_start(instance)[1].copy()
         orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
         rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
-        _, first = np.unique(np.stack(rows), axis=0, return_index=True)
-        return np.stack(rows)[np.sort(first)]
+        # first occurrence of each distinct row, by its bytes (np.unique(axis=0) sorts the
+        # rows lexicographically: seconds for a million items)
+        distinct = {row.tobytes(): row for row in reversed(rows)}
+        return np.stack([row for row in rows if distinct.get(row.tobytes()) is row])
 
     def token_features(self, instance: BinPackInstance, encoding: str | None = None) -> np.ndarray | None:
         """Item features per coordinate of the keys (sizes and size ranks, see ``_tokens``), for set scorers."""
@@ -326,7 +329,10 @@ class BinPack2D(Problem):
             pack_assigned_batch(*common, targets, np.int64(U), orders, rotated, rule, choice, out_bin, out_x, out_y)
         else:
             orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
-            pack_batch(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
+            if n > LARGE_ITEMS:  # bounded cost per item, the deadline checked between windows
+                pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
+            else:
+                pack_batch(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
         return PackingBatch(instance, out_bin, out_x, out_y, rotated)
 
     def cost(self, instance: BinPackInstance, solutions: Sequence[Packing]) -> np.ndarray:
@@ -355,7 +361,14 @@ class BinPack2D(Problem):
         return float(solution.num_bins)
 
     def lower_bound(self, instance: BinPackInstance) -> float:
-        return float(_lower_bound(instance))
+        """The bound of ``_bounds``, computed once per instance (a search and ``solve`` both ask)."""
+        with _ASSIGNMENT_LOCK:
+            cached = _BOUND_CACHE.get(instance)
+        if cached is None:
+            cached = float(_lower_bound(instance))
+            with _ASSIGNMENT_LOCK:
+                _BOUND_CACHE[instance] = cached
+        return cached
 
     def check(self, instance: BinPackInstance, solution: Packing) -> list[str]:
         return check_packing(instance, solution)
@@ -379,6 +392,8 @@ class BinPack2D(Problem):
 _ASSIGNMENT_CACHE: weakref.WeakKeyDictionary[BinPackInstance, dict[tuple[str, ...], tuple[int, np.ndarray]]] = \
     weakref.WeakKeyDictionary()
 _ASSIGNMENT_LOCK = threading.Lock()
+#: Per instance (weakly held): its lower bound, seconds to compute for a million items.
+_BOUND_CACHE: weakref.WeakKeyDictionary[BinPackInstance, float] = weakref.WeakKeyDictionary()
 
 
 def _bins_by_item(instance: BinPackInstance, packing: Packing) -> np.ndarray:
