@@ -138,6 +138,10 @@ def test_pricing_is_exact_on_small_cases() -> None:
                 best = max(best, float(val[list(s)].sum()))
         z, sets, exact = price(val, rows, caps, conflict, nogoods)
         assert exact and z == pytest.approx(best)
+        # Cut short, the search still returns an upper bound on the optimum.
+        for limit in (1, 3, 10):
+            z_cut, _, _ = price(val, rows, caps, conflict, nogoods, node_limit=limit)
+            assert z_cut >= best - 1e-9
         if best > 0:
             assert float(val[sets[0]].sum()) == pytest.approx(best)
 

@@ -27,6 +27,7 @@ which maximises over a superset of the true patterns: sets that satisfy
   overlap in x pairwise, so they stack and their heights sum to at most ``H``;
   items taller than ``H/2`` stand side by side, widths at most ``W``;
 - a few DFF rows ``sum f(w_i) g(h_i) <= f(W) g(H)`` (:func:`._bounds_dff.dff_item_terms`);
+- the conditional stacking rows of :func:`conditional_rows`, for each chosen item;
 - no conflicting pair (two items neither side by side nor stacked, in every
   allowed orientation: their x- and y-extents must both overlap);
 - no *forbidden* set, i.e. a set an exact 2D check proved infeasible (then every
@@ -82,6 +83,32 @@ def pricing_rows(inst: BinPackInstance) -> tuple[np.ndarray, np.ndarray]:
     A = np.vstack([area, wide, tall, terms]).astype(np.int64)
     b = np.concatenate([[W * H, H, W], caps]).astype(np.int64)
     return A, b
+
+
+def conditional_rows(inst: BinPackInstance) -> tuple[np.ndarray, np.ndarray]:
+    """Per item ``i``, the stacking rows that bind once ``i`` is in the bin.
+
+    Row ``i`` (x-version): every item ``j`` with ``w_j > W/2`` and ``w_i + w_j > W``
+    overlaps ``i`` in x, and any two such ``j`` overlap each other in x (both are
+    wider than half). Pairwise intersecting intervals share a point (Helly, on a
+    line), so one vertical line crosses ``i`` and all those ``j``: their heights
+    sum to at most ``H``, i.e. ``sum_j h_j x_j <= H - h_i``. Row ``n + i`` is the
+    same across. Sizes are the smallest over allowed orientations, so each
+    condition holds in every orientation and the sums only shrink.
+    Returns ``(cond (2n, n), cap (2n,))``.
+    """
+    W, H = inst.bin_width, inst.bin_height
+    pw, ph, ok = orientations(inst)
+    big = np.iinfo(np.int64).max
+    w = np.where(ok, pw, big).min(axis=1)
+    h = np.where(ok, ph, big).min(axis=1)
+    in_x = (2 * w[None, :] > W) & (w[:, None] + w[None, :] > W)
+    in_y = (2 * h[None, :] > H) & (h[:, None] + h[None, :] > H)
+    np.fill_diagonal(in_x, False)
+    np.fill_diagonal(in_y, False)
+    cond = np.vstack([np.where(in_x, h[None, :], 0), np.where(in_y, w[None, :], 0)]).astype(np.int64)
+    cap = np.concatenate([H - h, W - w]).astype(np.int64)
+    return cond, cap
 
 
 def conflicts(inst: BinPackInstance) -> np.ndarray:
@@ -240,6 +267,7 @@ def colgen_bound(
         return best
     A, b = pricing_rows(inst)
     conflict = conflicts(inst)
+    cond, cond_cap = conditional_rows(inst)
     pw, ph, ok = orientations(inst)
     shapes = [[(int(pw[i, o]), int(ph[i, o])) for o in (0, 1) if ok[i, o] and (o == 0 or pw[i, 0] != ph[i, 0])]
               for i in range(n)]
@@ -265,10 +293,11 @@ def colgen_bound(
             # A short search first: its incumbents are columns, but its bound is
             # loose. Only when it finds nothing does the long search run, whose
             # upper bound gives a Farley bound.
-            z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=QUICK_NODES)
+            z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=QUICK_NODES, cond=cond, cond_cap=cond_cap)
             fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if not fresh and not exact:
-                z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=FULL_NODES)
+                z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=FULL_NODES, cond=cond,
+                                          cond_cap=cond_cap)
                 fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if exact or not fresh:
                 value = float(pi.sum()) / max(1.0, z_ub)

@@ -3,7 +3,8 @@
 Given item values ``v_i >= 0`` this finds ``max sum v_i x_i`` over item sets ``x``
 that satisfy a *relaxation* of "fits in one bin": every linear row
 ``a_k . x <= b_k`` (area, the stacking rows, DFF rows: see
-:mod:`._bounds_colgen`), no two conflicting items, and no forbidden set (a set
+:mod:`._bounds_colgen`), the conditional stacking rows of chosen items, no two
+conflicting items, and no forbidden set (a set
 found not to fit by an exact check) fully chosen. Every set that truly fits one
 bin satisfies all of these, so the optimum here is at least the optimum over
 truly feasible sets, which is what the bound's validity needs.
@@ -12,8 +13,9 @@ Method: depth-first branch and bound over the items in decreasing ``v / area``
 (include first, then exclude), pruned by the Dantzig bound of the area row
 of each row alone over the items still addable (see :func:`_row_bound`), which
 is at least the best completion because it relaxes everything but that row. When the node budget
-runs out the search is not exact; the caller then uses the root Dantzig bound,
-still an upper bound on the optimum.
+runs out the search is not exact; the bound returned is then the largest row
+bound over the subtrees left unexplored (and the best value found), still an
+upper bound on the optimum.
 """
 from __future__ import annotations
 
@@ -23,22 +25,6 @@ from numba import njit
 __all__ = ["price"]
 
 _TOL = 1e-9
-
-
-@njit(cache=True)
-def _dantzig(start: int, order: np.ndarray, val: np.ndarray, area: np.ndarray, free: float) -> float:
-    """Fractional knapsack by area over ``order[start:]`` with ``free`` area left."""
-    total = 0.0
-    for t in range(start, order.shape[0]):
-        i = order[t]
-        a = area[i]
-        if a <= free:
-            total += val[i]
-            free -= a
-        else:
-            total += val[i] * free / a
-            break
-    return total
 
 
 @njit(cache=True)
@@ -97,6 +83,8 @@ def _search(
     conflict: np.ndarray,
     pos: np.ndarray,
     row_order: np.ndarray,
+    cond: np.ndarray,
+    cond_cap: np.ndarray,
     ng_ptr: np.ndarray,
     ng_ids: np.ndarray,
     ng_size: np.ndarray,
@@ -112,8 +100,9 @@ def _search(
     n = val.shape[0]
     m = order.shape[0]
     k_rows = rows.shape[0]
-    area = rows[0].astype(np.float64)
     load = np.zeros(k_rows, dtype=np.int64)
+    n_cond = cond.shape[0]
+    cond_load = np.zeros(n_cond, dtype=np.int64)
     blocked = np.zeros(n, dtype=np.int64)
     hit = np.zeros(ng_size.shape[0], dtype=np.int64)
     chosen = np.zeros(n, dtype=np.bool_)
@@ -151,9 +140,23 @@ def _search(
                     if hit[g] + 1 >= ng_size[g]:
                         ok = False
                         break
+            if ok and n_cond > 0:
+                # Conditional rows: row r belongs to item r % n and binds once it is chosen.
+                for r in (i, n + i):
+                    if cond_load[r] > cond_cap[r]:
+                        ok = False
+                if ok:
+                    for d in range(depth):
+                        c = order[stack[d]]
+                        if (cond_load[c] + cond[c, i] > cond_cap[c]
+                                or cond_load[n + c] + cond[n + c, i] > cond_cap[n + c]):
+                            ok = False
+                            break
             if ok:
                 chosen[i] = True
                 cur += val[i]
+                for r in range(n_cond):
+                    cond_load[r] += cond[r, i]
                 for k in range(k_rows):
                     load[k] += rows[k, i]
                 for j in range(n):
@@ -180,6 +183,8 @@ def _search(
         i = order[t]
         chosen[i] = False
         cur -= val[i]
+        for r in range(n_cond):
+            cond_load[r] -= cond[r, i]
         for k in range(k_rows):
             load[k] -= rows[k, i]
         for j in range(n):
@@ -188,7 +193,25 @@ def _search(
         for p in range(ng_ptr[i], ng_ptr[i + 1]):
             hit[ng_ids[p]] -= 1
         t += 1
-    return best, best_set, found, found_val, min(n_found, keep), exact
+    upper = best
+    if not exact:
+        # What is left unexplored: the current node's subtree, and for each item
+        # on the stack the branch that leaves it out (items after it, with the
+        # set chosen before it). The row bound of each is an upper bound on it.
+        upper = max(upper, cur + _row_bound(t, pos, row_order, val, rows, caps, load, blocked, -1.0))
+        while depth > 0:
+            depth -= 1
+            t = stack[depth]
+            i = order[t]
+            chosen[i] = False
+            cur -= val[i]
+            for k in range(k_rows):
+                load[k] -= rows[k, i]
+            for j in range(n):
+                if conflict[i, j]:
+                    blocked[j] -= 1
+            upper = max(upper, cur + _row_bound(t + 1, pos, row_order, val, rows, caps, load, blocked, -1.0))
+    return best, best_set, found, found_val, min(n_found, keep), exact, upper
 
 
 def price(
@@ -199,15 +222,21 @@ def price(
     nogoods: list[np.ndarray],
     node_limit: int = 200_000,
     keep: int = 8,
+    cond: np.ndarray | None = None,
+    cond_cap: np.ndarray | None = None,
 ) -> tuple[float, list[np.ndarray], bool]:
     """Best relaxed-feasible item set for values ``val`` (module docstring).
+
+    ``cond`` ``(2n, n)`` and ``cond_cap`` ``(2n,)`` are optional conditional rows:
+    row ``r`` binds only when item ``r % n`` is chosen, as
+    ``sum_j cond[r, j] x_j <= cond_cap[r]``.
 
     Returns ``(upper bound on the optimum, found sets as index arrays (best
     first), exact)``; with ``exact`` the bound is the optimum itself.
     """
     n = val.shape[0]
     val = np.maximum(np.asarray(val, dtype=np.float64), 0.0)
-    area = rows[0].astype(np.float64)
+    area = np.asarray(rows[0], dtype=np.float64)
     pos = np.flatnonzero(val > _TOL)
     order = pos[np.argsort(-val[pos] / np.maximum(area[pos], 1.0), kind="stable")].astype(np.int64)
     counts = np.zeros(n + 1, dtype=np.int64)
@@ -226,11 +255,12 @@ def price(
     pos[order] = np.arange(order.size)
     ratio = val[None, :] / np.maximum(rows, 1e-12)
     row_order = np.argsort(-ratio, axis=1, kind="stable").astype(np.int64)
-    best, best_set, found, found_val, n_found, exact = _search(
+    best, best_set, found, found_val, n_found, exact, upper = _search(
         order, val, rows, np.asarray(caps, dtype=np.int64), np.ascontiguousarray(conflict, dtype=np.bool_),
-        pos, row_order, ng_ptr, ng_ids, ng_size, node_limit, keep,
+        pos, row_order,
+        np.zeros((0, n), dtype=np.int64) if cond is None else np.ascontiguousarray(cond, dtype=np.int64),
+        np.zeros(0, dtype=np.int64) if cond_cap is None else np.asarray(cond_cap, dtype=np.int64),
+        ng_ptr, ng_ids, ng_size, node_limit, keep,
     )
     sets = [np.flatnonzero(found[s]) for s in np.argsort(-found_val[:n_found])]
-    if exact:
-        return float(best), sets, True
-    return max(float(best), _dantzig(0, order, val, area, float(caps[0]))), sets, False
+    return float(upper), sets, bool(exact)
