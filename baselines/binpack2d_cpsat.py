@@ -420,9 +420,13 @@ class CpSat(Method):
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        from ortools.sat.python import cp_model  # noqa: F401 - imported on the run's clock, before it is read
+
         from nnopt.baselines.binpack2d_heuristics import best_heuristic
 
-        hint = best_heuristic(instance).packing
+        # The hint may take half of what is left (each rule's first call loads its kernel).
+        half = budget.elapsed + budget.seconds_left() / 2
+        hint = best_heuristic(instance, stop=(lambda: budget.elapsed >= half) if budget.time_limit else None).packing
         # Under a decode budget alone the run must repeat itself: one worker, the default time.
         workers = 1 if budget.time_limit is None else ((context.threads if context else None) or 0)
         found = solve_cpsat(instance, time_limit=max(0.05, budget.seconds_left()), hint=hint, workers=workers,
