@@ -199,6 +199,8 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
         raise error(f"{p}: cannot read ({exc.strerror})") from None
     if p.is_dir():
         raise error(f"{p}: is a folder, not a file")
+    if not p.is_file():  # /dev/zero, a FIFO: no size to cap, endless to read (issue 16)
+        raise error(f"{p}: not a regular file")
     if size > MAX_FILE_BYTES:
         raise error(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
     try:
@@ -208,8 +210,23 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
     except OSError as exc:
         raise error(f"{p}: cannot read ({exc.strerror})") from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise error(f"{p}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise error(f"{p}: JSON nested too deeply") from None
+    except _DuplicateKey as exc:
+        raise error(f"{p}: duplicate key {exc.args[0]!r} in a JSON object") from None
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names one key twice; json.loads would silently keep the last (issue 16)."""
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
