@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from nnopt.cli._options import SEED, TIME_LIMIT
+
 from nnopt.cli._common import UserError, debug_option, stderr
 from nnopt.problems import InstanceError
 
@@ -16,13 +18,13 @@ from nnopt.problems import InstanceError
 @click.argument("instances", nargs=-1, required=True)
 @click.option("--methods", "methods_arg", default="best-heuristic,random-keys", show_default=True,
               help="Comma-separated methods (see `nnopt methods`).")
-@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds per method and instance.")
+@click.option("--time-limit", type=TIME_LIMIT, default=10.0, show_default=True, help="Seconds per method and instance.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Instances solved in parallel processes.")
 @click.option("--reference", type=click.Path(dir_okay=False), default=None,
-              help="CSV with columns name,best_known (e.g. ../shared/data/2bp/reference.csv).")
+              help="CSV with columns name,best_known (e.g. benchmarks/data/2bp/reference.csv).")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Results CSV (rows appended).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="PNG of per-class ratio to best known.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Start --out afresh instead of resuming it.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no tables.")
 @debug_option
@@ -38,8 +40,8 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
 
     \b
     Example:
-      nnopt bench ../shared/data/2bp/instances --methods best-heuristic,cpsat \\
-          --time-limit 10 --jobs 2 --reference ../shared/data/2bp/reference.csv \\
+      nnopt bench benchmarks/data/2bp/instances --methods best-heuristic,cpsat \\
+          --time-limit 10 --jobs 2 --reference benchmarks/data/2bp/reference.csv \\
           --out results.csv --plot results.png
     """
     from nnopt._bench import BenchTask, expand_instances, plot_group_ratios, read_reference, read_rows

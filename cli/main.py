@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from nnopt.cli._options import SEED, TIME_LIMIT
+
 from nnopt import __version__
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
 from nnopt.cli._signals import terminate_as_interrupt
@@ -73,7 +75,7 @@ def problems_cmd() -> None:
 @click.argument("problem")
 @click.option("--class", "klass", type=int, default=None, help="Instance class (binpack2d: 1..10).")
 @click.option("--n", type=int, default=None, help="Number of items.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--rotation/--no-rotation", default=None, help="Allow 90-degree turns.")
 @click.option("--name", default=None, help="Instance name (default from the parameters).")
 @click.option("--param", "params_kv", multiple=True, metavar="KEY=VALUE",
@@ -127,10 +129,10 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
 @click.option("--param", "method_params", multiple=True, metavar="KEY=VALUE",
               help="A parameter of the method (repeatable), e.g. --param order=area; see `nnopt methods`.")
 @click.option("--order", default=None, help="Sort order of a placement heuristic (same as --param order=ORDER).")
-@click.option("--time-limit", type=float, default=None,
+@click.option("--time-limit", type=TIME_LIMIT, default=None,
               help="Seconds for the whole command, from process start to exit (default 10).")
 @click.option("--max-evals", type=int, default=None, help="Stop after this many decodes instead.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")

@@ -98,7 +98,7 @@ def bad_instance(tmp_path: Path, text: str) -> str:
         (lambda t: ["solve", bad_instance(t, '{"bin": {"width": 5, "height": 5}, "items": [], "x": 1}')],
          "unknown key 'x'"),
         (lambda t: ["solve", bad_instance(t, '{"problem": "nope", "items": []}')], "unknown problem 'nope'"),
-        (lambda t: ["solve", "examples/cl_01_020_01.json", "--time-limit", "-1"], "--time-limit must be positive"),
+        (lambda t: ["solve", "examples/cl_01_020_01.json", "--time-limit", "-1"], "--time-limit': must be positive"),
         (lambda t: ["solve", "examples/cl_01_020_01.json", "--method", "magic"], "unknown method 'magic'"),
         (lambda t: ["solve", "examples/cl_01_020_01.json", "--plot", "x.gif"], "unsupported picture format"),
         (lambda t: ["solve", "examples/cl_01_020_01.json", "--out", str(t / "no" / "s.json")], "does not exist"),
