@@ -39,3 +39,58 @@ class FiniteFloat(click.ParamType):
 
 
 TIME_LIMIT = FiniteFloat()
+
+
+class AnyFinite(click.ParamType):
+    """Any finite float: a penalty weight, a blur; nan and inf refused (they ran and printed nan)."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"must be a finite number, got {value!r}", param, ctx)
+        return x
+
+
+FINITE = AnyFinite()
+#: Step sizes and temperatures: finite and above zero.
+POSITIVE = FiniteFloat(0.0, 1e12)
+
+
+class TorchDevice(click.ParamType):
+    """``cpu``, ``cuda`` or ``cuda:N``: the devices the substrate can use (``tpu`` was a traceback)."""
+
+    name = "device"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        text = str(value)
+        head, _, index = text.partition(":")
+        if head == "cpu" and not index or head == "cuda" and (not index or index.isdigit()):
+            return text
+        self.fail(f"unknown device {text!r} (use cpu, cuda or cuda:N)", param, ctx)
+
+
+DEVICE = TorchDevice()
+
+
+def refuse_overwriting_inputs(outputs: dict[str, str | None], inputs: list[str]) -> None:
+    """A one-line error when an output path names an input file (``--out`` = the instance overwrote it).
+
+    Paths are compared after resolving links; a ``FILE.2bp:K`` reference names ``FILE.2bp``.
+    """
+    import os
+
+    from nnopt.cli._common import UserError
+
+    def real(path: str) -> str:
+        head, sep, block = path.rpartition(":")
+        return os.path.realpath(head if sep and os.path.splitext(head)[1] else path)
+
+    taken = {real(p): p for p in inputs}
+    for opt, path in outputs.items():
+        if path is not None and real(path) in taken:
+            raise UserError(f"{opt} {path}: that is the input file {taken[real(path)]}; choose another name")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+import traceback
 import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
 
 from nnopt import __version__
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
@@ -179,6 +180,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
+    refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace}, [instance])
     prob, inst = load_or_error(instance, problem)
     chosen = get_method(method, prob, **params)
     why = chosen.unsupported(prob)
@@ -366,13 +368,13 @@ def main(argv: list[str] | None = None) -> None:
         stderr("aborted")
         sys.exit(130)
     except click.ClickException as exc:
-        if debug:
-            raise
+        if debug:  # the traceback, and still the exit code of a user's error (issue 16)
+            traceback.print_exc()
         stderr(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
     except NnoptError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         stderr(f"error: {exc}")
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from nnopt.cli._options import DEVICE, FINITE, POSITIVE, SEED
+
 from nnopt.cli._common import UserError, debug_option, stderr, write_or_error
 
 _MODELS = click.Choice(["softmax", "mlp", "cnn", "cnn-bn", "cnn-tiny"])
@@ -14,10 +16,10 @@ _DATASETS = click.Choice(["digits", "mnist", "mnist5k"])
 
 
 def _data_options(f: Any) -> Any:
-    f = click.option("--device", default="cpu", show_default=True, help="Torch device (cpu, cuda, cuda:0).")(f)
+    f = click.option("--device", type=DEVICE, default="cpu", show_default=True, help="Torch device (cpu, cuda, cuda:0).")(f)
     f = click.option("--epochs", type=int, default=None,
                      help="Teacher training epochs (default: 30 on digits, 10 otherwise).")(f)
-    f = click.option("--seed", type=int, default=0, show_default=True)(f)
+    f = click.option("--seed", type=SEED, default=0, show_default=True)(f)
     f = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder with the MNIST IDX files (for --dataset mnist).")(f)
     f = click.option("--dataset", type=_DATASETS, default="digits", show_default=True,
@@ -53,12 +55,12 @@ def _load(dataset: str, data_dir: str | None, device: str, out_paths: dict[str, 
 @click.option("--objective", type=click.Choice(["logit", "logprob"]), default="logit", show_default=True,
               help="Maximise the class logit or the class log-probability.")
 @click.option("--steps", type=int, default=200, show_default=True, help="Extraction steps.")
-@click.option("--lr", type=float, default=0.05, show_default=True, help="Extraction step size (Adam).")
-@click.option("--l2", type=float, default=1e-2, show_default=True, help="L2 pixel penalty.")
+@click.option("--lr", type=POSITIVE, default=0.05, show_default=True, help="Extraction step size (Adam).")
+@click.option("--l2", type=FINITE, default=1e-2, show_default=True, help="L2 pixel penalty.")
 @click.option("--jitter", type=int, default=0, show_default=True, help="Random shift of up to N pixels per step.")
-@click.option("--tv", type=float, default=0.0, show_default=True, help="Total-variation penalty.")
-@click.option("--blur", type=float, default=0.0, show_default=True, help="Gaussian blur sigma (every 4 steps).")
-@click.option("--scale", type=float, default=0.0, show_default=True, help="Random zoom by 1 +- this.")
+@click.option("--tv", type=FINITE, default=0.0, show_default=True, help="Total-variation penalty.")
+@click.option("--blur", type=FINITE, default=0.0, show_default=True, help="Gaussian blur sigma (every 4 steps).")
+@click.option("--scale", type=FINITE, default=0.0, show_default=True, help="Random zoom by 1 +- this.")
 @click.option("--no-clamp", is_flag=True, help="Let pixels leave [0, 1] (shows softmax weights exactly).")
 @click.option("--out", type=click.Path(dir_okay=False), default="visualize.png", show_default=True,
               help="The PNG grid.")
@@ -164,27 +166,27 @@ def _given(default: str) -> str:
               help="The students' network (default: the teacher's own architecture — dataset compression).")
 @click.option("--student-steps", type=int, default=None, help="Optimiser steps per student (default 300).")
 @click.option("--steps", type=int, default=None, help="Extraction steps (default 200).")
-@click.option("--l2", type=float, default=None, help="L2 pixel penalty on visualisations; " + _given("0.01"))
+@click.option("--l2", type=FINITE, default=None, help="L2 pixel penalty on visualisations; " + _given("0.01"))
 @click.option("--jitter", type=int, default=None, help="Random shift of up to N pixels per step (default 0).")
-@click.option("--diversity", type=float, default=None, help="Diversity term between a class's K; " + _given("0.1"))
-@click.option("--temperature", type=float, default=None, help="Distillation temperature (default 4).")
+@click.option("--diversity", type=FINITE, default=None, help="Diversity term between a class's K; " + _given("0.1"))
+@click.option("--temperature", type=POSITIVE, default=None, help="Distillation temperature (default 4).")
 @click.option("--objective", type=click.Choice(["logprob", "logit"]), default=None,
               help="What the visualisations maximise (default logprob).")
-@click.option("--bn", type=float, default=None,
+@click.option("--bn", type=FINITE, default=None,
               help="DeepInversion batch-norm statistics prior weight (teachers with batch norm); " + _given("0"))
 @click.option("--bn-per-image/--bn-per-batch", default=None,
               help="--bn weighs each image (the batch term times the batch size), the same pull at every K.")
-@click.option("--feature-stats", type=float, default=None,
+@click.option("--feature-stats", type=FINITE, default=None,
               help="Prior: match the activation statistics the teacher recorded when trained (teachers without "
                    "batch norm); " + _given("0"))
-@click.option("--activation", type=float, default=None,
+@click.option("--activation", type=FINITE, default=None,
               help="DAFL activation term: strong penultimate features; " + _given("0"))
-@click.option("--balance", type=float, default=None,
+@click.option("--balance", type=FINITE, default=None,
               help="DAFL class-balance term: the batch's mean prediction covers every class; " + _given("0"))
-@click.option("--competition", type=float, default=None,
+@click.option("--competition", type=FINITE, default=None,
               help="Adaptive competition term (a provisional student in the loop: extract on where it "
                    "disagrees with the teacher); " + _given("0"))
-@click.option("--tv", type=float, default=None, help="Total-variation penalty on visualisations; " + _given("0"))
+@click.option("--tv", type=FINITE, default=None, help="Total-variation penalty on visualisations; " + _given("0"))
 @click.option("--mix", type=int, default=None,
               help="Extra mixed images per image for the KD students (visualisations and noise alike); "
                    + _given("4"))

@@ -97,7 +97,7 @@ def _file_suffix(path: Path) -> str:
     """The suffix of the file a reference names; ``file.2bp:3`` (block 3 of a file) gives ``.2bp``."""
     name = path.name
     head, sep, block = name.rpartition(":")
-    if sep and block.isdigit():
+    if sep and Path(head).suffix:  # any selector, even a bad one: the file's loader explains it
         name = head
     return Path(name).suffix.lower()
 

@@ -23,8 +23,14 @@ def _file_mode(path: Path) -> int:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename: never half-written."""
+    """Write ``data`` to ``path`` via a temporary file and a rename: never half-written.
+
+    A symlink is written through (its target is replaced, the link stays), as a
+    plain ``open(path, "w")`` would (issue 16: the link was replaced by a file).
+    """
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
     try:
         with os.fdopen(fd, "wb") as fh:

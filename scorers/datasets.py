@@ -88,11 +88,16 @@ def read_idx(path: str | Path) -> np.ndarray:
     """One IDX file (``.gz`` or plain) as a numpy array of its declared shape."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError; a cut-short .gz an EOFError
+        raise DatasetError(f"{path}: cannot read ({exc})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DatasetError(f"{path}: not an unsigned-byte IDX file")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:  # a cut-short header (issue 16: was a traceback)
+        raise DatasetError(f"{path}: IDX header cut short ({len(raw)} bytes, {ndim} dimensions declared)")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):

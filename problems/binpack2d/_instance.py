@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
+from nnopt.problems._limits import check_name
 
 __all__ = ["BinPackInstance", "MAX_ITEMS", "count_2bp_instances", "parse_instance", "parse_2bp", "read_instance"]
 
@@ -131,8 +132,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> BinPackInstance:
     if problem != "binpack2d":
         raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'binpack2d'")
     name = data.get("name", Path(source).stem if source != "instance" else "instance")
-    if not isinstance(name, str):
-        raise InstanceError(f"{source}: field 'name' must be a string, got {name!r}")
+    name = check_name(name, source)
 
     if "bin" not in data:
         raise InstanceError(f"{source}: missing field 'bin'")
@@ -214,6 +214,12 @@ def _2bp_numbers(line: str, want: int, lineno: int, source: str) -> list[int]:
     return out
 
 
+def _looks_like_item(line: str) -> bool:
+    """Two integers first: an item line (a header's class line holds one integer, then words)."""
+    tokens = line.split()
+    return len(tokens) >= 2 and all(t.lstrip("+-").isdigit() for t in tokens[:2])
+
+
 def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> BinPackInstance:
     """Parse block ``index`` (0-based) of a classic ``.2bp`` file.
 
@@ -240,6 +246,10 @@ def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> Bin
         body = lines[pos + 4 : pos + 4 + n]
         if len(body) < n:
             raise InstanceError(f"{source}: file ends after {len(body)} of {n} items of instance {block + 1}")
+        if pos + 4 + n < len(lines) and _looks_like_item(lines[pos + 4 + n][1]):
+            lineno = lines[pos + 4 + n][0]
+            raise InstanceError(f"{source}: line {lineno}: instance {block + 1} lists more items than its "
+                                f"count line says ({n})")
         if block == index:
             items = []
             for lineno, ln in body:
@@ -287,10 +297,9 @@ def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> Bi
     index = 0
     if ".2bp:" in text_path:
         text_path, _, idx = text_path.rpartition(":")
-        try:
-            index = int(idx)
-        except ValueError:
-            raise InstanceError(f"{path}: instance index must be an integer, got {idx!r}") from None
+        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (were "no such file", issue 16)
+            raise InstanceError(f"{path}: instance index after ':' must be 0, 1, 2, ..., got {idx!r}")
+        index = int(idx)
     p = Path(text_path)
     if p.suffix.lower() == ".2bp":
         try:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
+from nnopt.problems._limits import check_name
 
 __all__ = [
     "DISTANCES",
@@ -163,8 +164,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
     if problem != "tsp":
         raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'tsp'")
     name = data.get("name", Path(source).stem if source != "instance" else "instance")
-    if not isinstance(name, str):
-        raise InstanceError(f"{source}: field 'name' must be a string, got {name!r}")
+    name = check_name(name, source)
     distance = data.get("distance", "euclidean")
     if not isinstance(distance, str) or distance not in DISTANCES:
         raise InstanceError(f"{source}: field 'distance' must be one of {', '.join(map(repr, DISTANCES))}, "
