@@ -52,6 +52,9 @@ MAX_PARAMS = 48
 #: ``u^(k)`` for ``k = 1..MAX_K``.
 MAX_K = 24
 _EPS = 1e-9
+#: Budgets of (pairs x distinct item shapes) per bound, without and with rotation.
+_CELL_BUDGET = 5e7
+_CELL_BUDGET_ROT = 1e7
 #: Cells (params_w x params_h x items) per block of the rotation tensor.
 _BLOCK_CELLS = 1 << 22
 
@@ -87,19 +90,19 @@ def _thin(values: np.ndarray, cap: int) -> np.ndarray:
     return v
 
 
-def dff_family(sizes: np.ndarray, cap: int) -> list[tuple[str, int]]:
+def dff_family(sizes: np.ndarray, cap: int, max_params: int = MAX_PARAMS, max_k: int = MAX_K) -> list[tuple[str, int]]:
     """The ``(kind, param)`` DFFs worth trying for these item sizes and capacity.
 
     ``f0`` and ``f2`` only change value at an item where ``lam`` crosses its size
     ``x`` or ``cap - x + 1``, so those are the candidate ``lam`` (at most
-    :data:`MAX_PARAMS`, all in ``1..cap/2``).
+    ``max_params``, all in ``1..cap/2``); ``u^(k)`` for ``k = 1..max_k``.
     """
     s = np.asarray(sizes, dtype=np.int64)
     lams = np.concatenate([s, cap - s + 1])
-    lams = _thin(lams[(lams >= 1) & (2 * lams <= cap)], MAX_PARAMS)
+    lams = _thin(lams[(lams >= 1) & (2 * lams <= cap)], max_params)
     out: list[tuple[str, int]] = [("identity", 0)]
     out += [("f0", int(lam)) for lam in lams]
-    out += [("u", k) for k in range(1, min(MAX_K, cap) + 1)]
+    out += [("u", k) for k in range(1, min(max_k, cap) + 1)]
     out += [("f2", int(lam)) for lam in lams]
     return out
 
@@ -136,12 +139,18 @@ def _ratios(inst: BinPackInstance) -> tuple[list[tuple[str, int]], list[tuple[st
     """The families per dimension and ``sum f(w) g(h) / (f(W) g(H))`` for every pair."""
     W, H = inst.bin_width, inst.bin_height
     pw, ph, ok = orientations(inst)
-    fam_w = dff_family(pw[ok], W)
-    fam_h = dff_family(ph[ok], H)
     # Identical items contribute identical terms: sum over distinct shapes x count.
     keys = np.concatenate([pw, ph, ok.astype(np.int64)], axis=1)
     keys, counts = np.unique(keys, axis=0, return_counts=True)
     pw, ph, ok = keys[:, 0:2], keys[:, 2:4], keys[:, 4:6].astype(bool)
+    # Work is about (pairs x distinct shapes); on very large instances fewer
+    # parameters keep it bounded (a max over fewer pairs is still valid).
+    budget = _CELL_BUDGET_ROT if ok[:, 1].any() else _CELL_BUDGET
+    per_dim = int(np.sqrt(budget / max(1, pw.shape[0])))
+    max_params = max(4, min(MAX_PARAMS, per_dim * 3 // 8))
+    max_k = max(4, min(MAX_K, per_dim // 4))
+    fam_w = dff_family(pw[ok], W, max_params, max_k)
+    fam_h = dff_family(ph[ok], H, max_params, max_k)
     weight = counts.astype(np.float64)
     rotating = bool(ok[:, 1].any())
     _, nw = _table(fam_w, pw[:0, 0], W)
@@ -154,7 +163,7 @@ def _ratios(inst: BinPackInstance) -> tuple[list[tuple[str, int]], list[tuple[st
         fw0, _ = _table(fam_w, pw[b, 0], W)
         gh0, _ = _table(fam_h, ph[b, 0], H)
         if not rotating:
-            total += (fw0 * weight[None, b]) @ gh0.T  # sum_i f_p(w_i) g_q(h_i)
+            total += np.einsum("pi,qi->pq", fw0 * weight[None, b], gh0)  # sum_i f_p(w_i) g_q(h_i)
             continue
         fw1, _ = _table(fam_w, pw[b, 1], W)
         gh1, _ = _table(fam_h, ph[b, 1], H)
