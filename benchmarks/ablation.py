@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-CLASSIC = REPO.parent / "shared" / "data" / "2bp"
+CLASSIC = REPO / "benchmarks" / "data" / "2bp"
 
 METHODS = ("best-heuristic", "random-keys", "local-search", "cem",
            "nnopt", "nnopt-control", "nnopt-amortised", "nnopt-amortised-control", "nnopt-screen",

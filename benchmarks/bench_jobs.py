@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent.parent / "shared" / "data" / "2bp" / "instances"
+DATA = HERE / "data" / "2bp" / "instances"
 INSTANCES = ["CLASS01_060_07", "CLASS03_100_02", "CLASS04_060_03", "CLASS04_100_07", "CLASS06_100_08",
              "CLASS07_100_08", "CLASS08_040_08", "CLASS08_040_09", "CLASS10_060_04", "CLASS10_080_04",
              "CLASS10_080_10", "CLASS10_100_10"]
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "bench_jobs.json")
     args = ap.parse_args()
     if not DATA.is_dir():
-        sys.exit(f"error: {DATA} not found (the classic instances live in ../shared)")
+        sys.exit(f"error: {DATA} not found (the classic instances ship in benchmarks/data/2bp)")
     times: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         run(2, 0.2, Path(tmp))  # warm-up: Numba's cache, imports

@@ -3,8 +3,7 @@
     python benchmarks/decoder_speed.py [--quick] [--out FILE.json]
 
 Instances: the first instance of each classic class, n = 100
-(``../shared/data/2bp/instances/CLASSkk_100_01.json``, kk = 01..10, next to the
-repository). Orders: the area-descending order (ties by item index) plus seeded
+(``benchmarks/data/2bp/instances/CLASSkk_100_01.json``, kk = 01..10). Orders: the area-descending order (ties by item index) plus seeded
 random permutations; rectpack packs the first few of them, nnopt packs the same
 ones inside a larger batch (the batch is what the solver decodes).
 
@@ -47,7 +46,7 @@ from nnopt.problems.binpack2d._instance import read_instance
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, RULE_SKYLINE_BL, pack_batch
 
 REPO = Path(__file__).resolve().parents[1]
-INSTANCES = REPO.parent / "shared" / "data" / "2bp" / "instances"
+INSTANCES = REPO / "benchmarks" / "data" / "2bp" / "instances"
 CLASSES = range(1, 11)
 RULES = {
     "maxrects-bssf": (RULE_MAXRECTS_BSSF, rectpack.MaxRectsBssf),
@@ -65,7 +64,7 @@ def load_instances():
                if not (INSTANCES / f"CLASS{k:02d}_100_01.json").is_file()]
     if missing:
         sys.exit(f"error: classic instance(s) missing, e.g. {missing[0]}; this benchmark needs "
-                 f"../shared/data/2bp/instances next to the repository ({INSTANCES})")
+                 f"the classic instances in {INSTANCES}")
     out = []
     for k in CLASSES:
         inst = read_instance(INSTANCES / f"CLASS{k:02d}_100_01.json")

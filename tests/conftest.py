@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository, its examples, and the classic data in ../shared.
+"""Shared fixtures: the repository, its examples, and the classic data in benchmarks/data/2bp.
 
 Under ``--import-mode=importlib`` test modules cannot import this file, so
 everything shared is a fixture.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
-CLASSIC = REPO.parent / "shared" / "data" / "2bp"
+CLASSIC = REPO / "benchmarks" / "data" / "2bp"
 
 settings.register_profile("nnopt", deadline=None, max_examples=60)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "nnopt"))
@@ -30,7 +30,5 @@ def example_path() -> Path:
 
 @pytest.fixture(scope="session")
 def classic() -> Path:
-    """``../shared/data/2bp``; tests that need it skip when it is absent."""
-    if not (CLASSIC / "instances").is_dir():
-        pytest.skip("../shared/data/2bp is not available")
+    """``benchmarks/data/2bp``: the 500 classic instances ship with the repository."""
     return CLASSIC

@@ -19,9 +19,7 @@ from hypothesis import strategies as st
 from nnopt.problems.binpack2d._bounds import lower_bound, lower_bounds
 from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DATA = SHARED / "data" / "2bp"
-needs_data = pytest.mark.skipif(not (DATA / "reference.csv").is_file(), reason="shared 2bp data not present")
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "2bp"
 
 
 def make(bin_wh: tuple[int, int], items: list[tuple[int, int]], rotation: bool = False) -> BinPackInstance:
@@ -110,7 +108,6 @@ def _csv(name: str) -> dict[str, dict[str, str]]:
         return {row["name"]: row for row in csv.DictReader(fh)}
 
 
-@needs_data
 def test_classic_instances() -> None:
     ref = _csv("reference.csv")
     rot = _csv("reference_rotation.csv")

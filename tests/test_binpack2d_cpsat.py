@@ -22,7 +22,7 @@ from nnopt.problems.binpack2d._bounds import lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CLASSIC = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "2bp"
 WORKERS = 2
 #: Generous: every proof below takes well under a second, the limit only guards a hang.
 LIMIT = 20.0
@@ -170,9 +170,7 @@ def test_conflicts_are_pairs_that_cannot_share_a_bin():
 @pytest.mark.parametrize("name", ["CLASS01_020_01", "CLASS05_020_05", "CLASS07_020_08", "CLASS08_020_05",
                                   "CLASS10_020_09"])
 def test_classic_n20_best_known_is_proven(name):
-    folder = SHARED / "data" / "2bp"
-    if not (folder / "instances").is_dir():
-        pytest.skip("../shared/data/2bp is not available")
+    folder = CLASSIC
     from nnopt.problems.binpack2d import read_instance
 
     with open(folder / "reference.csv", newline="") as fh:

@@ -11,8 +11,7 @@ import pytest
 from nnopt.problems.binpack2d._generate import CLASS_BINS, MV_TYPE_PROBS, generate_instance, mv_type_ranges
 from nnopt.problems.binpack2d._instance import read_instance
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-INSTANCES = SHARED / "data" / "2bp" / "instances"
+INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "2bp" / "instances"
 
 BW_RANGES = {1: (1, 10), 2: (1, 10), 3: (1, 35), 4: (1, 35), 5: (1, 100), 6: (1, 100)}
 
@@ -93,7 +92,6 @@ def test_numpy_integer_arguments() -> None:
     assert generate_instance(np.int64(3), np.int32(5), np.uint8(2)) == generate_instance(3, 5, 2)
 
 
-@pytest.mark.skipif(not INSTANCES.is_dir(), reason="shared 2bp data not present")
 @pytest.mark.parametrize("klass", range(1, 11))
 def test_mean_area_matches_classic_class(klass: int) -> None:
     files = sorted(INSTANCES.glob(f"CLASS{klass:02d}_*.json"))

@@ -179,3 +179,11 @@ def test_the_time_budget_rule_holds_for_a_method_that_stops_on_time():
     res = nnopt.solve(INSTANCES["tsp"], problem="tsp", method="ortools-gls", time_limit=0.3)
     assert res.seconds < 1.0 and res.problem.check(res.instance, res.solution) == []
     assert Budget(time_limit=2.0).seconds_left() <= 2.0
+
+
+def test_a_time_limit_too_short_for_or_tools_returns_a_heuristic_and_says_so(tmp_path):
+    out = tmp_path / "s.json"
+    res = run_cli("solve", "examples/cl_07_040_01.json", "--method", "cpsat", "--time-limit", "1", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    sol = json.loads(out.read_text())
+    assert sol["status"] in ("heuristic", "optimal") and "cpsat skipped" in sol["notes"][0]
