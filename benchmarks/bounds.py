@@ -32,9 +32,8 @@ RESULTS = HERE / "results"
 
 
 def data_dir() -> Path:
-    """``benchmarks/data/2bp`` where it exists, else the shared copy."""
-    local = HERE / "data" / "2bp"
-    return local if (local / "reference.csv").is_file() else REPO.parent / "shared" / "data" / "2bp"
+    """``benchmarks/data/2bp``: the classic instances ship with the repository."""
+    return HERE / "data" / "2bp"
 
 
 def main() -> None:

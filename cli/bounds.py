@@ -25,7 +25,7 @@ def bounds_cmd(instance: str, cg_time: float, as_json: bool) -> None:
     \b
     Example:
       nnopt bounds examples/cl_07_040_01.json
-      nnopt bounds ../shared/data/2bp/original/Class_01.2bp:3 --json
+      nnopt bounds benchmarks/data/2bp/original/Class_01.2bp:3 --json
     """
     if not cg_time >= 0:
         raise UserError(f"--cg-time must be at least 0, got {cg_time}")

@@ -32,9 +32,7 @@ _spec = importlib.util.spec_from_file_location("_bounds_brute", HERE / "test_bin
 brute = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(brute)  # type: ignore[union-attr]
 
-DATA = next((p for p in (HERE.parent / "benchmarks" / "data" / "2bp", HERE.parents[1] / "shared" / "data" / "2bp")
-             if (p / "reference.csv").is_file()), None)
-needs_data = pytest.mark.skipif(DATA is None, reason="2bp benchmark data not present")
+DATA = HERE.parent / "benchmarks" / "data" / "2bp"  # ships with the repository
 
 
 def make(bin_wh: tuple[int, int], items: list[tuple[int, int]], rotation: bool = False) -> BinPackInstance:
@@ -226,7 +224,6 @@ def _csv(name: str) -> dict[str, dict[str, str]]:
         return {row["name"]: row for row in csv.DictReader(fh)}
 
 
-@needs_data
 def test_classic_default_bound_is_valid_and_strong() -> None:
     ref = _csv("reference.csv")
     rot = _csv("reference_rotation.csv")
@@ -242,7 +239,6 @@ def test_classic_default_bound_is_valid_and_strong() -> None:
     assert total >= 7138
 
 
-@needs_data
 @pytest.mark.parametrize("name", ["CLASS03_020_06", "CLASS05_020_01", "CLASS09_080_05", "CLASS01_040_03"])
 def test_classic_column_generation_closes_gaps(name: str) -> None:
     # On these the cheap bounds are one below the best known value and the
