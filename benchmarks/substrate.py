@@ -5,6 +5,9 @@
     python benchmarks/substrate.py --softmax-only [--seeds 3]   # only the softmax-teacher section (+ OUT_softmax.json)
     python benchmarks/substrate.py --bn-only [--seeds 3]   # only the batch-norm-teacher section (+ OUT_bn.json/.png)
 
+The section "Defaults per teacher" (what ``nnopt distill`` does with no recipe flag, for the softmax,
+mlp and cnn-bn teachers) comes from ``benchmarks/substrate_defaults.py``.
+
 The main tables keep the KD settings they were committed with (``OLD``: no
 mixing, 300 KD steps); the new-KD section compares them with the new default
 (mixing x4, 2,000 KD steps), the MLP student and the student-in-the-loop rounds,

@@ -41,6 +41,17 @@ student at K = 50, 0.865 -> 0.920 of the teacher's validation accuracy (an MLP
 student: 0.902 -> 0.963). Mixing is free at distillation time: the teacher
 labels every mix. Set ``mix=0, kd_steps=None`` for the old behaviour.
 
+Teacher-knowledge priors, each a regulariser of the one extraction routine
+(:func:`teacher_priors`): ``feature_stats`` > 0 matches the per-layer activation
+statistics every teacher records over its training images when it is trained
+(:func:`train_teacher`; DeepInversion's BN prior for teachers without batch
+norm); ``activation`` and ``balance`` are DAFL's activation and class-balance
+terms; ``competition`` > 0 adds a second extraction stage with DeepInversion's
+adaptive term (a provisional student in the loop, see :func:`extract_visualisations`).
+The field defaults of :class:`DistillSettings` are the historical ones the
+older benchmark sections ran with; ``nnopt distill`` takes its defaults, per
+teacher, from :mod:`nnopt.solver.distill_defaults`.
+
 ``adversarial`` > 0 puts the student in the loop
 (:func:`train_student_adversarial`): that many rounds of images extracted to
 maximise teacher-student disagreement. The noise-KD control gets the same
