@@ -247,3 +247,12 @@ def test_classic_column_generation_closes_gaps(name: str) -> None:
     best_known = int(_csv("reference.csv")[name]["best_known"])
     assert lower_bound(inst) == best_known - 1
     assert colgen_bound(inst, time_limit=5.0, start=lower_bound(inst)) == best_known
+
+
+def test_report_seeded_by_a_packing_stays_valid() -> None:
+    from nnopt.problems.binpack2d._known_optimum import generate_known_optimum_packing
+
+    inst, packing = generate_known_optimum_packing(4, 30, 5)
+    rows = bounds_report(inst, column_generation=0.5, upper=4, packing=packing)
+    assert [r[0] for r in rows][-1] == "best"
+    assert all(v <= 4 for _, v, _ in rows) and rows[-1][1] == 4

@@ -249,13 +249,16 @@ def colgen_bound(
     exact_check: bool = True,
     start: int = 0,
     upper: int | None = None,
+    seed_columns: list[np.ndarray] | None = None,
 ) -> int:
     """``ceil`` of the best Farley bound met within ``time_limit`` seconds (module docstring).
 
     ``check_time`` caps each CP-SAT feasibility check. ``start`` (a bound already
     known) and ``upper`` (the bins of a known packing) only stop the search
     early: once the restricted LP rounds up to at most ``max(best, start)``, no
-    more can be proved; once ``best >= upper``, no more is true. Instances with more than
+    more can be proved; once ``best >= upper``, no more is true.
+    ``seed_columns`` (item index arrays, e.g. a packing's bins) start the master
+    LP closer to its optimum; columns never affect validity (only ``z_ub`` does). Instances with more than
     :data:`MAX_ITEMS_CG` items get the area bound.
     """
     t_end = time.process_time() + time_limit
@@ -274,6 +277,9 @@ def colgen_bound(
     master = _Master(n)
     for i in range(n):
         master.add(np.array([i]))
+    for col in seed_columns or []:  # e.g. the bins of a heuristic packing: any sets help the duals
+        if len(col) > 1:
+            master.add(np.asarray(col, dtype=np.int64))
     seen: set[tuple[int, ...]] = set()
     nogoods: list[np.ndarray] = []
     center: np.ndarray | None = None  # the duals of the best Farley bound so far
