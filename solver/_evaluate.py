@@ -19,6 +19,16 @@ from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 __all__ = ["Evaluator", "BudgetSpent", "SearchState", "run_search"]
 
 
+#: Most encoding values one batch may hold (rows x coordinates): a batch and its decoded
+#: packings then stay within a few hundred MB, whatever the instance's size.
+MAX_BATCH_VALUES = 4_000_000
+
+
+def capped_batch(batch: int, dimension: int) -> int:
+    """``batch``, or fewer rows (at least 4) when that many rows of ``dimension`` values exceed ``MAX_BATCH_VALUES``."""
+    return max(4, min(batch, MAX_BATCH_VALUES // max(1, dimension)))
+
+
 class BudgetSpent(Exception):
     """Raised by :meth:`Evaluator.evaluate` once the budget is exhausted: unwinds any loop."""
 
@@ -102,6 +112,7 @@ def run_search(
     rng = np.random.default_rng(seed)
     best = Incumbent(problem, instance, on_improve)
     ev = Evaluator(problem, instance, budget, best, encoding)
+    batch = capped_batch(batch, problem.encoding_size(instance, encoding))
     status = "budget"
     try:
         x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))

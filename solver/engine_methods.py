@@ -54,6 +54,11 @@ ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+#: Above this many encoding coordinates the engine runs its search without a network: the
+#: network's first layer, its optimiser state and its replay buffer grow with the dimension.
+MAX_NETWORK_DIM = 50_000
+
+
 class EngineMethod(Method):
     """One engine configuration; ``step=random`` swaps the gradient step for a random one (the control)."""
 
@@ -92,6 +97,11 @@ class EngineMethod(Method):
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
         ctx = context or RunContext()
         left = budget.seconds_left()
+        d = problem.encoding_size(instance, self.encoding)
+        if d > MAX_NETWORK_DIM:  # a network on n inputs would need GBs at a million items (issue 16)
+            return self._search_alone(problem, instance, budget, seed, on_improve,
+                                      f"the encoding has {d} coordinates, above the {MAX_NETWORK_DIM} "
+                                      "a network is sized for")
         if not self.network_pays(budget):
             return self._search_alone(problem, instance, budget, seed, on_improve,
                                       f"{left:.1f} s left cannot pay its start-up (about "

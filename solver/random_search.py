@@ -12,6 +12,7 @@ import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
+from nnopt.solver._evaluate import capped_batch
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
@@ -31,6 +32,7 @@ def random_key_search(
 ) -> SearchResult:
     """Best of heuristic + random encodings within ``budget``; Ctrl-C returns the best so far."""
     rng = np.random.default_rng(seed)
+    batch_size = capped_batch(batch_size, problem.encoding_size(instance))
     decoders = tuple(decoders or problem.search_decoders or problem.decoders)
     bound = problem.lower_bound(instance)
     best = Incumbent(problem, instance, on_improve)
