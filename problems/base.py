@@ -23,7 +23,7 @@ import numpy as np
 
 from nnopt.problems.errors import NnoptError
 
-__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES"]
+__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES", "RUIN_RECREATE_HOOKS"]
 
 #: Instance files larger than this are refused before parsing (a runaway input
 #: should fail with a clear message, not exhaust memory).
@@ -186,6 +186,71 @@ class Problem(ABC):
     def render(self, instance: Any, solution: Any, path: str | Path) -> None:
         """Draw ``solution`` to ``path`` (format from its suffix); optional."""
         raise NotImplementedError(f"problem {self.name!r} cannot draw solutions")
+
+    # ----------------------------------------------- optional hooks: solution-level search
+    # The encoding-space methods above move *encodings*; these move *solutions*.
+    # ``nnopt.solver.ruin_recreate`` runs on them: it aims a mutable search state
+    # at one objective unit below the incumbent (``tighten``), takes a few
+    # *components* out (``ruin``: bins, tour segments), puts what is left out
+    # back (``recreate``) and ranks states by ``state_cost`` — first what is
+    # still left out, then a smooth tie-break. A problem offers the loop by
+    # overriding every hook in ``RUIN_RECREATE_HOOKS`` (``tighten`` and the
+    # pool hooks ``new_pool`` / ``pool_add`` / ``recombine`` are optional);
+    # ``missing_hooks`` says what a problem lacks.
+
+    def search_state(self, instance: Any, solution: Any) -> Any:
+        """A mutable search state holding ``solution`` (nothing left out)."""
+        raise NotImplementedError(f"problem {self.name!r} offers no search_state hook")
+
+    def tighten(self, instance: Any, state: Any) -> Any | None:
+        """A new state aimed at one objective unit below ``state``'s complete solution,
+        with what no longer fits left out; None when the problem has no such goal
+        (its objective is not a count: the search then just improves the cost)."""
+        return None
+
+    def weakness(self, instance: Any, state: Any) -> np.ndarray:
+        """A non-negative score per component of ``state`` (float64 ``(C,)``): how much
+        ruining it promises; the loop picks components with probability rising with it."""
+        raise NotImplementedError(f"problem {self.name!r} offers no weakness hook")
+
+    def ruin(self, instance: Any, state: Any, components: np.ndarray, rng: np.random.Generator) -> Any:
+        """A new state with (part of) ``components`` taken out; ``state`` stays as it was."""
+        raise NotImplementedError(f"problem {self.name!r} offers no ruin hook")
+
+    def recreate(self, instance: Any, state: Any, rng: np.random.Generator) -> None:
+        """Put left-out parts back into ``state`` (in place), most restricted first;
+        what still does not fit stays left out."""
+        raise NotImplementedError(f"problem {self.name!r} offers no recreate hook")
+
+    def state_cost(self, instance: Any, state: Any) -> tuple[float, float]:
+        """(what is left out, smooth tie-break), compared lexicographically; lower is better.
+        A state with nothing left out has first element 0."""
+        raise NotImplementedError(f"problem {self.name!r} offers no state_cost hook")
+
+    def state_solution(self, instance: Any, state: Any) -> Any | None:
+        """The feasible solution a complete state holds; None while parts are left out."""
+        raise NotImplementedError(f"problem {self.name!r} offers no state_solution hook")
+
+    def new_pool(self, instance: Any) -> Any | None:
+        """Optional: an empty pool of components (e.g. bins) for ``pool_add`` / ``recombine``;
+        None (the default) when the problem offers no recombination."""
+        return None
+
+    def pool_add(self, instance: Any, pool: Any, state: Any) -> None:
+        """Optional: remember the components of ``state`` (a visited state) in ``pool``."""
+
+    def recombine(self, instance: Any, pool: Any, incumbent: Any, time_limit: float, seed: int) -> Any | None:
+        """Optional: a complete solution assembled from ``pool``'s components that is better
+        than ``incumbent`` (e.g. a set cover over bins), found within ``time_limit`` s, or None."""
+        return None
+
+    def missing_hooks(self, hooks: Sequence[str]) -> list[str]:
+        """The names in ``hooks`` this problem does not override (does not offer)."""
+        return [h for h in hooks if getattr(type(self), h, None) is getattr(Problem, h, None)]
+
+
+#: The hooks ``nnopt.solver.ruin_recreate`` needs (``tighten`` and the pool hooks are optional).
+RUIN_RECREATE_HOOKS = ("search_state", "weakness", "ruin", "recreate", "state_cost", "state_solution")
 
 
 def read_json_file(path: str | Path, error: type[ValueError]) -> Any:

@@ -47,6 +47,7 @@ from nnopt.problems.binpack2d._kernels import (
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, pack_in_windows
+from nnopt.problems.binpack2d import _bin_pool, _ruin
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
@@ -384,6 +385,43 @@ class BinPack2D(Problem):
         from nnopt.problems.binpack2d._render import render_packing
 
         render_packing(instance, solution, path)
+
+    # ------------------------------------------- solution-level search (ruin and recreate)
+    #: knobs of the moves; a benchmark may swap in other settings
+    recreate_settings = _ruin.RecreateSettings()
+
+    def search_state(self, instance: BinPackInstance, solution: Packing) -> _ruin.BinState:
+        return _ruin.state_from_packing(instance, solution)
+
+    def tighten(self, instance: BinPackInstance, state: _ruin.BinState) -> _ruin.BinState | None:
+        return _ruin.tighten_state(instance, _ruin.as_state(state))
+
+    def weakness(self, instance: BinPackInstance, state: _ruin.BinState) -> np.ndarray:
+        return _ruin.state_weakness(instance, _ruin.as_state(state))
+
+    def ruin(self, instance: BinPackInstance, state: _ruin.BinState, components: np.ndarray,
+             rng: np.random.Generator) -> _ruin.BinState:
+        return _ruin.ruin_state(instance, _ruin.as_state(state), components, rng, self.recreate_settings)
+
+    def recreate(self, instance: BinPackInstance, state: _ruin.BinState, rng: np.random.Generator) -> None:
+        _ruin.recreate_state(instance, _ruin.as_state(state), rng, self.recreate_settings)
+
+    def state_cost(self, instance: BinPackInstance, state: _ruin.BinState) -> tuple[float, float]:
+        return _ruin.state_cost(instance, _ruin.as_state(state))
+
+    def state_solution(self, instance: BinPackInstance, state: _ruin.BinState) -> Packing | None:
+        return _ruin.packing_from_state(instance, _ruin.as_state(state))
+
+    def new_pool(self, instance: BinPackInstance) -> _bin_pool.BinPool:
+        return _bin_pool.BinPool(instance.bin_area)
+
+    def pool_add(self, instance: BinPackInstance, pool: _bin_pool.BinPool, state: _ruin.BinState) -> None:
+        state = _ruin.as_state(state)
+        _bin_pool.pool_add_state(instance, pool, state, state.changed_slots())
+
+    def recombine(self, instance: BinPackInstance, pool: _bin_pool.BinPool, incumbent: Packing,
+                  time_limit: float, seed: int) -> Packing | None:
+        return _bin_pool.recombine_pool(instance, pool, incumbent, time_limit, seed)
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder

@@ -1,0 +1,125 @@
+"""Recombination over a pool of bins: a CP-SAT set cover chooses the fewest good bins.
+
+Every bin a search visits is a feasible packing of its item set, and any subset
+of a feasible bin is feasible too. So the bins of many different solutions can
+be recombined: choose the fewest pool bins that cover every item, then drop
+each item covered twice from all but one of its bins — still feasible. This is
+the set-covering idea behind Monaci & Toth (2006) and the recombination step of
+the issue's bin-level search; a ruin-and-recreate run supplies the bins.
+
+The master is a CP-SAT model (one Boolean per pool bin, a clause per item),
+asked for a cover with at most ``incumbent - 1`` bins, hinted with the
+incumbent's own bins, on one worker within a small time slice. Only the
+``max_bins`` fullest distinct bins take part: thin bins are almost never in a
+good cover and make the model slow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.binpack2d._instance import BinPackInstance
+from nnopt.problems.binpack2d._ruin import BinState
+from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
+
+__all__ = ["BinPool", "pool_add_state", "recombine_pool"]
+
+
+@dataclass
+class BinPool:
+    """Distinct bins (by item set) with one layout each: item ids, x, y, rotated."""
+
+    bin_area: int
+    capacity: int = 5000
+    layouts: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = field(default_factory=dict)
+    #: bins already offered to the master that found nothing: skip recombining until the pool grows
+    size_at_last_try: int = 0
+
+    def add(self, items: np.ndarray, x: np.ndarray, y: np.ndarray, rot: np.ndarray, area: int) -> None:
+        key = items.tobytes()
+        if key in self.layouts:
+            return
+        if len(self.layouts) >= self.capacity:
+            # full: replace the thinnest bin if this one is fuller
+            thin = min(self.layouts, key=lambda k: self.layouts[k][4])
+            if self.layouts[thin][4] >= area:
+                return
+            del self.layouts[thin]
+        self.layouts[key] = (items.copy(), x.copy(), y.copy(), rot.copy(), int(area))
+
+
+def pool_add_state(instance: BinPackInstance, pool: BinPool, state: BinState, slots: np.ndarray | None = None) -> None:
+    """Add ``state``'s bins (only ``slots`` when given) to the pool."""
+    area = instance.widths * instance.heights
+    ib = state.ib
+    order = np.argsort(ib, kind="stable")
+    sorted_bins = ib[order]
+    starts = np.searchsorted(sorted_bins, np.arange(state.L + 1))
+    for b in (range(state.L) if slots is None else slots):
+        items = order[starts[b]:starts[b + 1]]
+        if len(items) == 0:
+            continue
+        items = np.sort(items)
+        pool.add(items, state.ix[items], state.iy[items], state.rot[items], int(area[items].sum()))
+
+
+def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing, time_limit: float,
+                   seed: int, max_bins: int = 2000) -> Packing | None:
+    """A packing with fewer bins than ``incumbent`` made of pool bins, or None (none found in time)."""
+    from ortools.sat.python import cp_model
+
+    target = incumbent.num_bins - 1
+    if target < 1 or len(pool.layouts) <= pool.size_at_last_try:
+        return None
+    pool.size_at_last_try = len(pool.layouts)
+    rows = incumbent.placements
+    for b in np.unique(rows[:, BIN]):  # the incumbent's own bins make the hint complete
+        sel = rows[rows[:, BIN] == b]
+        sel = sel[np.argsort(sel[:, ITEM])]
+        pool.add(sel[:, ITEM], sel[:, X], sel[:, Y], sel[:, ROT].astype(np.uint8),
+                 int((instance.widths[sel[:, ITEM]] * instance.heights[sel[:, ITEM]]).sum()))
+    keys = sorted(pool.layouts, key=lambda k: -pool.layouts[k][4])[:max_bins]
+    incumbent_keys = set()
+    for b in np.unique(rows[:, BIN]):
+        incumbent_keys.add(np.sort(rows[rows[:, BIN] == b][:, ITEM]).tobytes())
+    keys += [k for k in incumbent_keys if k not in set(keys)]
+    model = cp_model.CpModel()
+    use = [model.NewBoolVar(f"b{j}") for j in range(len(keys))]
+    covering: list[list[Any]] = [[] for _ in range(instance.n)]
+    for j, k in enumerate(keys):
+        for it in pool.layouts[k][0]:
+            covering[int(it)].append(use[j])
+        model.AddHint(use[j], k in incumbent_keys)
+    for it in range(instance.n):
+        model.AddBoolOr(covering[it])
+    model.Add(sum(use) <= target)
+    # the area bound: chosen bins must hold every item's area
+    model.Minimize(sum(use))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(seed) % (2**31)
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    placed = np.zeros(instance.n, dtype=bool)
+    out = []
+    b_out = 0
+    for j, k in enumerate(keys):
+        if not solver.BooleanValue(use[j]):
+            continue
+        items, x, y, rot, _ = pool.layouts[k]
+        keep = ~placed[items]
+        if not keep.any():
+            continue
+        items, x, y, rot = items[keep], x[keep], y[keep], rot[keep].astype(bool)
+        placed[items] = True
+        w = np.where(rot, instance.heights[items], instance.widths[items])
+        h = np.where(rot, instance.widths[items], instance.heights[items])
+        out.append(np.stack([items, np.full(len(items), b_out), x, y, w, h, rot.astype(np.int64)], axis=1))
+        b_out += 1
+    if not placed.all() or b_out > target:
+        return None
+    return Packing(np.concatenate(out).astype(np.int64))
