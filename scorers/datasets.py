@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nnopt.problems.errors import NnoptError  # the one error family (a leaf module)
+
 __all__ = ["DATASETS", "DatasetError", "ImageData", "load_dataset", "read_idx"]
 
 #: Names :func:`load_dataset` knows.
@@ -31,7 +33,7 @@ DATASETS = ("digits", "mnist", "mnist5k")
 SPLIT_SEED = 0
 
 
-class DatasetError(ValueError):
+class DatasetError(NnoptError, ValueError):
     """A dataset cannot be loaded (unknown name, missing files or extra); the message says what to do."""
 
 

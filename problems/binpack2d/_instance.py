@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
+from nnopt.problems import validate
 from nnopt.problems._limits import check_name
 
 __all__ = ["BinPackInstance", "MAX_ITEMS", "count_2bp_instances", "parse_instance", "parse_2bp", "read_instance"]
@@ -103,24 +104,10 @@ class BinPackInstance:
 
 
 def _positive_int(value: Any, where: str, source: str, limit: int = MAX_SIDE) -> int:
-    # bool is an int subclass in Python; a size of `true` is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer() and 0 < value <= limit:
-            return int(value)
-        raise InstanceError(f"{source}: {where} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise InstanceError(f"{source}: {where} must be a positive integer, got {value!r}")
-    if value > limit:
-        raise InstanceError(f"{source}: {where} is {value}, above the limit of {limit}")
-    return value
+    return validate.positive_int(value, where, source, limit, integral_floats=True)
 
 
-def _unknown_keys(obj: dict[str, Any], allowed: set[str], where: str, source: str) -> None:
-    extra = sorted(set(obj) - allowed, key=str)
-    if extra:
-        raise InstanceError(
-            f"{source}: unknown key {extra[0]!r} in {where} (allowed: {', '.join(sorted(allowed))})"
-        )
+_unknown_keys = validate.known_keys
 
 
 def _plain_item_types(items: list[Any], bw: int, bh: int, rotation: bool) -> list[tuple[int, int, int]] | None:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
+from nnopt.problems import validate
 from nnopt.problems._limits import check_name
 
 __all__ = [
@@ -131,18 +132,7 @@ def _number(v: float) -> int | float:
 
 
 def _coordinate(value: Any, where: str, source: str) -> float:
-    # bool is an int subclass in Python; a coordinate of `true` is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InstanceError(f"{source}: {where} must be a number, got {value!r}")
-    if isinstance(value, int):
-        if abs(value) > MAX_COORD:
-            raise InstanceError(f"{source}: {where} is {value}, beyond the limit of ±{MAX_COORD:g}")
-        return float(value)
-    if not math.isfinite(value):
-        raise InstanceError(f"{source}: {where} must be a finite number, got {value!r}")
-    if abs(value) > MAX_COORD:
-        raise InstanceError(f"{source}: {where} is {value!r}, beyond the limit of ±{MAX_COORD:g}")
-    return float(value)
+    return validate.finite_number(value, where, source, MAX_COORD)
 
 
 def _city_count(n: int, where: str, source: str) -> None:
@@ -154,12 +144,8 @@ def _city_count(n: int, where: str, source: str) -> None:
 
 def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
     """Validate a parsed JSON object and build the instance (see module doc)."""
-    if not isinstance(data, dict):
-        raise InstanceError(f"{source}: expected a JSON object, got {type(data).__name__}")
-    extra = sorted(set(data) - _TOP_KEYS, key=str)
-    if extra:
-        raise InstanceError(f"{source}: unknown key {extra[0]!r} in the instance "
-                            f"(allowed: {', '.join(sorted(_TOP_KEYS))})")
+    data = validate.json_object(data, source)
+    validate.known_keys(data, _TOP_KEYS, "the instance", source)
     problem = data.get("problem", "tsp")
     if problem != "tsp":
         raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'tsp'")
@@ -170,9 +156,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
         raise InstanceError(f"{source}: field 'distance' must be one of {', '.join(map(repr, DISTANCES))}, "
                             f"got {distance!r}")
 
-    if "coords" not in data:
-        raise InstanceError(f"{source}: missing field 'coords'")
-    coords = data["coords"]
+    coords = validate.required(data, "coords", source)
     if not isinstance(coords, list):
         raise InstanceError(f"{source}: field 'coords' must be a list of [x, y] pairs, got {type(coords).__name__}")
     _city_count(len(coords), "field 'coords'", source)
@@ -183,11 +167,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
         xy[k, 0] = _coordinate(pair[0], f"coords[{k}][0]", source)
         xy[k, 1] = _coordinate(pair[1], f"coords[{k}][1]", source)
 
-    meta = data.get("meta")
-    try:
-        meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InstanceError(f"{source}: field 'meta' is not plain JSON ({exc})") from None
+    meta_json = validate.plain_json(data.get("meta"), "field 'meta'", source)
     return TSPInstance(name=name, coords=xy, distance=distance, meta_json=meta_json)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems import InstanceError, Problem, SolutionError
+from nnopt.problems import validate as v
 from nnopt_knapsack._kernel import greedy_fill
 
 __all__ = ["Knapsack", "KnapsackInstance", "Selection"]
@@ -64,14 +65,6 @@ class Selection:
     items: tuple[int, ...]
 
 
-def _positive_int(value: Any, where: str, source: str, limit: int = MAX_NUMBER) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InstanceError(f"{source}: {where} must be a positive integer, got {value!r}")
-    if value > limit:
-        raise InstanceError(f"{source}: {where} is {value}, above the limit of {limit}")
-    return value
-
-
 def _order_keys(order: np.ndarray) -> np.ndarray:
     keys = np.empty(order.shape[0], dtype=np.float32)
     keys[order] = (np.arange(order.shape[0], dtype=np.float32) + 0.5) / order.shape[0]
@@ -89,19 +82,15 @@ class Knapsack(Problem):
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> KnapsackInstance:
-        if not isinstance(data, dict):
-            raise InstanceError(f"{source}: expected a JSON object, got {type(data).__name__}")
-        extra = sorted(set(data) - _TOP_KEYS, key=str)
-        if extra:
-            raise InstanceError(f"{source}: unknown key {extra[0]!r} (allowed: {', '.join(sorted(_TOP_KEYS))})")
+        data = v.json_object(data, source)
+        v.known_keys(data, _TOP_KEYS, "the instance", source)
         if data.get("problem", "knapsack") != "knapsack":
             raise InstanceError(f"{source}: field 'problem' is {data['problem']!r}, expected 'knapsack'")
         name = data.get("name", Path(source).stem if source != "instance" else "instance")
         if not isinstance(name, str):
             raise InstanceError(f"{source}: field 'name' must be a string, got {name!r}")
-        if "capacity" not in data:
-            raise InstanceError(f"{source}: missing field 'capacity'")
-        capacity = _positive_int(data["capacity"], "field 'capacity'", source, limit=MAX_NUMBER * MAX_ITEMS)
+        capacity = v.positive_int(v.required(data, "capacity", source), "field 'capacity'", source,
+                                  limit=MAX_NUMBER * MAX_ITEMS)
         items = data.get("items")
         if not isinstance(items, list) or not items:
             raise InstanceError(f"{source}: field 'items' must be a non-empty list, got {items!r}")
@@ -111,12 +100,9 @@ class Knapsack(Problem):
         for k, item in enumerate(items):
             if not isinstance(item, dict) or set(item) != _ITEM_KEYS:
                 raise InstanceError(f"{source}: items[{k}] must be {{\"weight\": w, \"value\": v}}, got {item!r}")
-            weights.append(_positive_int(item["weight"], f"items[{k}].weight", source))
-            values.append(_positive_int(item["value"], f"items[{k}].value", source))
-        try:
-            meta_json = json.dumps(data.get("meta"), sort_keys=True, allow_nan=False)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise InstanceError(f"{source}: field 'meta' is not plain JSON ({exc})") from None
+            weights.append(v.positive_int(item["weight"], f"items[{k}].weight", source, MAX_NUMBER))
+            values.append(v.positive_int(item["value"], f"items[{k}].value", source, MAX_NUMBER))
+        meta_json = v.plain_json(data.get("meta"), "field 'meta'", source)
         return KnapsackInstance(name, capacity, tuple(weights), tuple(values), meta_json)
 
     def instance_to_json(self, instance: KnapsackInstance) -> dict[str, Any]:
