@@ -46,7 +46,8 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
-from nnopt.problems.binpack2d._windows import LARGE_ITEMS, pack_in_windows
+from nnopt.problems._deadline import seconds_to_deadline
+from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
 from nnopt.problems.binpack2d import _bin_pool, _ruin
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
@@ -332,6 +333,8 @@ class BinPack2D(Problem):
             orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
             if n > LARGE_ITEMS:  # bounded cost per item, the deadline checked between windows
                 pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
+            elif n > ROW_CHECK_ITEMS and seconds_to_deadline() is not None:  # the deadline checked per row
+                pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y, window=n)
             else:
                 pack_batch(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
         return PackingBatch(instance, out_bin, out_x, out_y, rotated)
