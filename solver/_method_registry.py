@@ -48,6 +48,8 @@ SHIPPED_MODULES: tuple[str, ...] = (
     "nnopt.solver.random_search",
     "nnopt.solver.local_search",
     "nnopt.solver.cem",
+    "nnopt.solver.ruin_recreate",
+    "nnopt.solver.portfolio",
     "nnopt.solver.engine_methods",
     "nnopt.baselines.binpack2d_heuristics",
     "nnopt.baselines.binpack2d_cpsat",

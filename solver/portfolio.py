@@ -15,7 +15,9 @@ from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver.cem import cem
-from nnopt.solver.ruin_recreate import RRConfig, ruin_recreate
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
+from nnopt.solver.ruin_recreate import DEFAULT_RECOMBINE_EVERY, RRConfig, ruin_recreate
 
 __all__ = ["portfolio", "split_budget"]
 
@@ -50,3 +52,19 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
     result.evaluations += found.evaluations
     result.info["cem_evaluations"] = found.evaluations
     return result
+
+
+class Portfolio(Method):
+    """The portfolio as a method (the default ``nnopt``): CEM's share is a parameter."""
+
+    family = "nnopt"
+    parameters = {"cem-share": ("0.25", "0", "0.5")}
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return portfolio(problem, instance, budget, seed=seed, cem_share=float(self.params["cem-share"]),
+                         config=RRConfig(recombine_every=DEFAULT_RECOMBINE_EVERY), on_improve=on_improve)
+
+
+register_method(Portfolio("nnopt-portfolio", "CEM on the keys for a quarter of the budget, then ruin and "
+                          "recreate of whole bins from its best (no network)"))

@@ -31,8 +31,10 @@ import numpy as np
 from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
 
-__all__ = ["RRConfig", "ruin_recreate", "MissingHooksError", "best_start"]
+__all__ = ["RRConfig", "RuinRecreate", "ruin_recreate", "MissingHooksError", "best_start"]
 
 
 class _Done(Exception):
@@ -200,3 +202,31 @@ def ruin_recreate(
     result = best.result(budget.evals, budget.elapsed, status)
     result.info.update({"moves": moves, "accepted": accepted, "recombined": recombined})
     return result
+
+
+class RuinRecreate(Method):
+    """``ruin-recreate``: the loop above as a method; parameters are its ablation switches."""
+
+    family = "search"
+    parameters = {"choice": ("weakness", "random"), "recombine": ("on", "off")}
+
+    def unsupported(self, problem: Problem) -> str | None:
+        missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
+        if missing:
+            return f"needs the solution-level search hooks {', '.join(missing)}"
+        return None
+
+    def config(self) -> RRConfig:
+        return RRConfig(choice=self.params["choice"],
+                        recombine_every=DEFAULT_RECOMBINE_EVERY if self.params["recombine"] == "on" else 0)
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return ruin_recreate(problem, instance, budget, seed=seed, config=self.config(), on_improve=on_improve)
+
+
+#: Moves between two set-cover recombinations when ``recombine=on``.
+DEFAULT_RECOMBINE_EVERY = 1000
+
+register_method(RuinRecreate("ruin-recreate", "goal-driven ruin and recreate of whole components (bins), "
+                             "late acceptance, set-cover recombination of pooled bins (no network)"))
