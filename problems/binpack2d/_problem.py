@@ -15,6 +15,13 @@ Encodings:
   (a heuristic packing's row records its insertion order there, so it decodes
   to that very packing); what does not fit is repaired by the rule's usual
   bin choice (see ``_kernels.pack_assigned_batch``).
+- "keys+rule": the keys encoding (priority keys, then orientation keys with
+  rotation) followed by one *rule gene* per item: gene g picks the MaxRects
+  score that places that item, ``RULE_GENE_DECODERS[floor(5 g)]`` (BSSF, BLSF,
+  BAF, BL, CP), each with its own decoder's bin choice (``_rule_kernels``).
+  The genes carry the placement, so the ``decoder`` argument is ignored (any
+  known name is accepted, so a search can pass its usual decoders). This is
+  BRKGA's per-item placement gene (Gonçalves & Resende 2013).
 
 The decoders are the Numba placement rules of ``_kernels``; every decoded
 packing is feasible by construction and is then guarded by the independent
@@ -44,6 +51,7 @@ from nnopt.problems.binpack2d._kernels import (
     pack_assigned_batch,
     pack_batch,
 )
+from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems._deadline import seconds_to_deadline
@@ -147,7 +155,7 @@ class BinPack2D(Problem):
 
     name = "binpack2d"
     description = "2D bin packing of rectangles into identical bins (optional 90-degree rotation)"
-    encodings = ("keys", "assignment")
+    encodings = ("keys", "assignment", "keys+rule")
     decoders = tuple(RULE_NAMES)
     #: The strongest rules over the classic set; shelf and most guillotine rules
     #: trail them by 2-10 % and would only dilute a search's decodes.
@@ -239,6 +247,8 @@ class BinPack2D(Problem):
         turns = instance.n if instance.allow_rotation else 0
         if self._check_encoding(encoding) == "assignment":
             return instance.n * self.assignment_bins(instance) + turns
+        if encoding == "keys+rule":
+            return 2 * instance.n + turns
         return instance.n + turns
 
     def sort_encoding(self, instance: BinPackInstance, order: str, orientation: str = "as-given") -> np.ndarray:
@@ -268,9 +278,17 @@ class BinPack2D(Problem):
 
         "assignment": the bins of those orders' packings (under every search
         decoder) that use only U bins, as near one-hot rows (see ``_assignment_start``).
+        "keys+rule": those orders with every item on BSSF (the strongest single rule),
+        so a search on it starts where one on the keys does.
         """
-        if self._check_encoding(encoding) == "assignment":
+        encoding = self._check_encoding(encoding)
+        if encoding == "assignment":
             return self._assignment_start(instance)[1].copy()
+        if encoding == "keys+rule":
+            K = self.heuristic_encodings(instance, "keys")
+            genes = np.full((len(K), instance.n), _rule_gene(RULE_GENE_DECODERS.index("maxrects-bssf")),
+                            dtype=np.float32)
+            return np.concatenate([K, genes], axis=1)
         orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
         rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
         # first occurrence of each distinct row, by its bytes (np.unique(axis=0) sorts the
@@ -317,6 +335,8 @@ class BinPack2D(Problem):
         if X.ndim != 2 or X.shape[1] != d:
             raise ValueError(f"{encoding} encodings must have shape (B, {d}), got {X.shape}")
         n, B = instance.n, X.shape[0]
+        if encoding == "keys+rule":
+            return self._decode_rules(instance, X)
         rotated = self.orientations(instance, X)
         out_bin, out_x, out_y = (np.empty((B, n), dtype=np.int64) for _ in range(3))
         # Writable copies: read-only arrays would make Numba compile a second specialisation.
@@ -337,6 +357,18 @@ class BinPack2D(Problem):
                 pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y, window=n)
             else:
                 pack_batch(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
+        return PackingBatch(instance, out_bin, out_x, out_y, rotated)
+
+    def _decode_rules(self, instance: BinPackInstance, X: np.ndarray) -> PackingBatch:
+        """The "keys+rule" decoder: insertion order and orientations as "keys", a MaxRects rule per item."""
+        n, B = instance.n, X.shape[0]
+        keys_part = X[:, :X.shape[1] - n]  # keys (and orientation keys): what orientations() reads last
+        rotated = self.orientations(instance, keys_part)
+        orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
+        rules = _RULE_GENE_IDS[rule_indices(X[:, X.shape[1] - n:])]
+        out_bin, out_x, out_y = (np.empty((B, n), dtype=np.int64) for _ in range(3))
+        pack_rule_batch(np.array(instance.widths), np.array(instance.heights), np.int64(instance.bin_width),
+                        np.int64(instance.bin_height), orders, rotated, rules, _RULE_CHOICES, out_bin, out_x, out_y)
         return PackingBatch(instance, out_bin, out_x, out_y, rotated)
 
     def cost(self, instance: BinPackInstance, solutions: Sequence[Packing]) -> np.ndarray:
@@ -435,6 +467,17 @@ _ASSIGNMENT_CACHE: weakref.WeakKeyDictionary[BinPackInstance, dict[tuple[str, ..
 _ASSIGNMENT_LOCK = threading.Lock()
 #: Per instance (weakly held): its lower bound, seconds to compute for a million items.
 _BOUND_CACHE: weakref.WeakKeyDictionary[BinPackInstance, float] = weakref.WeakKeyDictionary()
+
+
+def _rule_gene(slot: int) -> float:
+    """The rule gene in the middle of rule ``slot``'s interval (``rule_indices`` maps it back)."""
+    return (slot + 0.5) / len(RULE_GENE_DECODERS)
+
+
+#: RULE_* id of each rule-gene slot, and the bin choice by RULE_* id (each rule's plain decoder's).
+_RULE_GENE_IDS = np.array([RULE_NAMES[d] for d in RULE_GENE_DECODERS], dtype=np.int64)
+_RULE_CHOICES = np.array([BIN_CHOICE.get(name, BIN_FIRST_FIT) for name in
+                          sorted(RULE_NAMES, key=RULE_NAMES.__getitem__)], dtype=np.int64)
 
 
 def _bins_by_item(instance: BinPackInstance, packing: Packing) -> np.ndarray:
