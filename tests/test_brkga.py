@@ -82,7 +82,8 @@ def test_never_worse_than_best_heuristic_on_a_small_budget(encoding):
     inst = _hard_binpack()
     H = BP.heuristic_encodings(inst, encoding)
     # a budget of just the seeded first population: every heuristic row under every search decoder
-    r = brkga(BP, inst, Budget(max_evals=len(H) * len(BP.search_decoders)), seed=0, encoding=encoding)
+    decoders = BP.encoding_search_decoders.get(encoding, BP.search_decoders)
+    r = brkga(BP, inst, Budget(max_evals=len(H) * len(decoders)), seed=0, encoding=encoding)
     assert (r.objective, r.cost) <= _best_heuristic(BP, inst, encoding)
 
 
@@ -165,8 +166,11 @@ def test_keys_rule_encoding_shape_and_heuristics():
         assert d == BP.encoding_size(inst) + inst.n
         H = BP.heuristic_encodings(inst, "keys+rule")
         keys = BP.heuristic_encodings(inst)
-        assert H.shape == (len(keys), d) and np.array_equal(H[:, :keys.shape[1]], keys)
-        assert np.all(rule_indices(H[:, -inst.n:]) == RULE_GENE_DECODERS.index("maxrects-bssf"))
+        k = len(keys)
+        assert H.shape == (5 * k, d) and np.array_equal(H[:, :keys.shape[1]], np.tile(keys, (5, 1)))
+        for slot in range(5):  # every classic order with every item on one rule, BSSF first
+            assert np.all(rule_indices(H[slot * k:(slot + 1) * k, -inst.n:]) == slot)
+        assert RULE_GENE_DECODERS[0] == "maxrects-bssf"
         X = BP.sample(inst, 3, np.random.default_rng(0), encoding="keys+rule")
         assert X.shape == (3, d) and X.dtype == np.float32
     assert BP.encodings[0] == "keys" and "keys+rule" in BP.encodings
@@ -201,6 +205,15 @@ def test_one_rule_for_every_item_is_the_plain_decoder(slot, decoder, rot):
     plain = BP.decode(inst, keys, decoder=decoder)
     for a, b in ((ext.bins, plain.bins), (ext.x, plain.x), (ext.y, plain.y), (ext.rotated, plain.rotated)):
         assert np.array_equal(a, b)
+
+
+def test_keys_rule_heuristics_match_the_plain_maxrects_decoders():
+    """The seeded rows are as good as the classic orders under every MaxRects decoder."""
+    inst = BP.generate(8, klass=5, n=40, allow_rotation=True)
+    H = BP.heuristic_encodings(inst, "keys+rule")
+    ext = BP.cost(inst, BP.decode(inst, H, encoding="keys+rule")).min()
+    keys = BP.heuristic_encodings(inst)
+    assert ext == min(BP.cost(inst, BP.decode(inst, keys, decoder=d)).min() for d in RULE_GENE_DECODERS)
 
 
 def test_mixed_rules_differ_from_every_single_rule():

@@ -20,8 +20,10 @@ Encodings:
   score that places that item, ``RULE_GENE_DECODERS[floor(5 g)]`` (BSSF, BLSF,
   BAF, BL, CP), each with its own decoder's bin choice (``_rule_kernels``).
   The genes carry the placement, so the ``decoder`` argument is ignored (any
-  known name is accepted, so a search can pass its usual decoders). This is
-  BRKGA's per-item placement gene (Gonçalves & Resende 2013).
+  known name is accepted, so a search can pass its usual decoders; the
+  ``encoding_search_decoders`` entry tells searches one is enough). This is
+  BRKGA's per-item placement gene (Gonçalves & Resende 2013). Above
+  ``LARGE_ITEMS`` it decodes whole rows (no windows, no deadline check per row).
 
 The decoders are the Numba placement rules of ``_kernels``; every decoded
 packing is feasible by construction and is then guarded by the independent
@@ -160,6 +162,10 @@ class BinPack2D(Problem):
     #: The strongest rules over the classic set; shelf and most guillotine rules
     #: trail them by 2-10 % and would only dilute a search's decodes.
     search_decoders = ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")
+    #: Per encoding, the decoders worth a search's budget when they differ from
+    #: ``search_decoders`` (optional; searches read it with getattr): "keys+rule"
+    #: ignores the decoder, so decoding a row under several would repeat it.
+    encoding_search_decoders = {"keys+rule": ("maxrects-bssf",)}
     objective_name = "bins"
     file_suffixes = (".2bp",)
 
@@ -278,17 +284,17 @@ class BinPack2D(Problem):
 
         "assignment": the bins of those orders' packings (under every search
         decoder) that use only U bins, as near one-hot rows (see ``_assignment_start``).
-        "keys+rule": those orders with every item on BSSF (the strongest single rule),
-        so a search on it starts where one on the keys does.
+        "keys+rule": those orders with every item on one rule, for each of the five
+        MaxRects rules (BSSF first), so a search on it starts at least where one on
+        the keys with the MaxRects decoders does.
         """
         encoding = self._check_encoding(encoding)
         if encoding == "assignment":
             return self._assignment_start(instance)[1].copy()
         if encoding == "keys+rule":
             K = self.heuristic_encodings(instance, "keys")
-            genes = np.full((len(K), instance.n), _rule_gene(RULE_GENE_DECODERS.index("maxrects-bssf")),
-                            dtype=np.float32)
-            return np.concatenate([K, genes], axis=1)
+            return np.concatenate([np.concatenate([K, np.full((len(K), instance.n), _rule_gene(slot), dtype=np.float32)],
+                                                  axis=1) for slot in range(len(RULE_GENE_DECODERS))])
         orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
         rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
         # first occurrence of each distinct row, by its bytes (np.unique(axis=0) sorts the
