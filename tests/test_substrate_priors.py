@@ -197,7 +197,8 @@ def test_defaults_section_checks_every_target_and_merges_split_runs(tmp_path):
     assert "| mlp | no feature statistics | 0.850 | 0.800 |" in text
     md = tmp_path / "substrate.md"
     md.write_text("# head\n\nintro\n\n## First table\n\nrows\n")
-    for _ in range(2):  # placed before the first section, replaced in place on a rerun
+    for _ in range(2):  # placed under the title, replaced in place on a rerun
         sb.write_section(tmp_path / "substrate", rows, merged)
     out = md.read_text()
-    assert out.count(sb.BEGIN) == 1 and out.index("intro") < out.index(sb.BEGIN) < out.index("## First table")
+    assert out.count(sb.BEGIN) == 1 and out.startswith("# head\n\n" + sb.BEGIN)
+    assert out.index(sb.END) < out.index("intro") < out.index("## First table")
