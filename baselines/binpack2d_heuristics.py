@@ -91,8 +91,8 @@ class PlacementHeuristic(Method):
     """One placement rule on one sort order (``order``), or the best of all orders (``best``)."""
 
     family = "heuristics"
-    family_description = ("best-heuristic: every rule on every order; a rule alone: best of the sort orders, or "
-                          "one with --param order=ORDER (old names such as maxrects-bssf-area keep working)")
+    family_description = ("best-heuristic: every rule x every order; a rule: its best order, or one order "
+                          "(NAME-ORDER)")
     parameters = {"order": ("best", *ORDERS)}
 
     def __init__(self, rule: str | None) -> None:

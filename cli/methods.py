@@ -11,7 +11,7 @@ import click
 
 from nnopt.cli._common import debug_option, problem_or_error, stderr
 
-#: Families with more members than this list their names together instead of a line each.
+#: Families with more members than this, and a family description, list their names together.
 _LONG_FAMILY = 8
 _WIDTH = 100
 #: Listing order of the shipped families; plugin families follow in the order they register.
@@ -27,14 +27,24 @@ def _families(methods: Sequence[Any]) -> dict[str, list[Any]]:
 
 
 def _parameters(members: Sequence[Any]) -> str:
+    """Every parameter of a family once, saying which members take it when not all do."""
+    out = []
     seen: dict[str, tuple[str, ...]] = {}
     for m in members:
-        seen.update(m.parameters)
-    return "; ".join(f"--param {k}={'|'.join(v)} (default {v[0]})" for k, v in seen.items())
+        for k, v in m.parameters.items():
+            seen.setdefault(k, v)
+    for k, v in seen.items():
+        takers = [m.name for m in members if m.parameters.get(k) == v]
+        others = [m.name for m in members if m.name not in takers]
+        which = "" if not others else (f" ({', '.join(takers)})" if len(takers) <= len(others)
+                                       else f" (all but {', '.join(others)})")
+        out.append(f"--param {k}={'|'.join(v)}{which}")
+    return "; ".join(out)
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False)
 
 
 def render_methods(methods: Sequence[Any], default: str, problem: str | None) -> list[str]:
@@ -45,16 +55,16 @@ def render_methods(methods: Sequence[Any], default: str, problem: str | None) ->
         params = _parameters(members)
         lines.append("")
         lines.extend(_wrap(f"{family}:" + (f" {params}" if params else ""), ""))
-        if len(members) > _LONG_FAMILY:
-            names = ", ".join(m.name for m in members)
-            lines.extend(_wrap(names, "  "))
-            lines.extend(_wrap(getattr(members[-1], "family_description", "") or members[-1].description, "  "))
+        summary = next((m.family_description for m in members if m.family_description), "")
+        if len(members) > _LONG_FAMILY and summary:
+            lines.extend(_wrap(", ".join(m.name for m in members), "  "))
+            lines.extend(_wrap(summary, "  "))
             continue
         names = [m.name + (" (default)" if m.name == default else "") for m in members]
         width = max(map(len, names))
         for name, m in zip(names, members):
             lines.extend(textwrap.wrap(f"{name:<{width}}  {m.description}", _WIDTH, initial_indent="  ",
-                                       subsequent_indent=" " * (width + 4)))
+                                       subsequent_indent=" " * (width + 4), break_on_hyphens=False))
     return lines
 
 

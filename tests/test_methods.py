@@ -40,7 +40,9 @@ def _contract_cases() -> list[tuple[str, object]]:
             if not method.supports(problem):
                 continue
             others = [p for p in PROBLEMS.values() if p is not problem]
-            cases += method_checks(method, problem, [INSTANCES[name]], max_evals=120, time_limit=0.2,
+            # slack 1.5 s: a library's first import (networkx, OR-Tools) is the method's own cost and
+            # takes a second on a loaded 2-core machine; a method that ignores its budget overshoots by far more.
+            cases += method_checks(method, problem, [INSTANCES[name]], max_evals=120, time_limit=0.2, slack=1.5,
                                     unsupported=others)
     return cases
 
@@ -148,7 +150,7 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert len(lines) <= 40, res.stdout
-    assert any(line.startswith("heuristics: --param order=best|area") for line in lines)
+    assert any(line.startswith("heuristics: --param") for line in lines) and "order=best|area|" in res.stdout
     res = run_cli("methods", "tsp", "--json")
     data = json.loads(res.stdout)
     names = {d["name"] for d in data}
