@@ -135,7 +135,7 @@ def test_pricing_is_exact_on_small_cases() -> None:
                     continue
                 best = max(best, float(val[list(s)].sum()))
         z, sets, exact = price(val, rows, caps, conflict, nogoods)
-        assert exact and z == pytest.approx(best)
+        assert exact and best <= z <= best + 1e-6
         # Cut short, the search still returns an upper bound on the optimum.
         for limit in (1, 3, 10):
             z_cut, _, _ = price(val, rows, caps, conflict, nogoods, node_limit=limit)

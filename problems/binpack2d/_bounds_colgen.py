@@ -66,7 +66,8 @@ QUICK_NODES = 3_000
 #: Weight of the best-bound duals in the smoothed pricing point (Wentges 1997).
 SMOOTHING = 0.5
 FULL_NODES = 300_000
-_EPS = 1e-7
+#: Slack for floating point when rounding up (the sums involved stay below ~400).
+_EPS = 1e-6
 
 
 def pricing_rows(inst: BinPackInstance) -> tuple[np.ndarray, np.ndarray]:

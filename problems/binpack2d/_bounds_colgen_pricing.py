@@ -263,4 +263,6 @@ def price(
         ng_ptr, ng_ids, ng_size, node_limit, keep,
     )
     sets = [np.flatnonzero(found[s]) for s in np.argsort(-found_val[:n_found])]
-    return float(upper), sets, bool(exact)
+    # Items of value <= _TOL are left out of the search and subtrees within _TOL of
+    # the incumbent are pruned; adding both back keeps the result an upper bound.
+    return float(upper) + float(val[val <= _TOL].sum()) + _TOL, sets, bool(exact)
