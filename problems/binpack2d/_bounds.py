@@ -3,7 +3,7 @@ and the strongest of those with the dual-feasible-function bounds of
 :mod:`._bounds_dff` (Fekete & Schepers 2004; Carlier, Clautiaux & Moukrim 2007).
 
 :func:`lower_bound` is the one number every solve uses: the best of the cheap
-bounds (a few milliseconds for n = 100). :func:`bounds_report` lists every named
+bounds (about 10 ms of CPU for n = 100). :func:`bounds_report` lists every named
 bound with its value and time, including the opt-in column-generation bound of
 :mod:`._bounds_colgen`, which is stronger and slower (time-capped).
 
