@@ -187,6 +187,9 @@ def _given(default: str) -> str:
               help="Adaptive competition term (a provisional student in the loop: extract on where it "
                    "disagrees with the teacher); " + _given("0"))
 @click.option("--tv", type=FINITE, default=None, help="Total-variation penalty on visualisations; " + _given("0"))
+@click.option("--centring", type=FINITE, default=None,
+              help="Penalty on ink far from the image centre (conv teachers pile strokes at the frame); "
+                   + _given("0"))
 @click.option("--mix", type=int, default=None,
               help="Extra mixed images per image for the KD students (visualisations and noise alike); "
                    + _given("4"))
@@ -205,7 +208,8 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                 student: str | None, student_steps: int | None, steps: int | None, l2: float | None,
                 jitter: int | None, diversity: float | None, temperature: float | None, objective: str | None,
                 bn: float | None, bn_per_image: bool | None, feature_stats: float | None, activation: float | None,
-                balance: float | None, competition: float | None, tv: float | None, mix: int | None,
+                balance: float | None, competition: float | None, tv: float | None, centring: float | None,
+                mix: int | None,
                 kd_steps: int | None, kd_student: str | None, adversarial: int | None, plot: str | None,
                 as_json: bool) -> None:
     """Dataset compression: train a teacher (--model), extract K class visualisations
@@ -233,10 +237,10 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     if any(v is not None and v < 1 for v in (student_steps, steps, kd_steps)):
         raise UserError("--student-steps, --kd-steps and --steps must be positive")
     if any(v is not None and v < 0 for v in (l2, jitter, diversity, mix, bn, tv, feature_stats, activation,
-                                             balance, competition)) or (temperature is not None
+                                             balance, competition, centring)) or (temperature is not None
                                                                         and not temperature > 0):
         raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv, --feature-stats, --activation, --balance, "
-                        "--competition must be >= 0 and --temperature positive")
+                        "--competition, --centring must be >= 0 and --temperature positive")
     data = _load(dataset, data_dir, device, {"--plot": plot})
     from nnopt.solver.distill_defaults import CHOSEN_ON, distill_settings
 
@@ -245,7 +249,8 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                                 student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
                                 diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
                                 bn_per_image=bn_per_image, tv=tv, feature_stats=feature_stats, activation=activation,
-                                balance=balance, competition=competition, kd_steps=kd_steps, kd_student=kd_student,
+                                balance=balance, competition=competition, centring=centring, kd_steps=kd_steps,
+                                kd_student=kd_student,
                                 adversarial=adversarial, device=device)
     from nnopt.solver.distill import distill
 

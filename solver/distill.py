@@ -75,8 +75,8 @@ from nnopt.scorers.classifiers import (accuracy, build_classifier, count_paramet
                                        predict_logits, record_feature_statistics, train_classifier)
 from nnopt.scorers.datasets import ImageData
 from nnopt.solver.extract import L2, BoxClamp, extract
-from nnopt.solver.image_regularisers import (ActivationTerm, BatchNormStatistics, ClassBalance, Competition,
-                                            FeatureStatistics)
+from nnopt.solver.image_regularisers import (ActivationTerm, BatchNormStatistics, Centring, ClassBalance,
+                                            Competition, FeatureStatistics)
 from nnopt.solver.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
@@ -119,6 +119,7 @@ class DistillSettings:
     balance: float = 0.0
     competition: float = 0.0
     competition_steps: int = 100
+    centring: float = 0.0
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -131,8 +132,9 @@ class DistillSettings:
             raise ValueError("adversarial must be >= 0 and adversarial_steps positive")
         if self.bn < 0 or self.tv < 0:
             raise ValueError(f"bn and tv must be >= 0, got {self.bn}, {self.tv}")
-        if min(self.feature_stats, self.activation, self.balance, self.competition) < 0 or self.competition_steps < 1:
-            raise ValueError("feature_stats, activation, balance and competition must be >= 0, "
+        if min(self.feature_stats, self.activation, self.balance, self.competition, self.centring) < 0 \
+                or self.competition_steps < 1:
+            raise ValueError("feature_stats, activation, balance, competition and centring must be >= 0, "
                              "competition_steps positive")
         if self.kd_steps is not None and self.kd_steps < 1:
             raise ValueError(f"kd_steps must be positive, got {self.kd_steps}")
@@ -305,6 +307,8 @@ def extract_visualisations(data: ImageData, teacher: torch.nn.Module, s: Distill
     labels = torch.arange(data.n_classes).repeat_interleave(s.k)
     regs = image_regularisers(labels, l2=s.l2, shift=s.shift, tv=s.tv, blur=s.blur, scale=s.scale,
                               diversity=s.diversity if s.k > 1 else 0.0)
+    if s.centring > 0:
+        regs.insert(0, Centring(s.centring))
     priors = teacher_priors(teacher, s)
     common = dict(lr=s.viz_lr, objective=s.objective, seed=s.seed, device=s.device)
     try:

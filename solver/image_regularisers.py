@@ -20,6 +20,8 @@ et al., 2015; Olah et al., 2017):
   that fire the teacher's penultimate features strongly, and a batch whose mean prediction covers every class;
 * :class:`Competition` (penalty) — DeepInversion's adaptive term: reward images on which a student
   disagrees with the teacher (student in the loop);
+* :class:`Centring` (penalty) — ink far from the centre costs: a conv teacher with global pooling is
+  indifferent to where strokes sit and piles them against the frame;
 * ``L2`` and ``BoxClamp`` of :mod:`nnopt.solver.extract` do the pixel-norm prior
   and the valid pixel range.
 """
@@ -33,7 +35,7 @@ from torch.nn import functional as F
 from nnopt.solver.extract import BaseRegulariser
 
 __all__ = ["RandomShift", "RandomScale", "TotalVariation", "GaussianBlur", "Diversity", "BatchNormStatistics",
-           "FeatureStatistics", "ActivationTerm", "ClassBalance", "Competition", "recorded_layers"]
+           "FeatureStatistics", "ActivationTerm", "ClassBalance", "Competition", "Centring", "recorded_layers"]
 
 
 def _check_image(x: torch.Tensor, what: str) -> None:
@@ -361,3 +363,24 @@ class Competition(BaseRegulariser):
         self._handle.remove()
         for p, flag in zip(self.student.parameters(), self._flags):
             p.requires_grad_(flag)
+
+
+@dataclass
+class Centring(BaseRegulariser):
+    """``weight *`` the image's positive mass times its squared distance from the centre (coordinates in
+    [-1, 1]), summed per row.
+
+    A convolutional teacher with global pooling scores a stroke the same wherever it sits, so its
+    visualisations pile strokes against the frame; a student trained on them with hard labels learns
+    stroke positions no real digit has. This asks only that the ink be near the middle — no real image is
+    used (the same kind of generic prior as L2 or total variation).
+    """
+
+    weight: float = 0.5
+
+    def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor:
+        _check_image(x, "Centring")
+        h, w = x.shape[-2:]
+        yy, xx = torch.meshgrid(torch.linspace(-1, 1, h, device=x.device), torch.linspace(-1, 1, w, device=x.device),
+                                indexing="ij")
+        return self.weight * (x.clamp_min(0) * (yy.pow(2) + xx.pow(2)).to(x.dtype)).flatten(1).sum(dim=1)

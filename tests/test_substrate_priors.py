@@ -202,3 +202,20 @@ def test_defaults_section_checks_every_target_and_merges_split_runs(tmp_path):
     out = md.read_text()
     assert out.count(sb.BEGIN) == 1 and out.startswith("# head\n\n" + sb.BEGIN)
     assert out.index(sb.END) < out.index("intro") < out.index("## First table")
+
+
+def test_centring_pulls_ink_from_the_frame_to_the_middle():
+    from nnopt.solver.image_regularisers import Centring
+
+    x0 = torch.zeros(2, 1, 9, 9)
+    x0[:, :, 0, :] = 1.0  # a stroke along the top edge
+    centre = x0.clone()
+    centre[:, :, 0, :] = 0.0
+    centre[:, :, 4, 4] = 9.0  # the same ink, all in the middle pixel
+    prior = Centring(1.0)
+    assert float(prior.penalty(centre, centre, torch.zeros(2))[0]) == pytest.approx(0.0, abs=1e-6)
+    assert float(prior.penalty(x0, x0, torch.zeros(2))[0]) > 9.0  # every edge pixel is >= 1 away
+    res = extract(x0, lambda x: torch.zeros(x.shape[0], 1), _zero, [prior, BoxClamp(0.0, 1.0)], lr=0.05, steps=50)
+    assert float(res.x[:, :, 0, :].sum()) < 0.5 * float(x0[:, :, 0, :].sum())
+    with pytest.raises(ValueError):
+        DistillSettings(centring=-1.0)
