@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
 
 from nnopt.cli._common import UserError, debug_option, stderr
 from nnopt.problems import InstanceError
@@ -65,6 +65,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
         raise UserError(f"--out: folder {Path(out).parent} does not exist")
     try:
         paths = expand_instances(instances)
+        refuse_overwriting_inputs({"--out": out, "--plot": plot}, [*paths, *([reference] if reference else [])])
         best_known = read_reference(reference) if reference else {}
         if not overwrite:  # a torn last line is moved aside (with a warning) before it is read
             repair_torn_tail(out)

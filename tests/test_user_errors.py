@@ -108,3 +108,12 @@ def test_truncated_idx_header_is_one_line(tmp_path):
 def test_debug_keeps_exit_2_and_shows_the_traceback(capsys):
     code, err = run(capsys, "solve", "/dev/zero", "--debug")
     assert code == 2 and "Traceback" in err and "not a regular file" in err
+
+
+def test_bench_out_equal_to_an_input_is_refused(capsys, tmp_path, repo):
+    ref = tmp_path / "ref.csv"
+    ref.write_text("name,best_known\ncl_07_040_01,10\n")
+    before = ref.read_text()
+    code, err = run(capsys, "bench", str(repo / "examples" / "cl_07_040_01.json"), "--reference", str(ref),
+                    "--out", str(ref), "--overwrite")
+    assert code == 2 and "input file" in err and ref.read_text() == before
