@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.tsp import _ruin
 from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
 from nnopt.problems.tsp._generate import generate_instance
@@ -214,3 +215,27 @@ class TSP(Problem):
 
         length = self.objective(instance, solution) if not check_tour(instance, solution) else None
         render_tour(instance, solution, path, length=length)
+
+    # ------------------------------------------- solution-level search (ruin and recreate)
+    # The state is a tour plus left-out cities; components are cities (``_ruin``).
+    # No ``tighten``: the objective is a length, so the loop just improves it.
+    ruin_settings = _ruin.RuinSettings()
+
+    def search_state(self, instance: TSPInstance, solution: Tour) -> _ruin.TourState:
+        return _ruin.state_from_tour(instance, solution)
+
+    def weakness(self, instance: TSPInstance, state: _ruin.TourState) -> np.ndarray:
+        return _ruin.state_weakness(instance, _ruin.as_state(state))
+
+    def ruin(self, instance: TSPInstance, state: _ruin.TourState, components: np.ndarray,
+             rng: np.random.Generator) -> _ruin.TourState:
+        return _ruin.ruin_state(instance, _ruin.as_state(state), components, rng, self.ruin_settings)
+
+    def recreate(self, instance: TSPInstance, state: _ruin.TourState, rng: np.random.Generator) -> None:
+        _ruin.recreate_state(instance, _ruin.as_state(state), rng, self.ruin_settings)
+
+    def state_cost(self, instance: TSPInstance, state: _ruin.TourState) -> tuple[float, float]:
+        return _ruin.state_cost(instance, _ruin.as_state(state))
+
+    def state_solution(self, instance: TSPInstance, state: _ruin.TourState) -> Tour | None:
+        return _ruin.tour_from_state(instance, _ruin.as_state(state))
