@@ -7,10 +7,11 @@ only decides how *that* item ranks the candidate positions. This is the
 extra degree of freedom of Gonçalves & Resende's BRKGA decoder for 2D bin
 packing, where a gene per item picks its placement heuristic.
 
-Bin choice per item follows the item's rule, as the plain decoder of that
-rule does (``choices[r]``: 0 first fit, 1 global best over all open bins with
-ties to the lowest bin), so a row with every rule gene on one rule decodes
-exactly as ``pack_batch`` with that rule. The free-rectangle helpers are
+Bin choice per item is ``choices[rule]`` (0 first fit, 1 global best over
+all open bins by the item's own score, ties to the lowest bin), so a row
+with every item on one rule decodes exactly as ``pack_batch`` with that rule
+and that choice. binpack2d passes global best for every rule (see
+``_problem._RULE_CHOICES`` for why). The free-rectangle helpers are
 ``_kernels``' own (imported, not copied), so both decoders split and prune
 identically.
 """
