@@ -140,7 +140,11 @@ def brkga(
         return np.concatenate([X, rng.random((k, 1), dtype=np.float32)], axis=1) if gene else X
 
     def evaluate(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Decode each row with its decoder; the rows the budget allowed and their costs, in row order."""
+        """Decode each row with its decoder; the rows the budget allowed and their costs, grouped by decoder.
+
+        One ``Evaluator`` batch per decoder, so budget, incumbent and bound
+        checks see every row; the population re-sorts by cost, so order is immaterial.
+        """
         which = pop.decoder_of(X)
         used_X, used_c = [], []
         try:
