@@ -45,7 +45,7 @@ def test_search_methods_start_from_the_best_sort_order():
 
 
 def test_engine_is_deterministic_with_max_evals():
-    inst = PROBLEM.generate(1008, klass=8, n=40)  # not solved by the sort orders: the loop runs
+    inst = PROBLEM.generate(1009, klass=8, n=40)  # not solved by the sort orders: the loop runs
     runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), EngineConfig(warmup=64), seed=5) for _ in range(2)]
     assert np.array_equal(runs[0].encoding, runs[1].encoding)
     assert runs[0].evaluations == 700 and runs[0].status == "budget"
@@ -138,7 +138,7 @@ def test_cli_trace_and_progress(tmp_path):
     from nnopt.cli.main import cli
 
     gen = tmp_path / "inst.json"
-    gen.write_text(json.dumps(PROBLEM.instance_to_json(PROBLEM.generate(1008, klass=8, n=40))))
+    gen.write_text(json.dumps(PROBLEM.instance_to_json(PROBLEM.generate(1009, klass=8, n=40))))
     trace = tmp_path / "trace.csv"
     r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "nnopt", "--max-evals", "600", "--progress",
                                  "--trace", str(trace), "--device", "cpu"])
@@ -175,7 +175,7 @@ def test_proposals_that_miss_the_elite_leave_cem_bit_identical():
 
 
 def test_scheduler_bounds_the_networks_decode_share_under_max_evals():
-    inst = PROBLEM.generate(1008, klass=8, n=40)
+    inst = PROBLEM.generate(1009, klass=8, n=40)
     cfg = EngineConfig(warmup=64, train_steps=5, share=0.1, share_max=0.2)
     res = neural_search(PROBLEM, inst, Budget(max_evals=3000), cfg, seed=3)
     info = res.info
@@ -187,7 +187,7 @@ def test_scheduler_bounds_the_networks_decode_share_under_max_evals():
 
 
 def test_scheduler_bounds_the_networks_time_share_under_a_time_limit():
-    inst = PROBLEM.generate(1008, klass=8, n=60)
+    inst = PROBLEM.generate(1001, klass=8, n=60)
     cfg = EngineConfig(warmup=64, train_steps=20, share=0.1, share_max=0.1, adapt=False)
     neural_search(PROBLEM, inst, Budget(max_evals=400), cfg, seed=0)  # kernels and torch warm, outside the clock
     res = neural_search(PROBLEM, inst, Budget(time_limit=1.0), cfg, seed=0)
@@ -202,7 +202,7 @@ def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
     """With the network's turns never decoded (an impossible prediction cut), the run *is* plain CEM."""
     from nnopt.solver import engine
 
-    inst = PROBLEM.generate(1008, klass=8, n=40)
+    inst = PROBLEM.generate(1009, klass=8, n=40)
     plain = cem(PROBLEM, inst, Budget(max_evals=1500), seed=2)
     orig = engine._Loop._predict
     try:  # the population is predicted best, every proposal worst: nothing passes the filter
@@ -217,7 +217,7 @@ def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
 
 @pytest.mark.parametrize("fn", ["neural_search", "cem", "local_search"])
 def test_searches_use_the_search_decoders(fn):
-    inst = PROBLEM.generate(1008, klass=8, n=40)
+    inst = PROBLEM.generate(1009, klass=8, n=40)
     run = {"neural_search": neural_search, "cem": cem, "local_search": local_search}[fn]
     res = run(PROBLEM, inst, Budget(max_evals=300), seed=0)
     assert PROBLEM.search_decoders and res.decoder in PROBLEM.search_decoders

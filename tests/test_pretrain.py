@@ -95,7 +95,7 @@ def test_shipped_weights_load_and_drive_the_engine():
     assert path is not None and path.is_file(), "binpack2d ships set_scorer.pt (benchmarks/pretrain_set_scorer.py)"
     model = load_scorer(path)
     assert model.context_dim == CONTEXT_WIDTH
-    inst = PROBLEM.generate(70, klass=1, n=30)  # not solved by the start: the search runs
+    inst = PROBLEM.generate(1001, klass=1, n=30)  # not solved by the start: the search runs
     cfg = EngineConfig(scorer="set", pretrained=True, prescreen=4, warmup=64, train_steps=4, train_batch=32)
     a = neural_search(PROBLEM, inst, Budget(max_evals=600), cfg, seed=3)
     b = neural_search(PROBLEM, inst, Budget(max_evals=600), cfg, seed=3)
