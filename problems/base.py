@@ -198,6 +198,11 @@ class Problem(ABC):
     # pool hooks ``new_pool`` / ``pool_add`` / ``recombine`` are optional);
     # ``missing_hooks`` says what a problem lacks.
 
+    #: Whether the search may wander freely across states that leave out equally much,
+    #: whatever their tie-break (True suits a count objective with a shaping tie-break,
+    #: e.g. bins; False suits a tie-break that is the objective itself, e.g. a length).
+    free_plateaus: ClassVar[bool] = False
+
     def search_state(self, instance: Any, solution: Any) -> Any:
         """A mutable search state holding ``solution`` (nothing left out)."""
         raise NotImplementedError(f"problem {self.name!r} offers no search_state hook")

@@ -54,10 +54,10 @@ class BinState:
 
 @dataclass(frozen=True)
 class RecreateSettings:
-    """Knobs of one ruin-and-recreate move (values chosen on generated instances, see the benchmark)."""
+    """Knobs of one ruin-and-recreate move (how they were chosen: see ``RRConfig``)."""
 
     #: probability that a ruined bin loses every item (else each item with probability 1/2)
-    p_all: float = 0.5
+    p_all: float = 0.8
     #: probability that a recreate skips a bin when placing one item (SISR's blinks)
     blink: float = 0.05
     #: multiplicative noise on the most-restricted-first keys
