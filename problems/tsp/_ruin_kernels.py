@@ -29,8 +29,10 @@ SISR's sort orders without demands) at the tour edge ``(a, b)`` minimising
 nearest cities that are in the tour (both edges at each); each candidate is
 skipped with probability ``blink`` (SISR's blinks: a little noise that keeps
 the search from always rebuilding the same tour). When no candidate is left,
-every tour edge is scanned. The finished tour's length is summed from scratch,
-so the reported length is exact (no drift from adding deltas).
+every tour edge is scanned. With ``polish`` the complete tour is then taken
+to a neighbour-list 2-opt local optimum by the decoders' own ``_two_opt``. The
+finished tour's length is summed from scratch, so the reported length is exact
+(no drift from adding deltas).
 """
 from __future__ import annotations
 
