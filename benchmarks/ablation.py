@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLASSIC = REPO / "benchmarks" / "data" / "2bp"
 
 METHODS = ("best-heuristic", "random-keys", "local-search", "cem",
-           "nnopt", "nnopt-control", "nnopt-amortised", "nnopt-amortised-control", "nnopt-screen",
+           "nnopt-cem", "nnopt-cem-control", "nnopt-amortised", "nnopt-amortised-control", "nnopt-screen",
            "nnopt-screen-control", "nnopt-rounds", "nnopt-rounds-control", "nnopt-ls", "nnopt-ls-control", "nnopt-set", "nnopt-set-control",
            "nnopt-plain", "nnopt-plain-control")
 COLUMNS = ("budget", "instance", "class", "n", "seed", "method", "objective", "cost", "lower_bound",
@@ -90,7 +90,7 @@ def _run_one(task: tuple[str, str, float | None, int | None, int, tuple[str, ...
     from nnopt.solver.methods import Budget, RunContext, get_method
 
     prob, inst = load_instance(path)
-    for m in ("random-keys", "nnopt"):  # warm up: decoders compiled, torch loaded, outside the timed runs
+    for m in ("random-keys", "nnopt-cem"):  # warm up: decoders compiled, torch loaded, outside the timed runs
         get_method(m).run(prob, inst, Budget(max_evals=400), seed, None, RunContext(threads=1))  # 400: it trains too
     rows = []
     for m in methods:
@@ -176,7 +176,7 @@ def _plot(rows: list[dict[str, Any]], path: Path, max_evals: int, time_limit: fl
             # an option and its control share a colour (the control dashed), so pairs read at a glance
             colour = palette[(bases.index(m.removesuffix("-control")) * 2) % 20]
             style = "--" if m.endswith("-control") else "-"
-            ax.plot(grid, _curve(rs, axis, grid), style, color=colour, label=m, lw=1.5 if m == "nnopt" else 1.0)
+            ax.plot(grid, _curve(rs, axis, grid), style, color=colour, label=m, lw=1.5 if m == "nnopt-cem" else 1.0)
         ax.set_xlabel(label)
         ax.set_ylabel("mean best cost / lower bound")
         ax.set_title(f"equal {budget}")
@@ -193,7 +193,7 @@ def _table(rows: list[dict[str, Any]], budget: str) -> list[str]:
     by_m: dict[str, dict[tuple[str, int], dict[str, Any]]] = defaultdict(dict)
     for r in sel:
         by_m[r["method"]][key(r)] = r
-    ref = by_m.get("nnopt", {})
+    ref = by_m.get("nnopt-cem", {})
     lines = [f"| method | bins (sum, mean over {len(seeds)} seeds) | cost (sum) | mean decodes | mean s | "
              "vs nnopt on cost: W+ / n / p | vs nnopt on bins: p | all verified |",
              "|---|---:|---:|---:|---:|---|---|---|"]
@@ -204,7 +204,7 @@ def _table(rows: list[dict[str, Any]], budget: str) -> list[str]:
         bins = sum(r["objective"] for r in rs) / len(seeds)
         cost = sum(r["cost"] for r in rs) / len(seeds)
         keys = sorted(set(by_m[m]) & set(ref))
-        if m == "nnopt" or not keys:
+        if m == "nnopt-cem" or not keys:
             cmp_cost = cmp_bins = "—"
         else:
             a = np.array([by_m[m][k]["cost"] for k in keys])

@@ -49,6 +49,7 @@ SHIPPED_MODULES: tuple[str, ...] = (
     "nnopt.solver.local_search",
     "nnopt.solver.cem",
     "nnopt.solver.ruin_recreate",
+    "nnopt.solver.brkga",
     "nnopt.solver.portfolio",
     "nnopt.solver.engine_methods",
     "nnopt.baselines.binpack2d_heuristics",

@@ -36,8 +36,10 @@ from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._evaluate import BudgetSpent, Evaluator, capped_batch
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
+from nnopt.solver._method import Method, RunContext
+from nnopt.solver._method_registry import register_method
 
-__all__ = ["brkga", "BRKGAPopulation"]
+__all__ = ["BRKGA", "brkga", "BRKGAPopulation"]
 
 #: Literature defaults (Gonçalves & Resende 2011, Table 1: elite 0.10-0.25,
 #: mutants 0.10-0.30, rho 0.5-0.8). The population is a fixed size rather than
@@ -188,3 +190,24 @@ def brkga(
     except KeyboardInterrupt:
         status = "interrupted"
     return best.result(budget.evals, budget.elapsed, status)
+
+
+class BRKGA(Method):
+    """``brkga``: on the problem's ``keys+rule`` encoding where it offers one (a placement-rule
+    gene per item), else on its keys; ``--param encoding=keys`` forces the plain keys."""
+
+    family = "search"
+    parameters = {"encoding": ("rule", "keys")}
+
+    def encoding(self, problem: Problem) -> str | None:
+        if self.params["encoding"] == "rule" and "keys+rule" in problem.encodings:
+            return "keys+rule"
+        return None
+
+    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+            on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
+        return brkga(problem, instance, budget, seed=seed, encoding=self.encoding(problem), on_improve=on_improve)
+
+
+register_method(BRKGA("brkga", "biased random-key genetic algorithm (elite, crossover, mutants, restarts); "
+                      "a placement-rule gene per item where the problem offers keys+rule (no network)"))

@@ -34,19 +34,19 @@ START_UP_MULTIPLE = 2.0
 
 #: name -> (description, engine configuration); each also runs with ``step=random`` (its ``-control``).
 ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
-    "nnopt": ("CEM on the keys; a per-instance MLP with a bounded share proposes points by extraction",
+    "nnopt-cem": ("CEM on the keys; a per-instance MLP with a bounded share proposes points by extraction",
               {"search": "cem", "schedule": "share"}),
     "nnopt-rounds": ("the older CEM hybrid: each round the MLP screens CEM and proposes a quarter", {"search": "cem", "schedule": "rounds"}),
     "nnopt-ls": ("local search whose candidates the MLP screens and whose moves it proposes",
                  {"search": "local-search", "schedule": "rounds"}),
-    "nnopt-set": ("as nnopt with a permutation-invariant set model (attention over items)",
+    "nnopt-set": ("as nnopt-cem with a permutation-invariant set model (attention over items)",
                   {"search": "cem", "schedule": "share", "scorer": "set", "train_steps": 8, "train_batch": 64}),
     "nnopt-amortised": ("as nnopt-set, pre-trained on generated instances (shipped weights), screening CEM", {"search": "cem", "schedule": "share", "scorer": "set",
                                                    "pretrained": True, "prescreen": 4, "train_steps": 8,
                                                    "train_batch": 64}),
-    "nnopt-screen": ("as nnopt whose MLP also screens CEM (4x drawn, best quarter decoded)",
+    "nnopt-screen": ("as nnopt-cem whose MLP also screens CEM (4x drawn, best quarter decoded)",
                      {"search": "cem", "schedule": "share", "prescreen": 4}),
-    "nnopt-assign": ("as nnopt on the soft item-to-bin assignment instead of the keys",
+    "nnopt-assign": ("as nnopt-cem on the soft item-to-bin assignment instead of the keys",
                      {"search": "cem", "schedule": "share", "encoding": "assignment"}),
     "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and new points",
                     {"search": "none", "nn_share": 1.0, "screen": 1, "topk": None}),

@@ -49,22 +49,23 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         return found
     result = ruin_recreate(problem, instance, second, seed=seed, config=config, on_improve=on_improve,
                            start=found.solution)
+    if result.decoder == "start":  # CEM's solution stood: name the decoder that made it
+        result.decoder = found.decoder
     result.evaluations += found.evaluations
     result.info["cem_evaluations"] = found.evaluations
     return result
 
 
 class Portfolio(Method):
-    """The portfolio as a method (the default ``nnopt``): CEM's share is a parameter."""
+    """The portfolio as a method: the default ``nnopt``."""
 
     family = "nnopt"
-    parameters = {"cem-share": ("0.25", "0", "0.5")}
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
-        return portfolio(problem, instance, budget, seed=seed, cem_share=float(self.params["cem-share"]),
+        return portfolio(problem, instance, budget, seed=seed,
                          config=RRConfig(recombine_every=DEFAULT_RECOMBINE_EVERY), on_improve=on_improve)
 
 
-register_method(Portfolio("nnopt-portfolio", "CEM on the keys for a quarter of the budget, then ruin and "
-                          "recreate of whole bins from its best (no network)"))
+register_method(Portfolio("nnopt", "the default: CEM on the keys for a quarter of the budget, then ruin and "
+                          "recreate of whole components (bins) from its best, with set-cover recombination"))

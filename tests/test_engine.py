@@ -28,7 +28,7 @@ def test_engine_returns_verified_solutions_on_every_class(klass):
     assert res.evaluations <= 400
 
 
-@pytest.mark.parametrize("method", ["nnopt", "nnopt-control", "nnopt-set", "nnopt-ls", "nnopt-plain", "nnopt-rounds",
+@pytest.mark.parametrize("method", ["nnopt-cem", "nnopt-cem-control", "nnopt-set", "nnopt-ls", "nnopt-plain", "nnopt-rounds",
                                     "local-search", "cem"])
 def test_methods_solve_and_verify(method):
     inst = PROBLEM.generate(31, klass=3, n=30)
@@ -119,7 +119,7 @@ def test_buffer_keeps_the_best_when_full():
 
 
 def _solve_cli(tmp: Path, out: str, inst: str) -> dict:
-    cmd = [sys.executable, "-m", "nnopt.cli.main", "solve", inst, "--method", "nnopt", "--max-evals", "1000",
+    cmd = [sys.executable, "-m", "nnopt.cli.main", "solve", inst, "--method", "nnopt-cem", "--max-evals", "1000",
            "--seed", "1", "--out", str(tmp / out), "--quiet"]
     subprocess.run(cmd, check=True, capture_output=True, timeout=240)
     data = json.loads((tmp / out).read_text())
@@ -140,7 +140,7 @@ def test_cli_trace_and_progress(tmp_path):
     gen = tmp_path / "inst.json"
     gen.write_text(json.dumps(PROBLEM.instance_to_json(PROBLEM.generate(1009, klass=8, n=40))))
     trace = tmp_path / "trace.csv"
-    r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "nnopt", "--max-evals", "600", "--progress",
+    r = CliRunner().invoke(cli, ["solve", str(gen), "--method", "nnopt-cem", "--max-evals", "600", "--progress",
                                  "--trace", str(trace), "--device", "cpu"])
     assert r.exit_code == 0, r.output
     lines = trace.read_text().splitlines()
@@ -229,15 +229,15 @@ def test_start_up_is_charged_to_the_budget_and_a_short_one_runs_the_search_alone
     from nnopt.solver.engine_methods import EngineMethod
 
     inst = PROBLEM.generate(70, klass=1, n=30)
-    method = nnopt.get_method("nnopt")
+    method = nnopt.get_method("nnopt-cem")
     assert isinstance(method, EngineMethod)
     short = Budget(time_limit=0.3)
     assert not method.network_pays(short)
-    res = nnopt.solve(inst, problem="binpack2d", method="nnopt", time_limit=0.3)
+    res = nnopt.solve(inst, problem="binpack2d", method="nnopt-cem", time_limit=0.3)
     assert res.notes and "network skipped" in res.notes[0] and res.evaluations > 0
     assert res.to_json()["notes"] == res.notes
     assert method.network_pays(Budget(max_evals=100))  # decode budgets do not depend on the clock
-    res = nnopt.solve(inst, problem="binpack2d", method="nnopt", max_evals=300)
+    res = nnopt.solve(inst, problem="binpack2d", method="nnopt-cem", max_evals=300)
     assert res.notes == []
 
 

@@ -80,7 +80,7 @@ def test_the_contract_suite_catches_a_method_that_overspends():
 def test_names_parameters_and_aliases_resolve_to_one_method():
     assert get_method("maxrects-bssf-area").params == {"order": "area"}
     assert get_method("maxrects-bssf", order="area").name == "maxrects-bssf-area"
-    assert get_method("nnopt-control").engine_config["step"] == "random"
+    assert get_method("nnopt-cem-control").engine_config["step"] == "random"
     with pytest.raises(MethodError, match="order='diagonal' is not one of best, area"):
         get_method("maxrects-bssf", order="diagonal")
     with pytest.raises(MethodError, match="has no parameter 'speed'"):
@@ -155,7 +155,7 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     data = json.loads(res.stdout)
     names = {d["name"] for d in data}
     assert {"ortools-gls", "nnopt", "cem"} <= names and "cpsat" not in names
-    assert next(d for d in data if d["name"] == "nnopt")["aliases"] == ["nnopt-control"]
+    assert next(d for d in data if d["name"] == "nnopt-cem")["aliases"] == ["nnopt-cem-control"]
 
 
 def test_cli_method_parameters_unknown_names_and_unsupported_problems():
