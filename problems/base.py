@@ -198,10 +198,13 @@ class Problem(ABC):
     # pool hooks ``new_pool`` / ``pool_add`` / ``recombine`` are optional);
     # ``missing_hooks`` says what a problem lacks.
 
-    #: Whether the search may wander freely across states that leave out equally much,
-    #: whatever their tie-break (True suits a count objective with a shaping tie-break,
-    #: e.g. bins; False suits a tie-break that is the objective itself, e.g. a length).
-    free_plateaus: ClassVar[bool] = False
+    def acceptance_slack(self, instance: Any, state: Any) -> float:
+        """How much worse the tie-break of ``state_cost`` may get in one accepted move among
+        states that leave out equally much. 0 (the default) is plain late acceptance; a
+        count objective with a shaping tie-break (bins) wants ``inf`` (free moves across a
+        plateau); a length wants a fraction of one edge, so the search can climb out of
+        local optima."""
+        return 0.0
 
     def search_state(self, instance: Any, solution: Any) -> Any:
         """A mutable search state holding ``solution`` (nothing left out)."""

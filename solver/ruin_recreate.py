@@ -63,7 +63,7 @@ class RRConfig:
     #: late-acceptance history length
     history: int = 50
     #: how much worse a tie-break may get across a plateau of equal left-out (inf: free
-    #: moves); None: the problem's ``free_plateaus`` decides (inf if True, else 0)
+    #: moves); None: the problem's ``acceptance_slack`` for the start state decides
     slack: float | None = None
     #: exponent on the weakness score (higher: more greedy choice)
     sharpness: float = 2.0
@@ -166,7 +166,6 @@ def ruin_recreate(
     if cfg.choice not in ("weakness", "random"):
         raise ValueError(f"unknown component choice {cfg.choice!r} (known: weakness, random)")
     rng = np.random.default_rng(seed)
-    slack = cfg.slack if cfg.slack is not None else (float("inf") if problem.free_plateaus else 0.0)
     bound = problem.lower_bound(instance)
     best = Incumbent(problem, instance, on_improve)
     status = "budget"
@@ -187,6 +186,7 @@ def ruin_recreate(
         state = problem.tighten(instance, complete) or complete
         cost = problem.state_cost(instance, state)
         history = [cost] * cfg.history
+        slack = cfg.slack if cfg.slack is not None else float(problem.acceptance_slack(instance, state))
         while not budget.exhausted():
             k = int(rng.integers(1, cfg.max_ruin + 1))
             parts = _choose(problem.weakness(instance, state), k, rng, cfg)

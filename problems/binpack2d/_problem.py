@@ -430,8 +430,9 @@ class BinPack2D(Problem):
     # ------------------------------------------- solution-level search (ruin and recreate)
     #: knobs of the moves; a benchmark may swap in other settings
     recreate_settings = _ruin.RecreateSettings()
-    #: bins: what is left out decides; the fill tie-break only shapes (see ``solver.ruin_recreate``)
-    free_plateaus = True
+    def acceptance_slack(self, instance: BinPackInstance, state: _ruin.BinState) -> float:
+        """Bins: what is left out decides; the fill tie-break only shapes (see ``solver.ruin_recreate``)."""
+        return float("inf")
 
     def search_state(self, instance: BinPackInstance, solution: Packing) -> _ruin.BinState:
         return _ruin.state_from_packing(instance, solution)

@@ -239,3 +239,10 @@ class TSP(Problem):
 
     def state_solution(self, instance: TSPInstance, state: _ruin.TourState) -> Tour | None:
         return _ruin.tour_from_state(instance, _ruin.as_state(state))
+
+    def acceptance_slack(self, instance: TSPInstance, state: _ruin.TourState) -> float:
+        """One mean edge of the start tour: an accepted tour may be that much longer than the
+        current one (benchmarks/results/tsp_ruin_recreate.md: -0.40 % against the best tour any
+        method found at 5 s on n = 200; plain late acceptance +0.2 %)."""
+        state = _ruin.as_state(state)
+        return float(state.length) / max(1, len(state.order))
