@@ -20,7 +20,7 @@ import numpy as np
 from ablation import wilcoxon
 
 
-def summarise(rows: list[dict[str, str]], title: str, command: str) -> str:
+def summarise(rows: list[dict[str, str]], title: str, command: str, against: str | None = None) -> str:
     methods = list(dict.fromkeys(r["method"] for r in rows))
     by: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     for r in rows:
@@ -33,26 +33,36 @@ def summarise(rows: list[dict[str, str]], title: str, command: str) -> str:
              "`benchmarks/summarise_bench.py`.", "",
              f"{len(done)} instances finished by every method; lower bounds sum to {lb:g}"
              + (f", best known values to {sum(bk):g}." if len(bk) == len(done) else "."), "",
-             "| method | bins | vs lower bound | vs best known | objective = its row's lower bound (cpsat: its own proven bound) | mean s | verified |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+             "| method | bins | vs lower bound | vs best known | at best known | objective = its row's lower bound (cpsat: its own proven bound) | mean s | mean s where at best known | verified |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for m in methods:
         rs = [by[i][m] for i in done]
         bins = sum(float(r["objective"]) for r in rs)
         at_lb = sum(float(r["objective"]) <= float(r["lower_bound"]) for r in rs)
         secs = np.mean([float(r["seconds"]) for r in rs]) if rs else float("nan")
         ver = all(r["verified"].lower() == "true" for r in rs)
+        hit = [r for r in rs if r["best_known"] and float(r["objective"]) <= float(r["best_known"])]
+        hit_s = np.mean([float(r["seconds"]) for r in hit]) if hit else float("nan")
         lines.append(f"| {m} | {bins:g} | +{bins - lb:g} | {'+%g' % (bins - sum(bk)) if len(bk) == len(done) else '–'} | "
-                     f"{at_lb} | {secs:.2f} | {'yes' if ver else 'NO'} |")
+                     f"{len(hit) if len(bk) == len(done) else '–'} | {at_lb} | {secs:.2f} | {hit_s:.2f} | "
+                     f"{'yes' if ver else 'NO'} |")
     lines += ["", "Per class (bins):", "", "| class | instances | " + " | ".join(methods) + " |",
               "|---|---:|" + "---:|" * len(methods)]
     for c in classes:
         inst = [i for i in done if by[i][methods[0]]["class"] == c]
         lines.append(f"| {c} | {len(inst)} | " + " | ".join(
             f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
-    first = methods[0]
+    sizes = sorted({int(by[i][methods[0]]["n"]) for i in done})
+    lines += ["", "Per size n (bins):", "", "| n | instances | " + " | ".join(methods) + " |",
+              "|---:|---:|" + "---:|" * len(methods)]
+    for n in sizes:
+        inst = [i for i in done if int(by[i][methods[0]]["n"]) == n]
+        lines.append(f"| {n} | {len(inst)} | " + " | ".join(
+            f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
+    first = against or methods[0]
     lines += ["", f"Paired against `{first}` (bins; Wilcoxon as in `ablation.md`):", "",
               "| method | wins | ties | losses | p |", "|---|---:|---:|---:|---|"]
-    for m in methods[1:]:
+    for m in (m for m in methods if m != first):
         a = np.array([float(by[i][m]["objective"]) for i in done])
         b = np.array([float(by[i][first]["objective"]) for i in done])
         _, p, _ = wilcoxon(a, b)
@@ -67,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--title", default="nnopt bench")
     ap.add_argument("--command", default="nnopt bench")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--against", help="the method every other is paired against (default: the first)")
     args = ap.parse_args(argv)
     rows: list[dict[str, str]] = []
     for path in args.csv:
@@ -77,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = sorted((r for r in rows if r["method"] in keep), key=lambda r: keep.index(r["method"]))
     if not rows:
         raise SystemExit(f"{', '.join(map(str, args.csv))}: no rows")
-    args.out.write_text(summarise(rows, args.title, args.command))
+    args.out.write_text(summarise(rows, args.title, args.command, args.against))
     print(args.out.read_text())
     return 0
 
