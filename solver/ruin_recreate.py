@@ -76,11 +76,19 @@ class RRConfig:
 _NO_ENCODING = np.zeros((1, 0), dtype=np.float32)
 
 
-def _slice(cfg: RRConfig, budget: Budget) -> float:
-    """Seconds a recombination may take: its slice, never past the time limit."""
+#: Seconds a recombination needs left beyond its slice: its first call may import a solver
+#: (OR-Tools: about half a second on a quiet machine), which its time slice does not cover.
+RECOMBINE_MARGIN = 1.0
+
+
+def _slice(cfg: RRConfig, budget: Budget) -> float | None:
+    """Seconds a recombination may take: its slice, or None when too little time is left."""
     if budget.time_limit is None:
         return cfg.recombine_seconds
-    return max(0.01, min(cfg.recombine_seconds, budget.time_limit - budget.elapsed))
+    left = budget.time_limit - budget.elapsed
+    if left < cfg.recombine_seconds + RECOMBINE_MARGIN:
+        return None
+    return cfg.recombine_seconds
 
 
 def _accept(new: tuple[float, float], current: tuple[float, float], late: tuple[float, float],
@@ -206,8 +214,8 @@ def ruin_recreate(
             found = None
             if cost[0] == 0:
                 found = problem.state_solution(instance, state)
-            elif pool is not None and moves % cfg.recombine_every == 0:
-                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget),
+            elif pool is not None and moves % cfg.recombine_every == 0 and _slice(cfg, budget) is not None:
+                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
                                           int(rng.integers(2**31)))
                 recombined += found is not None
             if found is not None:
