@@ -145,3 +145,20 @@ def test_cli_runs_ruin_recreate_with_a_verified_file(tmp_path):
     assert res.returncode == 0, res.stderr
     sol = json.loads(out.read_text())
     assert sol["method"] == "ruin-recreate" and sol["objective"] >= sol["lower_bound"]
+
+
+def test_a_full_bin_pool_still_recombines_with_the_incumbent():
+    from nnopt.problems.binpack2d._bin_pool import BinPool, pool_add_state, recombine_pool
+
+    inst = BP.generate(seed=5, klass=7, n=30)
+    start = _start(inst)
+    pool = BinPool(inst.bin_area, capacity=4)
+    rng = np.random.default_rng(0)
+    state = BP.tighten(inst, BP.search_state(inst, start))
+    for _ in range(30):  # far more bins than the pool holds: it sheds its thinner half
+        state = BP.ruin(inst, state, rng.choice(state.L, size=2, replace=False), rng)
+        BP.recreate(inst, state, rng)
+        pool_add_state(inst, pool, state)
+    assert len(pool.layouts) <= 4 and pool.added > 4
+    found = recombine_pool(inst, pool, start, time_limit=1.0, seed=0)
+    assert found is None or (BP.check(inst, found) == [] and found.num_bins < start.num_bins)

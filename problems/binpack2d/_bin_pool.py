@@ -34,20 +34,23 @@ class BinPool:
     bin_area: int
     capacity: int = 5000
     layouts: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = field(default_factory=dict)
-    #: bins already offered to the master that found nothing: skip recombining until the pool grows
-    size_at_last_try: int = 0
+    #: bins added so far, and at the last recombination (none new since: nothing to try)
+    added: int = 0
+    added_at_last_try: int = 0
 
-    def add(self, items: np.ndarray, x: np.ndarray, y: np.ndarray, rot: np.ndarray, area: int) -> None:
-        key = items.tobytes()
+    def add(self, items: np.ndarray, x: np.ndarray, y: np.ndarray, rot: np.ndarray, area: int) -> bytes:
+        """Remember one bin (``items`` sorted); a full pool keeps the fuller bins. Returns its key."""
+        key = np.ascontiguousarray(items, dtype=np.int64).tobytes()
         if key in self.layouts:
-            return
+            return key
         if len(self.layouts) >= self.capacity:
-            # full: replace the thinnest bin if this one is fuller
-            thin = min(self.layouts, key=lambda k: self.layouts[k][4])
-            if self.layouts[thin][4] >= area:
-                return
-            del self.layouts[thin]
-        self.layouts[key] = (items.copy(), x.copy(), y.copy(), rot.copy(), int(area))
+            # full: keep the fuller half (one sort per capacity / 2 additions, not a scan per bin)
+            keep = sorted(self.layouts, key=lambda k: -self.layouts[k][4])[:self.capacity // 2]
+            self.layouts = {k: self.layouts[k] for k in keep}
+        self.added += 1
+        self.layouts[key] = (np.array(items, dtype=np.int64), np.array(x, dtype=np.int64),
+                             np.array(y, dtype=np.int64), np.array(rot, dtype=np.uint8), int(area))
+        return key
 
 
 def pool_add_state(instance: BinPackInstance, pool: BinPool, state: BinState, slots: np.ndarray | None = None) -> None:
@@ -71,25 +74,27 @@ def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing,
     from ortools.sat.python import cp_model
 
     target = incumbent.num_bins - 1
-    if target < 1 or len(pool.layouts) <= pool.size_at_last_try:
+    if target < 1 or pool.added <= pool.added_at_last_try:
         return None
-    pool.size_at_last_try = len(pool.layouts)
+    pool.added_at_last_try = pool.added
     rows = incumbent.placements
+    layouts = dict(pool.layouts)  # the incumbent's bins join this copy: a full pool may refuse them
+    incumbent_keys = set()
     for b in np.unique(rows[:, BIN]):  # the incumbent's own bins make the hint complete
         sel = rows[rows[:, BIN] == b]
         sel = sel[np.argsort(sel[:, ITEM])]
-        pool.add(sel[:, ITEM], sel[:, X], sel[:, Y], sel[:, ROT].astype(np.uint8),
-                 int((instance.widths[sel[:, ITEM]] * instance.heights[sel[:, ITEM]]).sum()))
+        key = np.ascontiguousarray(sel[:, ITEM], dtype=np.int64).tobytes()
+        incumbent_keys.add(key)
+        layouts.setdefault(key, (sel[:, ITEM].astype(np.int64), sel[:, X], sel[:, Y], sel[:, ROT].astype(np.uint8),
+                                 int((instance.widths[sel[:, ITEM]] * instance.heights[sel[:, ITEM]]).sum())))
     keys = sorted(pool.layouts, key=lambda k: -pool.layouts[k][4])[:max_bins]
-    incumbent_keys = set()
-    for b in np.unique(rows[:, BIN]):
-        incumbent_keys.add(np.sort(rows[rows[:, BIN] == b][:, ITEM]).tobytes())
-    keys += [k for k in incumbent_keys if k not in set(keys)]
+    chosen = set(keys)
+    keys += [k for k in incumbent_keys if k not in chosen]
     model = cp_model.CpModel()
     use = [model.NewBoolVar(f"b{j}") for j in range(len(keys))]
     covering: list[list[Any]] = [[] for _ in range(instance.n)]
     for j, k in enumerate(keys):
-        for it in pool.layouts[k][0]:
+        for it in layouts[k][0]:
             covering[int(it)].append(use[j])
         model.AddHint(use[j], k in incumbent_keys)
     for it in range(instance.n):
@@ -110,7 +115,7 @@ def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing,
     for j, k in enumerate(keys):
         if not solver.BooleanValue(use[j]):
             continue
-        items, x, y, rot, _ = pool.layouts[k]
+        items, x, y, rot, _ = layouts[k]
         keep = ~placed[items]
         if not keep.any():
             continue
