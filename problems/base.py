@@ -183,6 +183,16 @@ class Problem(ABC):
         An infeasible but well-formed solution parses; :meth:`check` judges it.
         """
 
+    def infeasible_solutions(self, instance: Any) -> Sequence[Any]:
+        """Optional: solutions of ``instance`` known to be infeasible (e.g. overfilled, an item twice).
+
+        :func:`nnopt.problems.testing.problem_checks` asks :meth:`check` to reject each one,
+        besides the corruptions it derives itself from :meth:`solution_to_json` (a component
+        dropped or duplicated, a number out of range); a problem whose solution files yield no
+        such corruption must offer this hook, or the rule fails saying so. The default offers none.
+        """
+        return ()
+
     def render(self, instance: Any, solution: Any, path: str | Path) -> None:
         """Draw ``solution`` to ``path`` (format from its suffix); optional."""
         raise NotImplementedError(f"problem {self.name!r} cannot draw solutions")

@@ -19,6 +19,7 @@ Instances come from the problem's own ``generate(seed)`` unless given.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import InstanceError, Problem
+from nnopt.problems.base import InstanceError, Problem, SolutionError
 
 __all__ = ["check_problem", "problem_checks"]
 
@@ -183,6 +184,163 @@ def check_bound_and_cost(problem: Problem, instances: list[Any]) -> None:
             assert bound <= obj + 1e-9, f"rule 'lower bound <= objective': bound {bound} > objective {obj}"
 
 
+# ------------------------------------------------------------------ the guards
+# The checker and the lower bound are what every printed result rests on: a checker that
+# accepts anything, or a bound above the optimum, makes the CLI certify wrong answers. The
+# rules below test them against solutions whose verdict is known.
+
+#: Largest encoding whose every order is decoded (6! = 720 rows per decoder).
+_BRUTE_FORCE_DIM = 6
+#: Sizes tried, largest first, when asking ``generate(seed, n=...)`` for tiny instances.
+_TINY_SIZES = (6, 5, 4)
+#: Random encodings decoded when an instance is too large for the brute force.
+_LONG_SEARCH = 2000
+#: Most corrupted solutions derived from one solution (keeps the rule fast).
+_MAX_CORRUPTIONS = 16
+
+
+def _corrupt_json(data: Any) -> list[Any]:
+    """Solution files derived from ``data``: one component dropped or duplicated per list field,
+    and numbers of the first component pushed out of range (-1, +10**6)."""
+    out: list[Any] = []
+    if not isinstance(data, dict):
+        return out
+    for key, value in data.items():
+        if not isinstance(value, list) or not value:
+            continue
+        out.append(dict(data, **{key: value[1:]}))                      # drop a component
+        out.append(dict(data, **{key: [*value, copy.deepcopy(value[0])]}))  # duplicate one
+        for bad in (-1, 10**6):                                          # perturb its numbers
+            first = _perturb(copy.deepcopy(value[0]), bad)
+            if first is not None:
+                out.append(dict(data, **{key: [first, *value[1:]]}))
+    return out
+
+
+def _perturb(value: Any, bad: int) -> Any | None:
+    """``value`` with its first integer leaf (depth first) set to ``bad``; None when it has none."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bad
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            new = _perturb(v, bad)
+            if new is not None:
+                value[i] = new
+                return value
+    if isinstance(value, dict):
+        for k in sorted(value, key=str):
+            new = _perturb(value[k], bad)
+            if new is not None:
+                value[k] = new
+                return value
+    return None
+
+
+def _offers_infeasible_solutions(problem: Problem) -> bool:
+    return getattr(type(problem), "infeasible_solutions", None) is not getattr(Problem, "infeasible_solutions", None)
+
+
+def check_checker_rejects_infeasible(problem: Problem, instances: list[Any]) -> None:
+    """Corrupted solutions: each one the checker accepts must be a valid solution (objective at or above
+    the bound); per instance at least one must be rejected; every ``infeasible_solutions`` one must be."""
+    rule = "rule 'checker rejects infeasible solutions'"
+    for k, inst in enumerate(instances):
+        derived_any = False
+        bad_known = list(problem.infeasible_solutions(inst))
+        for i, sol in enumerate(bad_known):
+            assert problem.check(inst, sol), f"{rule}: infeasible_solutions(instance {k})[{i}] passed check"
+        sols = problem.decode(inst, _batch(problem, inst, 6)[:3])
+        rejected = len(bad_known)
+        bound = problem.lower_bound(inst)
+        for sol in sols:
+            original = _sol_json(problem, inst, sol)
+            for data in _corrupt_json(json.loads(json.dumps(problem.solution_to_json(inst, sol))))[:_MAX_CORRUPTIONS]:
+                try:
+                    bad = problem.solution_from_json(inst, data)
+                except SolutionError:
+                    continue  # refused at parsing: also a guard
+                try:
+                    if _sol_json(problem, inst, bad) == original:
+                        continue  # parsed into the same solution: nothing to judge
+                except Exception:  # noqa: BLE001 - a corrupted solution may not serialise; check judges it
+                    pass
+                derived_any = True
+                if problem.check(inst, bad):
+                    rejected += 1
+                    continue
+                try:
+                    obj = problem.objective(inst, bad)
+                except Exception as exc:  # noqa: BLE001
+                    raise AssertionError(f"{rule}: check accepted {json.dumps(data)[:120]}, on which objective "
+                                         f"raises {type(exc).__name__}: {exc}") from exc
+                assert obj >= bound - 1e-9, (f"{rule}: check accepted {json.dumps(data)[:120]}, whose objective "
+                                             f"{obj:g} is below the lower bound {bound:g}")
+        if not derived_any and not bad_known:
+            raise AssertionError(f"{rule}: no corrupted solution could be derived from solution_to_json and the "
+                                 "problem offers no infeasible_solutions(instance) hook; define it")
+        assert rejected, (f"{rule}: instance {k}: check accepted every corrupted solution (components dropped, "
+                          "duplicated, numbers out of range)")
+
+
+def _tiny_instances(problem: Problem, instances: list[Any]) -> list[Any]:
+    """Instances with at most ``_BRUTE_FORCE_DIM`` coordinates: ``generate(seed, n=...)`` when the
+    problem takes ``n``, else the given instances that happen to be that small."""
+    out = []
+    for seed in _SEEDS:
+        for n in _TINY_SIZES:
+            try:
+                inst = problem.generate(seed=seed, n=n)
+            except (TypeError, ValueError):
+                continue
+            if problem.encoding_size(inst) <= _BRUTE_FORCE_DIM:
+                out.append(inst)
+                break
+    return out or [i for i in instances if problem.encoding_size(i) <= _BRUTE_FORCE_DIM]
+
+
+def _all_orders(d: int) -> np.ndarray:
+    """Keys for every order of ``d`` coordinates, ``(d!, d)``: row r ranks the coordinates by permutation r."""
+    perms = np.array(list(itertools.permutations(range(d))), dtype=np.int64).reshape(-1, d)
+    keys = np.empty(perms.shape, dtype=np.float32)
+    rows = np.arange(perms.shape[0])[:, None]
+    keys[rows, perms] = (np.arange(d, dtype=np.float32) + 0.5) / d
+    return keys
+
+
+def check_bound_below_optimum(problem: Problem, instances: list[Any]) -> None:
+    """The bound stops searches and certifies optimality, so it must not exceed the best solution
+    the decoders reach: every order on tiny instances (``generate(seed, n<=6)``), a long search otherwise."""
+    rule = "rule 'lower bound <= optimum'"
+    tiny = _tiny_instances(problem, instances)
+    cases = [(inst, _all_orders(problem.encoding_size(inst)), "every order") for inst in tiny]
+    if not tiny:
+        cases = [(inst, np.concatenate([problem.heuristic_encodings(inst),
+                                        problem.sample(inst, _LONG_SEARCH, np.random.default_rng(11))]),
+                  f"{_LONG_SEARCH} random encodings") for inst in instances[:1]]
+    for inst, X, how in cases:
+        bound = problem.lower_bound(inst)
+        X = X.astype(np.float32)
+        best = min(min(problem.objective(inst, s) for s in problem.decode(inst, X, decoder=dec))
+                   for dec in problem.decoders)
+        assert bound <= best + 1e-9, (f"{rule}: lower bound {bound:g} is above {best:g}, the best of {how} "
+                                      f"through the decoders (n={problem.instance_size(inst)})")
+
+
+def check_cost_ranks_like_objective(problem: Problem, instances: list[Any]) -> None:
+    """Searches rank by ``cost``, users by ``objective``: a strictly better objective must have a strictly
+    lower cost, or a search would keep the worse solution."""
+    rule = "rule 'cost ranks like objective'"
+    for inst in instances:
+        sols = problem.decode(inst, _batch(problem, inst, 7))
+        cost = np.asarray(problem.cost(inst, sols), dtype=np.float64)
+        obj = np.array([problem.objective(inst, s) for s in sols], dtype=np.float64)
+        better = obj[:, None] < obj[None, :] - 1e-9
+        wrong = better & ~(cost[:, None] < cost[None, :])
+        if wrong.any():
+            i, j = map(int, np.argwhere(wrong)[0])
+            raise AssertionError(f"{rule}: objective {obj[i]:g} < {obj[j]:g} but cost {cost[i]:g} >= {cost[j]:g}")
+
+
 _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_class_attributes,
     check_instance_round_trip,
@@ -194,6 +352,9 @@ _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_decoded_feasible,
     check_solution_round_trip,
     check_bound_and_cost,
+    check_checker_rejects_infeasible,
+    check_bound_below_optimum,
+    check_cost_ranks_like_objective,
 )
 
 

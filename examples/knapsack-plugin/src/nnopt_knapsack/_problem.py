@@ -201,6 +201,14 @@ class Knapsack(Problem):
             issues.append(f"packed weight {weight} exceeds the capacity {instance.capacity}")
         return issues
 
+    def infeasible_solutions(self, instance: KnapsackInstance) -> list[Selection]:
+        """Known-infeasible selections for the contract suite: every item (when they do not all
+        fit) and an item packed twice; ``check`` must reject each."""
+        out = [Selection((0, 0))]
+        if sum(instance.weights) > instance.capacity:
+            out.append(Selection(tuple(range(instance.n))))
+        return out
+
     # ---------------------------------------------------------------- solutions
     def solution_to_json(self, instance: KnapsackInstance, solution: Selection) -> dict[str, Any]:
         value = sum(instance.values[i] for i in solution.items if 0 <= i < instance.n)

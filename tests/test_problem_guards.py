@@ -1,0 +1,154 @@
+"""The contract suite tests the guards: broken copies of the knapsack example each fail a named rule.
+
+A checker that accepts everything, a lower bound above the optimum and a decoder
+that overfills all once passed ``problem_checks`` (issue 17) and let the CLI
+certify wrong answers. Each broken copy below is a subclass of the example
+plugin's problem; the unmodified example and the shipped problems still pass.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nnopt.problems import Problem, get_problem
+from nnopt.problems.testing import check_problem, problem_checks
+
+REPO = Path(__file__).resolve().parents[1]
+PLUGIN_SRC = REPO / "examples" / "knapsack-plugin" / "src"
+
+
+@pytest.fixture(scope="module")
+def knapsack(tmp_path_factory) -> Any:
+    """The example's module, imported from a copy (Numba's cache stays out of the repository)."""
+    copy = tmp_path_factory.mktemp("knapsack_src")
+    shutil.copytree(PLUGIN_SRC / "nnopt_knapsack", copy / "nnopt_knapsack",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, str(copy))
+    try:
+        import nnopt_knapsack
+
+        yield nnopt_knapsack
+    finally:
+        sys.path.remove(str(copy))
+        for name in [m for m in sys.modules if m.startswith("nnopt_knapsack")]:
+            del sys.modules[name]
+
+
+def _failures(problem: Problem) -> dict[str, str]:
+    """Rule name -> message of every rule ``problem`` breaks."""
+    out = {}
+    for name, check in problem_checks(problem):
+        try:
+            check()
+        except AssertionError as exc:
+            out[name] = str(exc)
+    return out
+
+
+def test_the_unmodified_example_passes(knapsack):
+    check_problem(knapsack.Knapsack)
+
+
+def test_a_checker_that_accepts_everything_fails(knapsack):
+    class AcceptsAll(knapsack.Knapsack):
+        def check(self, instance, solution):
+            return []
+
+    failed = _failures(AcceptsAll())
+    assert set(failed) == {"knapsack:check_checker_rejects_infeasible"}, failed
+    assert "rule 'checker rejects infeasible solutions'" in failed["knapsack:check_checker_rejects_infeasible"]
+
+
+def test_derived_corruptions_alone_catch_an_accept_all_checker(knapsack):
+    class AcceptsAllNoHook(knapsack.Knapsack):
+        def check(self, instance, solution):
+            return []
+
+        def infeasible_solutions(self, instance):
+            return ()
+
+    failed = _failures(AcceptsAllNoHook())
+    msg = failed["knapsack:check_checker_rejects_infeasible"]
+    assert "accepted every corrupted solution" in msg or "below the lower bound" in msg, msg
+
+
+def test_a_bound_above_the_optimum_fails(knapsack):
+    """The defect the issue found: a bound one unit above the optimum (every decoded solution is
+    often still above it, so only the brute force over all orders on tiny instances sees it)."""
+    import itertools
+
+    base = knapsack.Knapsack()
+
+    def optimum(inst):
+        return min(base.objective(inst, knapsack.Selection(s)) for r in range(inst.n + 1)
+                   for s in itertools.combinations(range(inst.n), r)
+                   if not base.check(inst, knapsack.Selection(s)))
+
+    class OptimumPlusOne(knapsack.Knapsack):
+        def lower_bound(self, instance):  # the plain bound on large instances: the brute force is for tiny ones
+            return optimum(instance) + 1 if instance.n <= 12 else super().lower_bound(instance)
+
+    failed = _failures(OptimumPlusOne())
+    assert "knapsack:check_bound_below_optimum" in failed, failed
+    assert "rule 'lower bound <= optimum'" in failed["knapsack:check_bound_below_optimum"]
+
+
+def test_a_decoder_that_overfills_fails(knapsack):
+    class Overfills(knapsack.Knapsack):
+        def decode(self, instance, X, decoder=None, encoding=None):
+            sols = super().decode(instance, X, decoder, encoding)
+            return [knapsack.Selection(tuple(range(instance.n))) if i % 2 else s for i, s in enumerate(sols)]
+
+    failed = _failures(Overfills())
+    assert "knapsack:check_decoded_feasible" in failed, failed
+    assert "rule 'decoded solutions pass check'" in failed["knapsack:check_decoded_feasible"]
+
+
+def test_a_cost_that_ranks_against_the_objective_fails(knapsack):
+    class Upside(knapsack.Knapsack):
+        def cost(self, instance, solutions):
+            return -super().cost(instance, solutions)
+
+    failed = _failures(Upside())
+    assert set(failed) == {"knapsack:check_cost_ranks_like_objective"}, failed
+
+
+def test_a_problem_offering_no_corruption_and_no_hook_fails_saying_so(knapsack):
+    class Opaque(knapsack.Knapsack):
+        """Solution files hold one string: nothing to drop, duplicate or push out of range."""
+
+        def solution_to_json(self, instance, solution):
+            return {"packed": ",".join(map(str, solution.items))}
+
+        def solution_from_json(self, instance, data):
+            text = data.get("packed", "")
+            return knapsack.Selection(tuple(int(t) for t in text.split(",") if t))
+
+        def infeasible_solutions(self, instance):
+            return ()
+
+    failed = _failures(Opaque())
+    assert "offers no infeasible_solutions(instance) hook" in failed["knapsack:check_checker_rejects_infeasible"]
+
+
+@pytest.mark.parametrize("name", ["binpack2d", "tsp"])
+def test_shipped_problems_pass_the_guard_rules(name):
+    rules = [(n, c) for n, c in problem_checks(get_problem(name))
+             if n.split(":")[1] in ("check_checker_rejects_infeasible", "check_bound_below_optimum",
+                                    "check_cost_ranks_like_objective")]
+    assert len(rules) == 3
+    for _, check in rules:
+        check()
+
+
+def test_the_brute_force_covers_every_order():
+    from nnopt.problems.testing import _all_orders
+
+    keys = _all_orders(4)
+    assert keys.shape == (24, 4)
+    assert len({tuple(np.argsort(r)) for r in keys}) == 24
