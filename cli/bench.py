@@ -10,7 +10,7 @@ import click
 
 from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
 
-from nnopt.cli._common import UserError, debug_option, stderr
+from nnopt.cli._common import EXIT_INFEASIBLE, UserError, debug_option, stderr
 from nnopt.problems import InstanceError
 
 
@@ -114,6 +114,15 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
             raise UserError(f"--plot: {exc}") from exc
     if not quiet:
         _print_tables(rows, methods)
+    from nnopt._bench import suspect_rows
+
+    suspect = suspect_rows(r for r in rows if r["method"] in methods)
+    if suspect:  # a bench with rows that are no result must not pass a script's `&&` (issue 17)
+        for line in suspect[:20]:
+            stderr(f"error: {line}")
+        if len(suspect) > 20:
+            stderr(f"error: ... and {len(suspect) - 20} more")
+        sys.exit(EXIT_INFEASIBLE)
 
 
 def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool, replace: bool) -> None:

@@ -31,6 +31,7 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
+from nnopt._solve import VerificationError
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems.base import read_json_file
 
@@ -351,7 +352,14 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
             stderr(f"  - {issue}")
         sys.exit(EXIT_INFEASIBLE)
     obj = prob.objective(inst, sol)
-    click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {prob.lower_bound(inst):g}) — {name}")
+    bound = prob.lower_bound(inst)
+    from nnopt._solve import contradiction
+
+    why = contradiction(prob, obj, bound)
+    if why is not None:  # a feasible solution below the bound: the checker or the bound lies (issue 17)
+        stderr(f"error: {why}")
+        sys.exit(EXIT_INFEASIBLE)
+    click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {bound:g}) — {name}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -377,6 +385,11 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         stderr(f"error: {exc}")
         sys.exit(EXIT_BAD_INPUT)
+    except VerificationError as exc:  # an infeasible result or a contradiction: one line, no result (issue 17)
+        if debug:
+            traceback.print_exc()
+        stderr(f"error: {exc}")
+        sys.exit(EXIT_INFEASIBLE)
     except KeyboardInterrupt:
         stderr("interrupted")
         sys.exit(130)

@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from typing import Any
 
-from nnopt._solve import SolveResult, VerificationError, load_instance, solve
+from nnopt._solve import ContradictionError, SolveResult, VerificationError, load_instance, solve
 from nnopt.problems import (
     InstanceError,
     NnoptError,
@@ -36,6 +36,7 @@ __all__ = [
     "Problem",
     "SolutionError",
     "SolveResult",
+    "ContradictionError",
     "VerificationError",
     "__version__",
     "available_methods",

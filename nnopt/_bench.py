@@ -28,6 +28,7 @@ __all__ = [
     "read_reference",
     "run_bench",
     "read_rows",
+    "suspect_rows",
     "method_summary",
     "pairwise_record",
     "group_ratios",
@@ -140,6 +141,8 @@ def run_task(task: BenchTask) -> list[dict[str, str]]:
                               seed=task.seed, threads=task.threads)
         except KeyboardInterrupt:  # raised in the start-up: nothing of this method is stored
             raise
+        except nnopt.ContradictionError as exc:  # a defective bound or checker: no result, no "optimal"
+            row.update(objective="", lower_bound="", seconds="", status=f"contradiction: {exc}", verified="false")
         except nnopt.VerificationError as exc:
             row.update(objective="", lower_bound="", seconds="", status=f"infeasible: {exc}", verified="false")
         else:
@@ -151,6 +154,20 @@ def run_task(task: BenchTask) -> list[dict[str, str]]:
                        verified="true" if not issues else "false")
         rows.append(row)
     return rows
+
+
+def suspect_rows(rows: Iterable[dict[str, str]]) -> list[str]:
+    """One line per row that is no result: unverified, or an objective below its lower bound
+    (a row written before such contradictions were refused)."""
+    out = []
+    for row in rows:
+        obj, lb = _num(row, "objective"), _num(row, "lower_bound")
+        if row.get("verified") != "true":
+            out.append(f"{row['instance']} / {row['method']}: unverified ({row.get('status', '')})")
+        elif obj is not None and lb is not None and obj < lb - 1e-9 * max(1.0, abs(lb)):
+            out.append(f"{row['instance']} / {row['method']}: contradiction (objective {_fmt(obj)} below "
+                       f"lower bound {_fmt(lb)})")
+    return out
 
 
 def read_rows(path: str | Path) -> list[dict[str, str]]:

@@ -24,10 +24,31 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["SolveResult", "VerificationError", "load_instance", "solve", "atomic_write_text"]
+__all__ = ["ContradictionError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
+           "atomic_write_text"]
 
 class VerificationError(RuntimeError):
-    """A method returned a solution the independent checker rejects (a bug in nnopt)."""
+    """A method returned a solution the independent checker rejects (a bug in the method or the problem).
+
+    Not a user's error, but not a crash either: the command line prints its one
+    line and exits 1, and ``nnopt bench`` records it as an unverified row.
+    """
+
+
+class ContradictionError(VerificationError):
+    """A checked solution beats the lower bound: the bound or the checker is wrong.
+
+    Printing such a result would certify a wrong answer ("gap -33 %, optimal"),
+    so nothing is reported; the message names the problem and both numbers.
+    """
+
+
+def contradiction(problem: Problem, objective: float, bound: float, source: str = "lower bound") -> str | None:
+    """The one-line verdict when ``objective`` is below ``bound`` (beyond rounding), else None."""
+    if objective >= bound - 1e-9 * max(1.0, abs(bound)):
+        return None
+    return (f"problem {problem.name!r}: objective {objective:g} is below its {source} {bound:g} — the plugin's "
+            "lower_bound or check is wrong, so nothing is certified")
 
 
 @dataclass
@@ -193,8 +214,14 @@ def solve(
         found = heuristic_start(prob, inst, budget.elapsed)
     issues = prob.check(inst, found.solution)
     if issues:
-        raise VerificationError(f"method {runner.name!r} produced an infeasible solution: {'; '.join(issues[:3])}")
+        raise VerificationError(f"method {runner.name!r} produced an infeasible {prob.name} solution: "
+                                f"{'; '.join(issues[:3])}")
     objective = prob.objective(inst, found.solution)
+    why = contradiction(prob, objective, bound)
+    if why is None and found.bound is not None:
+        why = contradiction(prob, objective, found.bound, f"lower bound from method {runner.name!r}")
+    if why is not None:
+        raise ContradictionError(why)
     if found.bound is not None:
         bound = max(bound, found.bound)
     status = found.status
