@@ -5,6 +5,7 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,8 +17,9 @@ from nnopt.problems import InstanceError
 
 @click.command("bench")
 @click.argument("instances", nargs=-1, required=True)
-@click.option("--methods", "methods_arg", default="best-heuristic,random-keys", show_default=True,
-              help="Comma-separated methods (see `nnopt methods`).")
+@click.option("--methods", "methods_arg", default=None,
+              help="Comma-separated methods (see `nnopt methods PROBLEM`); default: best-heuristic and "
+                   "random-keys where they solve the instance's problem, and the methods a plugin ships for it.")
 @click.option("--time-limit", type=TIME_LIMIT, default=10.0, show_default=True, help="Seconds per method and instance.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Instances solved in parallel processes.")
 @click.option("--reference", type=click.Path(dir_okay=False), default=None,
@@ -28,7 +30,7 @@ from nnopt.problems import InstanceError
 @click.option("--overwrite", is_flag=True, help="Start --out afresh instead of resuming it.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no tables.")
 @debug_option
-def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, jobs: int, reference: str | None,
+def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: float, jobs: int, reference: str | None,
               out: str, plot: str | None, seed: int, overwrite: bool, quiet: bool) -> None:
     """Run every method on every instance (files, folders or globs), verify each
     solution with the problem's checker, and append one CSV row per result.
@@ -48,13 +50,15 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
     from nnopt._bench_file import repair_torn_tail
     from nnopt.solver.methods import UnknownMethodError, get_method
 
-    methods = tuple(m.strip() for m in methods_arg.split(",") if m.strip())
-    if not methods:
+    methods = tuple(m.strip() for m in (methods_arg or "").split(",") if m.strip())
+    if methods_arg is not None and not methods:
         raise UserError("--methods: give at least one method")
-    try:
-        chosen = {m: get_method(m) for m in methods}
-    except UnknownMethodError as exc:
-        raise UserError(f"--methods: {exc}") from exc
+    chosen: dict[str, Any] = {}
+    for m in methods:
+        try:
+            chosen[m] = get_method(m)
+        except UnknownMethodError as exc:  # reworded below with the instances' problem's methods
+            chosen[m] = exc
     if not time_limit > 0:
         raise UserError(f"--time-limit must be positive, got {time_limit}")
     if jobs < 1:
@@ -81,18 +85,29 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
     from nnopt._solve import load_instance
 
     skipped = 0
+    used: set[str] = set()
     for path in paths:
         try:
             problem, inst = load_instance(path)
         except InstanceError as exc:
             raise UserError(str(exc)) from exc
         name = problem.instance_name(inst)
-        todo = tuple(m for m in methods if (name, m) not in done)
+        for m, found in chosen.items():
+            if isinstance(found, UnknownMethodError):  # the hint lists this problem's methods
+                try:
+                    get_method(m, problem)
+                except UnknownMethodError as exc:
+                    raise UserError(f"--methods: {exc}") from exc
+        wanted = methods or default_methods(problem)
+        for m in wanted:
+            chosen.setdefault(m, get_method(m))
+        used.update(wanted)
+        todo = tuple(m for m in wanted if (name, m) not in done)
         unsupported = [(m, chosen[m].unsupported(problem)) for m in todo if not chosen[m].supports(problem)]
         if unsupported:
             m, why = unsupported[0]
             raise UserError(f"--methods: {m!r} does not solve {problem.name!r} ({path}): {why}")
-        skipped += len(methods) - len(todo)
+        skipped += len(wanted) - len(todo)
         if todo:
             tasks.append(BenchTask(path, todo, time_limit, seed, threads, best_known))
     if skipped and not quiet:
@@ -113,16 +128,33 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str, time_limit: float, j
         except InstanceError as exc:
             raise UserError(f"--plot: {exc}") from exc
     if not quiet:
-        _print_tables(rows, methods)
+        _print_tables(rows, tuple(used))
     from nnopt._bench import suspect_rows
 
-    suspect = suspect_rows(r for r in rows if r["method"] in methods)
+    suspect = suspect_rows(r for r in rows if r["method"] in used)
     if suspect:  # a bench with rows that are no result must not pass a script's `&&` (issue 17)
         for line in suspect[:20]:
             stderr(f"error: {line}")
         if len(suspect) > 20:
             stderr(f"error: ... and {len(suspect) - 20} more")
         sys.exit(EXIT_INFEASIBLE)
+
+
+#: What ``nnopt bench`` runs without ``--methods``, where the instance's problem supports it.
+DEFAULT_BENCH_METHODS = ("best-heuristic", "random-keys")
+
+
+def default_methods(problem: Any) -> tuple[str, ...]:
+    """The methods a bench runs on ``problem`` when none are named: the default pair where it
+    solves the problem, then every plugin method that does (a plugin's own exact method or
+    baseline is what its author compares against); the default method when that is nothing."""
+    from nnopt.solver.methods import DEFAULT_METHOD, available_methods, method_entries
+
+    shipped = {e.name for e in method_entries() if e.origin == "nnopt (shipped)"}
+    usable = [m.name for m in available_methods(problem)]
+    out = [m for m in DEFAULT_BENCH_METHODS if m in usable]
+    out += [m for m in usable if m not in shipped and m not in out]
+    return tuple(out) or (DEFAULT_METHOD,)
 
 
 def _run(tasks: list, out: str, jobs: int, total: int, quiet: bool, replace: bool) -> None:

@@ -184,10 +184,15 @@ def get_method(name: str, problem: Problem | None = None, **params: str) -> Meth
         if entry is not None:
             raise UnknownMethodError(f"method {name!r} from {entry.origin} cannot be used: {entry.error}")
         pool = [m.name for m in available_methods(problem)]
-        close = difflib.get_close_matches(name, pool + list(_aliases()), n=4, cutoff=0.6)
-        where = f" for {problem.name}" if problem is not None else ""
-        hint = f"closest: {', '.join(close)}" if close else f"known{where}: {', '.join(pool)}"
-        raise UnknownMethodError(f"unknown method {name!r} ({hint}; see `nnopt methods`)")
+        # aliases of the problem's methods only: binpack2d's ~190 heuristic aliases are no hint for a plugin
+        aliases = [a for a, (m, _) in _aliases().items() if m.name in pool]
+        close = difflib.get_close_matches(name, pool + aliases, n=4, cutoff=0.6)
+        if problem is None:
+            hint = f"closest: {', '.join(close)}" if close else f"known: {', '.join(pool)}"
+            raise UnknownMethodError(f"unknown method {name!r} ({hint}; see `nnopt methods`)")
+        closest = f"closest: {', '.join(close)}; " if close else ""
+        raise UnknownMethodError(f"unknown method {name!r} ({closest}methods for {problem.name}: {', '.join(pool)}; "
+                                 f"see `nnopt methods {problem.name}`)")
     merged = {**alias, **params}
     return method.configure(**merged) if merged else method
 

@@ -109,3 +109,36 @@ def test_the_plugins_own_tests_pass(installed):
                          text=True, env=env, cwd=src, timeout=300)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
     assert " passed" in res.stdout
+
+
+def test_bench_without_methods_runs_what_solves_the_plugins_problem(installed, tmp_path):
+    """The done-when of issue 17: no --methods, and the plugin's problem gets methods that solve it."""
+    env, src = installed
+    out = tmp_path / "r.csv"
+    res = run(env, "bench", str(src / "example.json"), "--out", str(out), "--time-limit", "0.5", "--quiet")
+    assert res.returncode == 0, res.stderr
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    assert [r["method"] for r in rows] == ["random-keys", "knapsack-dp"]
+    assert all(r["verified"] == "true" for r in rows)
+    assert rows[1]["status"] == "optimal" and float(rows[0]["objective"]) >= float(rows[1]["objective"])
+
+
+def test_an_unknown_method_lists_the_problems_methods_and_the_closest(installed):
+    env, src = installed
+    res = run(env, "solve", str(src / "example.json"), "--method", "random-key")
+    assert res.returncode == 2
+    line = res.stderr.strip()
+    assert "\n" not in line and "unknown method 'random-key' (closest: random-keys" in line, line
+    assert "methods for knapsack: " in line and "knapsack-dp" in line and "maxrects" not in line
+    res = run(env, "bench", str(src / "example.json"), "--methods", "knapsack-pd", "--out", "unused.csv")
+    assert res.returncode == 2 and "closest: knapsack-dp" in res.stderr and "methods for knapsack" in res.stderr
+
+
+def test_a_refused_method_says_what_the_problem_lacks(installed):
+    env, src = installed
+    res = run(env, "solve", str(src / "example.json"), "--method", "nnopt-amortised")
+    assert res.returncode == 2 and "needs pretrained_scorer" in res.stderr
+    res = run(env, "solve", str(src / "example.json"), "--method", "ruin-recreate")
+    assert res.returncode == 2 and "needs the solution-level search hooks" in res.stderr
