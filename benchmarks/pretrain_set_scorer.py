@@ -29,8 +29,7 @@ import torch
 from nnopt.problems import get_problem
 from nnopt.scorers import SetScorer
 from nnopt.solver._tokens import CONTEXT_WIDTH
-from nnopt.solver.pretrain import (PretrainConfig, pretrain_set_scorer, rank_correlation, sample_instance,
-                                   save_scorer)
+from nnopt.solver.pretrain import PretrainConfig, pretrain_problem, rank_correlation, sample_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,22 +59,22 @@ def main(argv: list[str] | None = None) -> int:
         train_seeds, sizes, held_sizes = range(10, 13), (20, 40, 60, 80, 100), (40, 100)
         cfg = PretrainConfig(samples=args.samples, steps=args.steps)
     t0 = time.perf_counter()
-    rng = np.random.default_rng(cfg.seed)
-    train = [sample_instance(problem, inst, cfg, rng) for inst in _instances(problem, train_seeds, sizes)]
     held_instances = _instances(problem, range(20, 21), held_sizes)
-    held = [sample_instance(problem, inst, cfg, rng) for inst in held_instances]
-    # the harder question: ranking inside one CEM-like cloud (spread 0.08 around the start and its best)
-    local_cfg = PretrainConfig(samples=256, sigmas=(0.08,), uniform=0.0, steps=1)
-    local = [sample_instance(problem, inst, local_cfg, rng) for inst in held_instances]
-    t_data = time.perf_counter() - t0
-    print(f"{len(train)} training and {len(held)} held-out instances, {cfg.samples} decodes each: {t_data:.1f} s",
-          flush=True)
 
     def progress(step: int, loss: float) -> None:
         if step % 500 == 0:
             print(f"  step {step:5d}  loss {loss:.3f}", flush=True)
 
-    model, report = pretrain_set_scorer(train, cfg, held_out=held, on_step=progress)
+    # the same call as `nnopt pretrain binpack2d`, on the instances of every class
+    model, report, held = pretrain_problem(
+        problem, _instances(problem, train_seeds, sizes), cfg, held_out=held_instances, on_step=progress,
+        out=None if args.quick else args.out,
+        meta={"trained_on": "generated classes 1-10, n 20-100, seeds 10000+"})
+    t_data = 0.0  # sampling is inside pretrain_problem now: seconds_train holds both
+    # the harder question: ranking inside one CEM-like cloud (spread 0.08 around the start and its best)
+    local_cfg = PretrainConfig(samples=256, sigmas=(0.08,), uniform=0.0, steps=1)
+    rng = np.random.default_rng(cfg.seed + 1)
+    local = [sample_instance(problem, inst, local_cfg, rng) for inst in held_instances]
     t_train = time.perf_counter() - t0 - t_data
     torch.manual_seed(cfg.seed)
     fresh = SetScorer(CONTEXT_WIDTH, hidden=cfg.hidden).eval()
@@ -105,9 +104,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{report['held_out_local_rho_mean']:.3f}, untrained {report['untrained_held_out_local_rho_mean']:.3f}; "
           f"train {t_train:.1f} s")
     if not args.quick:
-        save_scorer(model, args.out, meta={"problem": "binpack2d", "encoding": "keys",
-                                           "trained_on": "generated classes 1-10, n 20-100, seeds 10000+",
-                                           "held_out_rho_mean": report["held_out_rho_mean"]})
         args.report.write_text(json.dumps(report, indent=1) + "\n")
         print(f"wrote {args.out} ({args.out.stat().st_size} bytes) and {args.report}")
     return 0

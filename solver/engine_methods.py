@@ -82,7 +82,8 @@ class EngineMethod(Method):
         if self.encoding is not None and self.encoding not in problem.encodings:
             return f"needs the {self.encoding!r} encoding (the problem offers {', '.join(problem.encodings)})"
         if self.config.get("pretrained") and problem.pretrained_scorer(self.encoding) is None:
-            return "needs pretrained_scorer (weights shipped with the problem)"
+            return ("needs pretrained_scorer (weights shipped with the problem; `nnopt pretrain "
+                    f"{problem.name}` writes them for a problem with token_features)")
         return None
 
     def network_pays(self, budget: Budget) -> bool:

@@ -37,7 +37,7 @@ from nnopt.scorers import SetScorer
 from nnopt.solver._tokens import CONTEXT_WIDTH, token_context
 
 __all__ = ["PretrainConfig", "InstanceSamples", "sample_instance", "pretrain_set_scorer", "rank_correlation",
-           "save_scorer", "load_scorer", "WEIGHTS_FORMAT"]
+           "save_scorer", "load_scorer", "WEIGHTS_FORMAT", "offers_token_features", "pretrain_problem"]
 
 WEIGHTS_FORMAT = "nnopt-set-scorer-1"
 
@@ -192,6 +192,46 @@ def pretrain_set_scorer(
         "held_out_rho": {s.name: rank_correlation(_predict(model, s), s.z) for s in held_out},
     }
     return model, report
+
+
+def offers_token_features(problem: Problem) -> bool:
+    """Whether ``problem`` defines ``token_features`` (what a set scorer reads per coordinate).
+
+    Without it the context falls back to the heuristic encodings' ranks, which on a
+    problem with few or no heuristic encodings says nothing that transfers between
+    instances: pre-training is refused rather than shipping weights that know nothing.
+    """
+    return callable(getattr(problem, "token_features", None))
+
+
+def pretrain_problem(
+    problem: Problem,
+    train: Sequence[Any],
+    cfg: PretrainConfig,
+    *,
+    held_out: Sequence[Any] = (),
+    out: str | Path | None = None,
+    meta: dict[str, Any] | None = None,
+    encoding: str | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> tuple[SetScorer, dict[str, Any], list[InstanceSamples]]:
+    """Sample ``train`` instances, fit the set scorer, and write it to ``out`` when given.
+
+    Any problem with ``token_features`` (``nnopt pretrain PROBLEM``); returns the
+    model, :func:`pretrain_set_scorer`'s report and the held-out samples (for
+    further measures). The file is what the problem's ``pretrained_scorer`` returns.
+    """
+    if not offers_token_features(problem):
+        raise ValueError(f"problem {problem.name!r} offers no token_features(instance, encoding); "
+                         "the set scorer needs per-coordinate features to pre-train")
+    rng = np.random.default_rng(cfg.seed)
+    samples = [sample_instance(problem, inst, cfg, rng, encoding=encoding) for inst in train]
+    held = [sample_instance(problem, inst, cfg, rng, encoding=encoding) for inst in held_out]
+    model, report = pretrain_set_scorer(samples, cfg, held_out=held, on_step=on_step)
+    if out is not None:
+        save_scorer(model, out, meta={"problem": problem.name, "encoding": encoding or problem.encodings[0],
+                                      **(meta or {})})
+    return model, report, held
 
 
 def save_scorer(model: SetScorer, path: str | Path, meta: dict[str, Any] | None = None) -> None:
