@@ -13,7 +13,7 @@ from nnopt.problems._files import atomic_write_text
 from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start
-from nnopt.problems.base import read_json_file
+from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.solver.methods import (
     DEFAULT_METHOD,
     DEFAULT_TIME_LIMIT,
@@ -24,7 +24,7 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["ContradictionError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
+__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
            "atomic_write_text"]
 
 class VerificationError(RuntimeError):
@@ -41,6 +41,10 @@ class ContradictionError(VerificationError):
     Printing such a result would certify a wrong answer ("gap -33 %, optimal"),
     so nothing is reported; the message names the problem and both numbers.
     """
+
+
+class PluginContractError(VerificationError):
+    """A problem plugin breaks the contract in a way only a run reveals (e.g. a reserved solution key)."""
 
 
 def contradiction(problem: Problem, objective: float, bound: float, source: str = "lower bound") -> str | None:
@@ -93,7 +97,13 @@ class SolveResult:
             data["decoder"] = self.decoder
         if self.notes:
             data["notes"] = list(self.notes)
-        data.update(self.problem.solution_to_json(self.instance, self.solution))
+        own = self.problem.solution_to_json(self.instance, self.solution)
+        clash = sorted(RESERVED_SOLUTION_KEYS.intersection(own))
+        if clash:  # it would silently overwrite the engine's field (issue 17)
+            raise PluginContractError(f"problem {self.problem.name!r}: solution_to_json uses the reserved key"
+                                      f"{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))}, which the "
+                                      "engine writes itself; rename the field")
+        data.update(own)
         return data
 
 

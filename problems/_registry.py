@@ -44,7 +44,6 @@ _SHIPPED = {
     "tsp": "nnopt.problems.tsp:TSP",
 }
 _SHIPPED_ORIGIN = "nnopt (shipped)"
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
 class PluginWarning(UserWarning):
@@ -122,8 +121,9 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
     if not issubclass(cls, Problem):
         raise TypeError(f"{cls.__qualname__} does not subclass nnopt.problems.Problem")
     name = getattr(cls, "name", "")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise TypeError(f"{cls.__qualname__}.name must be a short identifier, got {name!r}")
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        hint = f" (e.g. {re.sub(r'[^A-Za-z0-9_]', '_', name)!r})" if isinstance(name, str) and name else ""
+        raise TypeError(f"{cls.__qualname__}.name must be a Python identifier{hint}, got {name!r}")
     if expected_name is not None and name != expected_name:
         raise TypeError(f"{cls.__qualname__}.name is {name!r} but it is registered as {expected_name!r}")
     abstract = sorted(getattr(cls, "__abstractmethods__", ()))

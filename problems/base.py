@@ -23,7 +23,8 @@ import numpy as np
 
 from nnopt.problems.errors import NnoptError
 
-__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES", "RUIN_RECREATE_HOOKS"]
+__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES", "RESERVED_SOLUTION_KEYS",
+           "RUIN_RECREATE_HOOKS"]
 
 #: Instance files larger than this are refused before parsing (a runaway input
 #: should fail with a clear message, not exhaust memory).
@@ -87,7 +88,16 @@ class Problem(ABC):
 
     @abstractmethod
     def generate(self, seed: int, **params: Any) -> Any:
-        """A seeded random instance; with no ``params`` a small, typical one."""
+        """A seeded random instance; with no ``params`` a small, typical one.
+
+        ``params`` arrive from ``nnopt generate PROBLEM --param key=value`` (the value
+        parsed as JSON when it is JSON, else the string), and from the generic flags
+        ``--n`` (``n``, the size: the contract suite asks for ``n=4..6`` to brute-force
+        the bound, so accept ``n`` if you can), ``--name`` (``name``), ``--class``
+        (``klass``) and ``--rotation`` (``allow_rotation``). Refuse an unknown
+        parameter or a bad value with ``ValueError`` naming it and the known ones:
+        the command line prints it as one line. Document the parameters here.
+        """
 
     def instance_name(self, instance: Any) -> str:
         return str(getattr(instance, "name", ""))
@@ -167,14 +177,26 @@ class Problem(ABC):
         """
         return None
 
-    def features(self, instance: Any, X: np.ndarray) -> np.ndarray:
-        """What a scorer reads for each encoding; by default the encoding itself."""
-        return np.asarray(X, dtype=np.float32)
+    def token_features(self, instance: Any, encoding: str | None = None) -> np.ndarray | None:
+        """Optional: what the set scorer knows about each coordinate besides its value, ``(d, k)`` float.
+
+        Features that mean the same on every instance (an item's size, its rank by
+        size) let a network trained on some instances score others: ``nnopt
+        pretrain PROBLEM`` needs them, and the weights it writes are what
+        :meth:`pretrained_scorer` returns. None (the default) for an encoding without
+        features; the set scorer then reads the coordinate's values in
+        :meth:`heuristic_encodings` instead (columns beyond its width are dropped).
+        """
+        return None
 
     # ---------------------------------------------------------------- solutions
     @abstractmethod
     def solution_to_json(self, instance: Any, solution: Any) -> dict[str, Any]:
-        """The problem-specific part of a solution file (e.g. ``{"bins": ...}``)."""
+        """The problem-specific part of a solution file (e.g. ``{"bins": ...}``).
+
+        Must not use a key of :data:`RESERVED_SOLUTION_KEYS` (the engine's own fields:
+        ``objective``, ``method``...); a solution file with one is refused.
+        """
 
     @abstractmethod
     def solution_from_json(self, instance: Any, data: Mapping[str, Any]) -> Any:
@@ -266,6 +288,11 @@ class Problem(ABC):
         """The names in ``hooks`` this problem does not override (does not offer)."""
         return [h for h in hooks if getattr(type(self), h, None) is getattr(Problem, h, None)]
 
+
+#: Solution-file keys the engine writes itself (``nnopt solve --out``); a problem's
+#: ``solution_to_json`` may not use them (``nnopt check`` reads ``objective`` and ``instance``).
+RESERVED_SOLUTION_KEYS = frozenset({"problem", "instance", "objective", "lower_bound", "method", "seconds", "seed",
+                                    "status", "evaluations", "decoder", "notes"})
 
 #: The hooks ``nnopt.solver.ruin_recreate`` needs (``tighten`` and the pool hooks are optional).
 RUIN_RECREATE_HOOKS = ("search_state", "weakness", "ruin", "recreate", "state_cost", "state_solution")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import InstanceError, Problem, SolutionError
+from nnopt.problems.base import RESERVED_SOLUTION_KEYS, InstanceError, Problem, SolutionError
 
 __all__ = ["check_problem", "problem_checks"]
 
@@ -160,6 +160,9 @@ def check_solution_round_trip(problem: Problem, instances: list[Any]) -> None:
         X = _batch(problem, inst, 4)
         for sol in problem.decode(inst, X):
             data = json.loads(json.dumps(problem.solution_to_json(inst, sol)))
+            clash = sorted(RESERVED_SOLUTION_KEYS.intersection(data))
+            assert not clash, (f"rule 'solution keys': solution_to_json uses {', '.join(map(repr, clash))}, "
+                               "reserved for the engine's own fields (RESERVED_SOLUTION_KEYS)")
             again = problem.solution_from_json(inst, data)
             assert _sol_json(problem, inst, again) == _sol_json(problem, inst, sol), (
                 "rule 'solution round trip': solution_from_json(solution_to_json(s)) differs from s"

@@ -201,7 +201,7 @@ def offers_token_features(problem: Problem) -> bool:
     problem with few or no heuristic encodings says nothing that transfers between
     instances: pre-training is refused rather than shipping weights that know nothing.
     """
-    return callable(getattr(problem, "token_features", None))
+    return getattr(type(problem), "token_features", None) is not Problem.token_features
 
 
 def pretrain_problem(

@@ -57,6 +57,14 @@ class AcceptsAll(Knapsack):
 
     def check(self, instance, solution):
         return []
+
+
+class Reserved(Knapsack):
+    """Writes its own 'method' field into solution files."""
+    name = "knapsack_reserved"
+
+    def solution_to_json(self, instance, solution):
+        return {**super().solution_to_json(instance, solution), "method": "greedy"}
 '''
 
 
@@ -72,7 +80,7 @@ def env(tmp_path_factory):
     (info / "entry_points.txt").write_text(
         "[nnopt.problems]\nknapsack = nnopt_knapsack:Knapsack\n"
         "knapsack_highbound = knapsack_defects:HighBound\nknapsack_overfills = knapsack_defects:Overfills\n"
-        "knapsack_acceptsall = knapsack_defects:AcceptsAll\n")
+        "knapsack_acceptsall = knapsack_defects:AcceptsAll\nknapsack_reserved = knapsack_defects:Reserved\n")
     environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     environ.update(PYTHONPATH=str(site), COLUMNS="200")
     return environ
@@ -131,3 +139,12 @@ def test_bench_exits_1_naming_the_rows_that_are_no_result(env, tmp_path, problem
     assert len(errors) == 1 and f"knapsack_20 / random-keys: {word}" in errors[0], errors
     rows = list(csv.DictReader(out.open()))
     assert [r["verified"] for r in rows] == ["false"] and "optimal" not in rows[0]["status"]
+
+
+def test_a_reserved_solution_key_is_one_line_and_exit_1(env, tmp_path):
+    out = tmp_path / "sol.json"
+    res = run(env, "solve", str(EXAMPLE), "--problem", "knapsack_reserved", "--method", "random-keys",
+              "--max-evals", "50", "--out", str(out))
+    assert res.returncode == 1 and not out.exists()
+    assert _one_line(res) == ("error: problem 'knapsack_reserved': solution_to_json uses the reserved key 'method', "
+                              "which the engine writes itself; rename the field")

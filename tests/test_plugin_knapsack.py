@@ -142,3 +142,13 @@ def test_a_refused_method_says_what_the_problem_lacks(installed):
     assert res.returncode == 2 and "needs pretrained_scorer" in res.stderr
     res = run(env, "solve", str(src / "example.json"), "--method", "ruin-recreate")
     assert res.returncode == 2 and "needs the solution-level search hooks" in res.stderr
+
+
+def test_generate_reaches_the_plugins_parameters_through_the_generic_options(installed):
+    env, _ = installed
+    res = run(env, "generate", "knapsack", "--n", "5", "--name", "tiny", "--param", "kind=strongly-correlated")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["name"] == "tiny" and len(data["items"]) == 5 and data["meta"]["kind"] == "strongly-correlated"
+    res = run(env, "generate", "knapsack", "--param", "colour=red")
+    assert res.returncode == 2 and "no parameter 'colour' (known: kind, n, name)" in res.stderr

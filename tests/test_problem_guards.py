@@ -152,3 +152,31 @@ def test_the_brute_force_covers_every_order():
     keys = _all_orders(4)
     assert keys.shape == (24, 4)
     assert len({tuple(np.argsort(r)) for r in keys}) == 24
+
+
+def test_a_reserved_solution_key_fails_a_named_rule(knapsack):
+    class Reserved(knapsack.Knapsack):
+        def solution_to_json(self, instance, solution):
+            return {**super().solution_to_json(instance, solution), "objective": 0}
+
+    failed = _failures(Reserved())
+    assert "rule 'solution keys': solution_to_json uses 'objective'" in failed["knapsack:check_solution_round_trip"]
+
+
+def test_problem_names_must_be_identifiers(knapsack):
+    from nnopt.problems import register_problem
+
+    class Dashed(knapsack.Knapsack):
+        name = "bin-pack-1d"
+
+    with pytest.raises(TypeError, match=r"Dashed.name must be a Python identifier \(e.g. 'bin_pack_1d'\), "
+                                        r"got 'bin-pack-1d'"):
+        register_problem(Dashed)
+
+
+def test_token_features_is_declared_and_optional():
+    from nnopt.solver.pretrain import offers_token_features
+
+    assert offers_token_features(get_problem("binpack2d")) and not offers_token_features(get_problem("tsp"))
+    assert get_problem("tsp").token_features(get_problem("tsp").generate(seed=0, n=5)) is None
+    assert not hasattr(Problem, "features")  # the unused member is gone

@@ -52,7 +52,7 @@ from nnopt_knapsack import KnapsackDP  # noqa: E402
 
 
 class _Other(Knapsack):
-    name = "not-knapsack"
+    name = "not_knapsack"
 
 
 @pytest.mark.parametrize("name, check", method_checks(KnapsackDP(), PROBLEM, [PROBLEM.generate(seed=2, n=25)],

@@ -119,10 +119,13 @@ class Knapsack(Problem):
 
     def generate(self, seed: int, **params: Any) -> KnapsackInstance:
         """Pisinger's classes: ``kind`` (uncorrelated, weakly-/strongly-correlated), ``n`` (30),
-        weights in 1..100, capacity half the total weight."""
+        ``name`` (default from the others); weights in 1..100, capacity half the total weight.
+
+        ``nnopt generate knapsack --n 50 --name mine --param kind=strongly-correlated``."""
         kind, n = params.pop("kind", "uncorrelated"), params.pop("n", 30)
+        name = params.pop("name", None)
         if params:
-            raise ValueError(f"knapsack instances take no parameter {sorted(params)[0]!r} (known: kind, n)")
+            raise ValueError(f"knapsack instances take no parameter {sorted(params)[0]!r} (known: kind, n, name)")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_ITEMS:
@@ -135,7 +138,9 @@ class Knapsack(Problem):
             v = np.maximum(1, w + rng.integers(-10, 11, size=n))
         else:
             v = w + 10
-        data = {"problem": "knapsack", "name": f"knapsack_{kind}_{n:03d}_s{seed}",
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"name must be a string, got {name!r}")
+        data = {"problem": "knapsack", "name": name or f"knapsack_{kind}_{n:03d}_s{seed}",
                 "capacity": max(1, int(w.sum()) // 2),
                 "items": [{"weight": int(a), "value": int(b)} for a, b in zip(w, v)],
                 "meta": {"generator": "nnopt-knapsack", "kind": kind, "n": n, "seed": seed}}
