@@ -15,6 +15,13 @@ Call :func:`check_problem` in a test to run every rule, or parametrize over
 
 Each check raises ``AssertionError`` whose message names the rule that broke.
 Instances come from the problem's own ``generate(seed)`` unless given.
+
+Besides the plumbing (round trips, determinism, bad input), the suite tests the
+two guards every printed result rests on: the checker must reject corrupted
+solutions (derived from ``solution_to_json``, and those of the optional
+``infeasible_solutions`` hook), and the lower bound must not exceed the best
+solution over every order of tiny instances (``generate(seed, n<=6)``) nor any
+decoded solution; ``cost`` must rank like ``objective``.
 """
 from __future__ import annotations
 
