@@ -34,39 +34,55 @@ METHODS = ("nnopt", "cem", "ruin-recreate", "ruin-recreate-random", "ruin-recrea
 WORK = {"ruin-recreate": "moves", "ruin-recreate-random": "moves", "ruin-recreate-off": "moves"}
 
 
-def instances() -> list[Path]:
+#: set name -> instances: "ablation" (``ablation.md``'s 30) or "hard" (the 27 classic instances on
+#: which some method of the committed ``classic_10s.csv`` stayed above the best known value)
+SETS = ("ablation", "hard")
+
+
+def instances(which: str = "ablation") -> list[Path]:
+    if which == "hard":
+        rows = list(csv.DictReader(open(REPO / "benchmarks" / "results" / "classic_10s.csv")))
+        hard = sorted({r["instance"] for r in rows if float(r["objective"]) > float(r["best_known"])})
+        return [DATA / f"{name}.json" for name in hard]
     return [DATA / f"CLASS{c:02d}_{n:03d}_01.json" for c in range(1, 11) for n in (40, 60, 100)]
 
 
-def run_all(seeds: int, moves: int, decodes: int, time_limit: float) -> list[dict[str, object]]:
+def run_all(seeds: int, moves: int, decodes: int, time_limit: float, which: str) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for m in METHODS:  # compile kernels and import OR-Tools outside the measured runs
-        nnopt.solve(str(instances()[0]), method=m, max_evals=50, seed=0)
-    for path in instances():
+        nnopt.solve(str(instances(which)[0]), method=m, max_evals=50, seed=0)
+    for path in instances(which):
         for seed in range(seeds):
             for m in METHODS:
                 work = moves if WORK.get(m) == "moves" else decodes
                 if m == "nnopt":  # a quarter decodes, the rest moves: the same share as in time
                     work = decodes // 4 + 3 * moves // 4
-                for budget, kw in (("work", {"max_evals": work}), ("time", {"time_limit": time_limit})):
+                budgets = [("work", {"max_evals": work})] + ([("time", {"time_limit": time_limit})] if time_limit else [])
+                for budget, kw in budgets:
                     res = nnopt.solve(str(path), method=m, seed=seed, **kw)
                     rows.append({"budget": budget, "instance": path.stem, "seed": seed, "method": m,
                                  "bins": res.objective, "lower_bound": res.lower_bound,
                                  "seconds": round(res.seconds, 3), "verified": True})
-                print(path.stem, seed, m, [r["bins"] for r in rows[-2:]], flush=True)
+                print(path.stem, seed, m, [r["bins"] for r in rows[-len(budgets):]], flush=True)
     return rows
 
 
 def report(rows: list[dict[str, object]], args: argparse.Namespace, load: float) -> str:
-    lines = ["# Bin-level search: each ingredient removed (30 classic instances)", "",
-             f"`python benchmarks/bin_search_ablation.py --seeds {args.seeds} --moves {args.moves} "
+    title = ("30 classic instances" if args.set == "ablation" else
+             f"the {len({r['instance'] for r in rows})} hard classic instances")
+    lines = [f"# Bin-level search: each ingredient removed ({title})", "",
+             f"`python benchmarks/bin_search_ablation.py --set {args.set} --seeds {args.seeds} --moves {args.moves} "
              f"--decodes {args.decodes} --time-limit {args.time_limit:g}` on a shared 2-core machine "
-             f"(one run at a time; load average {load:.1f} at the start). Instances: classes 1-10, "
-             "n = 40, 60, 100, the first of each (`ablation.md`'s set). Equal work: ruin-and-recreate "
+             f"(one run at a time; load average {load:.1f} at the start). Instances: "
+             + ("classes 1-10, n = 40, 60, 100, the first of each (`ablation.md`'s set)" if args.set == "ablation"
+                else "those on which some method of the committed `classic_10s.csv` stayed above the best known "
+                     "value") + ". Equal work: ruin-and-recreate "
              f"variants {args.moves} moves, encoding searches {args.decodes} decodes, `nnopt` a quarter of "
              "the decodes then three quarters of the moves. Every solution verified by the checker.", ""]
     for budget, title in (("work", "Equal work"), ("time", f"Equal wall time ({args.time_limit:g} s)")):
         sel = [r for r in rows if r["budget"] == budget]
+        if not sel:
+            continue
         lines += [f"## {title}", "", "| method | bins | at lower bound | mean s |", "|---|---:|---:|---:|"]
         for m in METHODS:
             rs = [r for r in sel if r["method"] == m]
@@ -89,14 +105,15 @@ def report(rows: list[dict[str, object]], args: argparse.Namespace, load: float)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--set", choices=SETS, default="ablation")
     ap.add_argument("--moves", type=int, default=3000)
     ap.add_argument("--decodes", type=int, default=10000)
-    ap.add_argument("--time-limit", type=float, default=1.5)
+    ap.add_argument("--time-limit", type=float, default=1.5, help="the equal-time budget (0: equal work only)")
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "bin_search_ablation"))
     args = ap.parse_args()
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    rows = run_all(args.seeds, args.moves, args.decodes, args.time_limit)
+    rows = run_all(args.seeds, args.moves, args.decodes, args.time_limit, args.set)
     out = Path(args.out)
     with out.with_suffix(".csv").open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))

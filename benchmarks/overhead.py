@@ -35,7 +35,9 @@ FAMILIES = {
     "random-keys": ("random-keys", "binpack"),
     "local-search": ("local-search", "binpack"),
     "cem": ("cem", "binpack"),
-    "nnopt": ("nnopt", "binpack"),
+    "nnopt (default: cem, then ruin-recreate)": ("nnopt", "binpack"),
+    "nnopt-cem (neural engine)": ("nnopt-cem", "binpack"),
+    "brkga": ("brkga", "binpack"),
     "ortools-gls (tsp)": ("ortools-gls", str(REPO / "examples" / "tsp_uniform_050.json")),
     # Not bound by T: one decode (--max-evals 1), the process's fixed cost at that moment
     # (interpreter, imports, Numba's start, loading, checking, writing). No limit can go below it.

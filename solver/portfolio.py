@@ -44,7 +44,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
     first, second = split_budget(budget, cem_share)
     found = cem(problem, instance, first, seed=seed, on_improve=on_improve)
-    if found.status in ("optimal", "interrupted"):
+    if found.status in ("optimal", "interrupted") or second.exhausted():
         found.seconds = budget.elapsed
         return found
     result = ruin_recreate(problem, instance, second, seed=seed, config=config, on_improve=on_improve,

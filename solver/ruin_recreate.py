@@ -182,12 +182,15 @@ def ruin_recreate(
         pool = problem.new_pool(instance) if cfg.recombine_every else None
         seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
                                                                        problem.search_state(instance, sol)))
-        best_start(problem, instance, budget, best, seen)
-        if start is not None:  # e.g. another search's best: must pass the checker like any other
+        if start is None:
+            best_start(problem, instance, budget, best, seen)
+        else:  # another search's best (it began from the heuristics): checked like any other
             if problem.check(instance, start):
                 raise ValueError("ruin_recreate: the given start solution is infeasible")
             best.offer([start], problem.cost(instance, [start]), _NO_ENCODING, "start", budget.evals,
                        budget.elapsed)
+            if seen is not None:
+                seen(start)
         if best.objective <= bound:
             raise _Done
         complete = problem.search_state(instance, best.solution)

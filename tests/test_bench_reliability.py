@@ -82,7 +82,9 @@ def test_old_interrupted_rows_are_rerun(tmp_path, repo):
 
 def test_sigterm_stops_bench_and_its_workers(tmp_path, repo):
     out = tmp_path / "r.csv"
-    inst = [str(repo / "examples" / n) for n in ("cl_07_040_01.json", "cl_01_020_01.json")]
+    # instances no bound closes at the start (best known above the lower bound), so runs last
+    data = repo / "benchmarks" / "data" / "2bp" / "instances"
+    inst = [str(data / f"{n}.json") for n in ("CLASS10_100_04", "CLASS07_080_04")]
     proc = subprocess.Popen([str(NNOPT), "bench", *inst, "--methods", "random-keys", "--time-limit", "30",
                              "--jobs", "2", "--out", str(out), "--quiet"], stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

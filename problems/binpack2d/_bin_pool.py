@@ -24,7 +24,11 @@ from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._ruin import BinState
 from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
 
-__all__ = ["BinPool", "pool_add_state", "recombine_pool"]
+__all__ = ["BinPool", "MAX_ITEMS", "pool_add_state", "recombine_pool"]
+
+#: Above this many items the master is not built: one clause per item, and a slice of a
+#: fraction of a second would not even pay the model's construction.
+MAX_ITEMS = 5000
 
 
 @dataclass
@@ -74,7 +78,7 @@ def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing,
     from ortools.sat.python import cp_model
 
     target = incumbent.num_bins - 1
-    if target < 1 or pool.added <= pool.added_at_last_try:
+    if target < 1 or pool.added <= pool.added_at_last_try or instance.n > MAX_ITEMS:
         return None
     pool.added_at_last_try = pool.added
     rows = incumbent.placements

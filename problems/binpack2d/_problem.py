@@ -456,8 +456,9 @@ class BinPack2D(Problem):
     def state_solution(self, instance: BinPackInstance, state: _ruin.BinState) -> Packing | None:
         return _ruin.packing_from_state(instance, _ruin.as_state(state))
 
-    def new_pool(self, instance: BinPackInstance) -> _bin_pool.BinPool:
-        return _bin_pool.BinPool(instance.bin_area)
+    def new_pool(self, instance: BinPackInstance) -> _bin_pool.BinPool | None:
+        """A bin pool; none above ``_bin_pool.MAX_ITEMS`` items (the master would not pay)."""
+        return _bin_pool.BinPool(instance.bin_area) if instance.n <= _bin_pool.MAX_ITEMS else None
 
     def pool_add(self, instance: BinPackInstance, pool: _bin_pool.BinPool, state: _ruin.BinState) -> None:
         state = _ruin.as_state(state)
