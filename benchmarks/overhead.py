@@ -35,7 +35,7 @@ FAMILIES = {
     "random-keys": ("random-keys", "binpack"),
     "local-search": ("local-search", "binpack"),
     "cem": ("cem", "binpack"),
-    "nnopt (default: cem, then ruin-recreate)": ("nnopt", "binpack"),
+    "nnopt (default)": ("nnopt", "binpack"),
     "nnopt-cem (neural engine)": ("nnopt-cem", "binpack"),
     "brkga": ("brkga", "binpack"),
     "ortools-gls (tsp)": ("ortools-gls", str(REPO / "examples" / "tsp_uniform_050.json")),
