@@ -73,7 +73,7 @@ def problems_cmd() -> None:
         stderr(f"warning: {w.message}")
 
 
-@cli.command("generate")
+@cli.command("generate", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("problem")
 @click.option("--class", "klass", type=int, default=None, help="Instance class (binpack2d: 1..10).")
 @click.option("--n", type=int, default=None, help="Number of items.")
@@ -84,14 +84,18 @@ def problems_cmd() -> None:
               help="Any other generator parameter (repeatable), e.g. --param kind=clustered for tsp.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
 @debug_option
-def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rotation: bool | None,
-                 name: str | None, params_kv: tuple[str, ...], out: str | None) -> None:
+@click.pass_context
+def generate_cmd(ctx: click.Context, problem: str, klass: int | None, n: int | None, seed: int,
+                 rotation: bool | None, name: str | None, params_kv: tuple[str, ...], out: str | None) -> None:
     """Write a seeded random instance of PROBLEM as JSON.
+
+    Problems declare flags of their own (tsp: --kind, --size, --distance);
+    --param KEY=VALUE reaches any generator parameter.
 
     \b
     Example:
       nnopt generate binpack2d --class 7 --n 40 --seed 1 --out inst.json
-      nnopt generate tsp --n 100 --param kind=clustered --seed 2
+      nnopt generate tsp --n 100 --kind clustered --seed 2
     """
     from nnopt._solve import dump_json
 
@@ -105,10 +109,12 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
         params["allow_rotation"] = rotation
     if name is not None:
         params["name"] = name
-    for kv in params_kv:
-        key, sep, raw = kv.partition("=")
-        if not sep or not key.isidentifier():
+    pairs = [(kv.partition("=")[0], kv) for kv in params_kv]
+    for key, kv in pairs:
+        if "=" not in kv or not key.isidentifier():
             raise UserError(f"--param: expected KEY=VALUE, got {kv!r}")
+    pairs = [(key, kv.partition("=")[2]) for key, kv in pairs] + _problem_flags(prob, list(ctx.args))
+    for key, raw in pairs:
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -122,6 +128,25 @@ def generate_cmd(problem: str, klass: int | None, n: int | None, seed: int, rota
         click.echo(text, nl=False)
     else:
         write_or_error(out, text)
+
+
+def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
+    """``--flag VALUE`` / ``--flag=VALUE`` pairs of the flags ``prob.generate_flags`` declares."""
+    declared = dict(prob.generate_flags)
+    known = ", ".join(f"--{k.replace('_', '-')}" for k in declared) or "none (use --param KEY=VALUE)"
+    out: list[tuple[str, str]] = []
+    while args:
+        arg = args.pop(0)
+        flag, sep, value = arg.partition("=")
+        key = flag[2:].replace("-", "_") if flag.startswith("--") else ""
+        if key not in declared:
+            raise UserError(f"generate {prob.name}: unknown option {flag!r} (its own flags: {known})")
+        if not sep:
+            if not args:
+                raise UserError(f"generate {prob.name}: {flag} needs a value")
+            value = args.pop(0)
+        out.append((key, value))
+    return out
 
 
 @cli.command("solve")

@@ -96,8 +96,15 @@ class Problem(ABC):
         the bound, so accept ``n`` if you can), ``--name`` (``name``), ``--class``
         (``klass``) and ``--rotation`` (``allow_rotation``). Refuse an unknown
         parameter or a bad value with ``ValueError`` naming it and the known ones:
-        the command line prints it as one line. Document the parameters here.
+        the command line prints it as one line. Document the parameters here, and
+        declare the ones users type often in :attr:`generate_flags`.
         """
+
+    #: Problem-specific ``nnopt generate`` flags: ``name -> one line of help``. ``--name VALUE``
+    #: (or ``--name=VALUE``) reaches :meth:`generate` as the keyword ``name`` (dashes become
+    #: underscores), the value parsed as ``--param`` parses it; an undeclared flag is refused
+    #: in one line that lists the declared ones. ``--param`` stays the route for everything.
+    generate_flags: ClassVar[Mapping[str, str]] = {}
 
     def instance_name(self, instance: Any) -> str:
         return str(getattr(instance, "name", ""))

@@ -95,6 +95,10 @@ class TSP(Problem):
         kind = meta.get("kind") if isinstance(meta, dict) else None
         return "" if kind is None else str(kind)
 
+    generate_flags = {"kind": "uniform or clustered cities (default uniform)",
+                      "size": "side of the square the cities lie in",
+                      "distance": "euclidean (real) or euc_2d (rounded, as TSPLIB)"}
+
     def generate(self, seed: int, **params: Any) -> TSPInstance:
         """``kind`` ("uniform" or "clustered", default uniform), ``n`` (default 50),
         ``size``, ``distance`` ("euclidean" or "euc_2d"), ``name``."""
