@@ -329,6 +329,8 @@ def _print_result(result: Any, out: str | None, plot: str | None) -> None:
     table.add_row("method", result.method + (f" ({result.decoder})" if result.decoder else ""))
     table.add_row("decodes", str(result.evaluations))
     table.add_row("status", result.status)
+    if result.proof is not None:
+        table.add_row("proved by", result.proof)
     for note in result.notes:
         table.add_row("note", note)
     table.add_row("verified", "yes (independent checker)")

@@ -72,6 +72,8 @@ class SolveResult:
     decoder: str | None
     #: What the method wants the user to know (e.g. that it ran without its network).
     notes: list[str] = field(default_factory=list)
+    #: With status "optimal": the argument that proves it (a named bound, or the method's own proof).
+    proof: str | None = None
 
     @property
     def gap(self) -> float:
@@ -97,6 +99,8 @@ class SolveResult:
             data["decoder"] = self.decoder
         if self.notes:
             data["notes"] = list(self.notes)
+        if self.proof is not None:
+            data["proof"] = self.proof
         own = self.problem.solution_to_json(self.instance, self.solution)
         clash = sorted(RESERVED_SOLUTION_KEYS.intersection(own))
         if clash:  # it would silently overwrite the engine's field (issue 17)
@@ -232,11 +236,14 @@ def solve(
         why = contradiction(prob, objective, found.bound, f"lower bound from method {runner.name!r}")
     if why is not None:
         raise ContradictionError(why)
+    own_proof = found.bound is not None and found.bound > bound
     if found.bound is not None:
         bound = max(bound, found.bound)
     status = found.status
+    proof = None
     if objective <= bound and status != "interrupted":
         status = "optimal"
+        proof = f"{runner.name}'s own proof" if own_proof else prob.bound_argument(inst)
     return SolveResult(
         problem=prob,
         instance=inst,
@@ -250,6 +257,7 @@ def solve(
         status=status,
         decoder=found.decoder,
         notes=list(found.notes),
+        proof=proof,
     )
 
 

@@ -167,6 +167,11 @@ class Problem(ABC):
     def lower_bound(self, instance: Any) -> float:
         """A valid lower bound on :meth:`objective` over all feasible solutions."""
 
+    def bound_argument(self, instance: Any) -> str:
+        """Optional: the name of the argument behind :meth:`lower_bound`'s value (e.g. which of
+        several bounds is the largest), shown when that bound proves a solution optimal."""
+        return "the problem's lower bound"
+
     @abstractmethod
     def check(self, instance: Any, solution: Any) -> list[str]:
         """Independent feasibility verdict: an empty list, or what is wrong.
@@ -299,7 +304,7 @@ class Problem(ABC):
 #: Solution-file keys the engine writes itself (``nnopt solve --out``); a problem's
 #: ``solution_to_json`` may not use them (``nnopt check`` reads ``objective`` and ``instance``).
 RESERVED_SOLUTION_KEYS = frozenset({"problem", "instance", "objective", "lower_bound", "method", "seconds", "seed",
-                                    "status", "evaluations", "decoder", "notes"})
+                                    "status", "evaluations", "decoder", "notes", "proof"})
 
 #: The hooks ``nnopt.solver.ruin_recreate`` needs (``tighten`` and the pool hooks are optional).
 RUIN_RECREATE_HOOKS = ("search_state", "weakness", "ruin", "recreate", "state_cost", "state_solution")

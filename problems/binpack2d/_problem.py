@@ -412,6 +412,13 @@ class BinPack2D(Problem):
                 _BOUND_CACHE[instance] = cached
         return cached
 
+    def bound_argument(self, instance: BinPackInstance) -> str:
+        """Which bound gives ``lower_bound``: Martello–Vigo L2, or a dual-feasible-function bound above it."""
+        from nnopt.problems.binpack2d._bounds import lower_bounds
+
+        l2 = lower_bounds(instance)["L2"]
+        return "Martello-Vigo L2 bound" if l2 >= self.lower_bound(instance) else "dual-feasible-function bound"
+
     def check(self, instance: BinPackInstance, solution: Packing) -> list[str]:
         return check_packing(instance, solution)
 
