@@ -172,10 +172,6 @@ def packing_from_state(instance: BinPackInstance, state: BinState) -> Packing | 
     return Packing(rows)
 
 
-def default_settings() -> RecreateSettings:
-    return RecreateSettings()
-
-
 def as_state(obj: Any) -> BinState:
     if not isinstance(obj, BinState):
         raise TypeError(f"expected a binpack2d search state, got {type(obj).__name__}")

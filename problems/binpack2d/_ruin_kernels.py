@@ -44,32 +44,42 @@ def _sizes(widths, heights, rot, it):
 
 
 @njit(cache=True)
-def _rebuild(F, T, b, members, m, ix, iy, pw, ph, W, H):
-    """Bin b's free rectangles from its ``m`` placed ``members``; -1 when they overflow ``F``."""
-    cap = F.shape[2]
+def _clear(F, b, W, H):
+    """Bin b's free space as one empty W x H rectangle; returns the rectangle count (1)."""
     F[b, 0, 0] = 0
     F[b, 1, 0] = 0
     F[b, 2, 0] = W
     F[b, 3, 0] = H
-    cnt = 1
+    return 1
+
+
+@njit(cache=True)
+def _split(F, T, b, cnt, x, y, w, h):
+    """Bin b's free rectangles after placing (x, y, w, h): the new count, or -1 when ``F`` or the
+    scratch ``T`` has no room for the split (the caller treats the bin as full or rebuilds it)."""
+    hits = _mr_hits(F, b, cnt, x, y, w, h)
+    if cnt + 3 * hits > F.shape[2] or 4 * hits > T.shape[1]:
+        return -1
+    c, _, _ = _mr_place(F, b, cnt, x, y, w, h, T)
+    return c
+
+
+@njit(cache=True)
+def _rebuild(F, T, b, members, m, ix, iy, pw, ph, W, H):
+    """Bin b's free rectangles from its ``m`` placed ``members``; -1 when they overflow ``F``."""
+    cnt = _clear(F, b, W, H)
     for t in range(m):
         it = members[t]
-        hits = _mr_hits(F, b, cnt, ix[it], iy[it], pw[it], ph[it])
-        if cnt + 3 * hits > cap or 4 * hits > T.shape[1]:
+        cnt = _split(F, T, b, cnt, ix[it], iy[it], pw[it], ph[it])
+        if cnt < 0:
             return -1
-        cnt, _, _ = _mr_place(F, b, cnt, ix[it], iy[it], pw[it], ph[it], T)
     return cnt
 
 
 @njit(cache=True)
 def _pack_alone(F, T, b, ids, k, pw, ph, W, H, outx, outy, dummy):
     """Pack ``ids[:k]`` in that order into the empty bin ``b`` (MaxRects BSSF); False if one does not fit."""
-    cap = F.shape[2]
-    F[b, 0, 0] = 0
-    F[b, 1, 0] = 0
-    F[b, 2, 0] = W
-    F[b, 3, 0] = H
-    cnt = 1
+    cnt = _clear(F, b, W, H)
     for t in range(k):
         it = ids[t]
         w = pw[it]
@@ -78,10 +88,9 @@ def _pack_alone(F, T, b, ids, k, pw, ph, W, H, outx, outy, dummy):
                                     dummy, dummy)
         if not ok:
             return False
-        hits = _mr_hits(F, b, cnt, x, y, w, h)
-        if cnt + 3 * hits > cap or 4 * hits > T.shape[1]:
+        cnt = _split(F, T, b, cnt, x, y, w, h)
+        if cnt < 0:
             return False
-        cnt, _, _ = _mr_place(F, b, cnt, x, y, w, h, T)
         outx[it] = x
         outy[it] = y
     return True
@@ -244,12 +253,8 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
             if brot != rot[it]:
                 rot[it] = brot
                 pw[it], ph[it] = ph[it], pw[it]
-            hits = _mr_hits(F, best, cnt[best], bx, by, pw[it], ph[it])
-            if cnt[best] + 3 * hits > cap or 4 * hits > T.shape[1]:
-                cnt[best] = -2  # rebuilt on its next use
-            else:
-                c, _, _ = _mr_place(F, best, cnt[best], bx, by, pw[it], ph[it], T)
-                cnt[best] = c
+            c = _split(F, T, best, cnt[best], bx, by, pw[it], ph[it])
+            cnt[best] = c if c >= 0 else -2  # -2: rebuilt on its next use
             ix[it] = bx
             iy[it] = by
         else:
@@ -380,11 +385,7 @@ def refill_slots(widths, heights, W, H, allow_rotation, ib, ix, iy, rot, slots, 
             keys[it] = widths[it] * heights[it] * f
         _insert_sorted(keys, order, npool)
         for s in range(k):
-            F[s, 0, 0] = 0
-            F[s, 1, 0] = 0
-            F[s, 2, 0] = W
-            F[s, 3, 0] = H
-            cnt[s] = 1
+            cnt[s] = _clear(F, s, W, H)
             fill[s] = 0.0
         left = 0.0
         for t in range(npool):
@@ -419,18 +420,13 @@ def refill_slots(widths, heights, W, H, allow_rotation, ib, ix, iy, rot, slots, 
                         fy = y
                         fslot = s
                         fturn = r == 1
-            if not found:
-                tb[it] = -1
-                left += (widths[it] * heights[it] / WH) ** power
-                continue
             w = h0 if fturn else w0
             h = w0 if fturn else h0
-            hits = _mr_hits(F, fslot, cnt[fslot], fx, fy, w, h)
-            if cnt[fslot] + 3 * hits > cap or 4 * hits > T.shape[1]:
+            c = _split(F, T, fslot, cnt[fslot], fx, fy, w, h) if found else -1
+            if c < 0:  # fits no slot (or a slot's free space would overflow): left out
                 tb[it] = -1
                 left += (widths[it] * heights[it] / WH) ** power
                 continue
-            c, _, _ = _mr_place(F, fslot, cnt[fslot], fx, fy, w, h, T)
             cnt[fslot] = c
             tb[it] = slots[fslot]
             tx[it] = fx
