@@ -31,6 +31,7 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
+from nnopt._interrupted import interrupts_held
 from nnopt._solve import VerificationError
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems.base import read_json_file
@@ -232,17 +233,18 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
                                 params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
                                 started=started, **extra)
-    if trace is not None:
-        _write_trace(trace, rounds or improvements)
-    if out is not None:
-        write_or_error(out, dump_json(result.to_json()))
-    if plot is not None:
-        try:
-            prob.render(inst, result.solution, plot)
-        except NotImplementedError as exc:
-            raise UserError(f"--plot: {exc}") from exc
-    if not quiet:
-        _print_result(result, out, plot)
+    with interrupts_held():  # the answer is verified: a signal now must not lose it
+        if trace is not None:
+            _write_trace(trace, rounds or improvements)
+        if out is not None:
+            write_or_error(out, dump_json(result.to_json()))
+        if plot is not None:
+            try:
+                prob.render(inst, result.solution, plot)
+            except NotImplementedError as exc:
+                raise UserError(f"--plot: {exc}") from exc
+        if not quiet:
+            _print_result(result, out, plot)
 
 
 def _key_values(option: str, pairs: tuple[str, ...]) -> dict[str, str]:
@@ -400,6 +402,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=args, prog_name="nnopt", standalone_mode=False)
     except click.exceptions.Abort:
+        if debug:  # where the interrupt landed
+            traceback.print_exc()
         stderr("aborted")
         sys.exit(130)
     except click.ClickException as exc:

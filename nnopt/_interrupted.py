@@ -8,6 +8,8 @@ their cheap path, gives the solution the search would have started from.
 """
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from typing import Any
 
@@ -17,7 +19,7 @@ from nnopt.problems._deadline import decode_deadline
 from nnopt.problems.base import Problem
 from nnopt.solver._incumbent import SearchResult
 
-__all__ = ["heuristic_start"]
+__all__ = ["heuristic_start", "interrupts_held"]
 
 
 def heuristic_start(problem: Problem, instance: Any, seconds: float) -> SearchResult:
@@ -34,3 +36,33 @@ def heuristic_start(problem: Problem, instance: Any, seconds: float) -> SearchRe
     return SearchResult(sols[i], float(problem.objective(instance, sols[i])), float(costs[i]),
                         evaluations=len(H), seconds=seconds, status="interrupted", decoder=decoder,
                         encoding=np.array(H[i], copy=True))
+
+
+class interrupts_held:
+    """Within the block Ctrl-C and SIGTERM are noted, not raised: the search is over, finish its answer.
+
+    A signal that lands while the found solution is verified or written would
+    otherwise throw that solution away (the CI saw SIGTERM arrive just as a
+    search stopped at its lower bound, inside the checker). ``received`` tells
+    whether one came; only the main thread can hold signals, elsewhere this is
+    a no-op. Used as ``with interrupts_held() as held: ...``.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: dict[int, Any] = {}
+
+    def _note(self, signum: int, frame: Any) -> None:
+        self.received = True
+
+    def __enter__(self) -> "interrupts_held":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+                if sig is not None:
+                    self._previous[sig] = signal.signal(sig, self._note)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()

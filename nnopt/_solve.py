@@ -12,8 +12,9 @@ from nnopt.problems import InstanceError, Problem, get_problem
 from nnopt.problems._files import atomic_write_text
 from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
-from nnopt._interrupted import heuristic_start
+from nnopt._interrupted import heuristic_start, interrupts_held
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
+from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
     DEFAULT_METHOD,
     DEFAULT_TIME_LIMIT,
@@ -226,14 +227,20 @@ def solve(
                                RunContext(threads=threads, device=device, on_round=on_round))
     except KeyboardInterrupt:  # during the method's start-up: the best heuristic start (issue 16)
         found = heuristic_start(prob, inst, budget.elapsed)
+    with interrupts_held():  # the search is over: a signal now must not lose its verified answer
+        return _verified(prob, inst, found, bound, runner.name, seed)
+
+
+def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, method: str, seed: int) -> SolveResult:
+    """The search's answer checked by the independent checker and against every bound, as a result."""
     issues = prob.check(inst, found.solution)
     if issues:
-        raise VerificationError(f"method {runner.name!r} produced an infeasible {prob.name} solution: "
+        raise VerificationError(f"method {method!r} produced an infeasible {prob.name} solution: "
                                 f"{'; '.join(issues[:3])}")
     objective = prob.objective(inst, found.solution)
     why = contradiction(prob, objective, bound)
     if why is None and found.bound is not None:
-        why = contradiction(prob, objective, found.bound, f"lower bound from method {runner.name!r}")
+        why = contradiction(prob, objective, found.bound, f"lower bound from method {method!r}")
     if why is not None:
         raise ContradictionError(why)
     own_proof = found.bound is not None and found.bound > bound
@@ -243,14 +250,14 @@ def solve(
     proof = None
     if objective <= bound and status != "interrupted":
         status = "optimal"
-        proof = f"{runner.name}'s own proof" if own_proof else prob.bound_argument(inst)
+        proof = f"{method}'s own proof" if own_proof else prob.bound_argument(inst)
     return SolveResult(
         problem=prob,
         instance=inst,
         solution=found.solution,
         objective=objective,
         lower_bound=bound,
-        method=runner.name,
+        method=method,
         seconds=found.seconds,
         seed=seed,
         evaluations=found.evaluations,
