@@ -38,3 +38,31 @@ def test_sigterm_writes_the_best_solution(tmp_path, repo):
     check = subprocess.run([str(NNOPT), "check", str(repo / "examples" / "cl_07_040_01.json"), str(out)],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_a_signal_while_the_answer_is_finished_is_held_not_raised():
+    import os
+
+    from nnopt._interrupted import interrupts_held
+
+    before = signal.getsignal(signal.SIGINT)
+    with interrupts_held() as held:
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(1000))  # the handler runs between bytecodes: it must note, not raise
+    assert held.received
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_verification_holds_a_signal_that_lands_in_the_checker(repo, monkeypatch):
+    import os
+
+    prob = nnopt.get_problem("binpack2d")
+    real_check = type(prob).check
+
+    def check_hit_by_sigint(self, instance, solution):
+        os.kill(os.getpid(), signal.SIGINT)
+        return real_check(self, instance, solution)
+
+    monkeypatch.setattr(type(prob), "check", check_hit_by_sigint)
+    res = nnopt.solve(str(repo / "examples" / "cl_07_040_01.json"), method="random-keys", max_evals=200)
+    assert res.objective >= res.lower_bound
