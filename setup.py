@@ -10,7 +10,7 @@ from pathlib import Path
 from setuptools import setup
 
 HERE = Path(__file__).parent
-TOP_LEVEL = ("nnopt", "solver", "problems", "scorers", "baselines", "cli")
+TOP_LEVEL = ("nnopt", "solver", "problems", "scorers", "substrate", "baselines", "cli")
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:

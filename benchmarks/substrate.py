@@ -14,7 +14,7 @@ mixing, 300 KD steps); the new-KD section compares them with the new default
 each with its own noise control.
 
 For every dataset (digits; mnist5k too when the optional extra ``datasets`` is
-installed), teacher network, K in (1, 10, 50) and seed, :func:`nnopt.solver.distill.distill`
+installed), teacher network, K in (1, 10, 50) and seed, :func:`nnopt.substrate.distill.distill`
 trains a teacher on the full training split, extracts K visualisations per
 class and trains fresh one-layer softmax students, each on K images per class
 for the same 300 optimiser steps: visualisations with hard labels, the same
@@ -22,7 +22,7 @@ visualisations with the teacher's soft labels (KD, T = 4), K class-average
 images per class, K random real images per class, and noise images with the
 teacher's soft labels (the KD control). Splits: digits stratified 70/30
 (1,257 / 540), mnist5k stratified 4,000 / 1,000, both ``random_state=0``
-(see ``nnopt.scorers.datasets``). A small ablation of the image priors
+(see ``nnopt.substrate.datasets``). A small ablation of the image priors
 (jitter, L2, total variation, no diversity term) runs on each dataset's MLP
 teacher at K = 10, seed 0.
 
@@ -48,11 +48,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from nnopt.scorers.datasets import load_dataset
-from nnopt.solver.distill import (DistillSettings, distill, filter_init_trial, filters_from_images,
+from nnopt.substrate.datasets import load_dataset
+from nnopt.substrate.distill import (DistillSettings, distill, filter_init_trial, filters_from_images,
                                   random_real_images, train_teacher)
 from nnopt.solver.extract import L2
-from nnopt.solver.visualize import render_grid, visualize_classes
+from nnopt.substrate.visualize import render_grid, visualize_classes
 
 KEYS = ("teacher_accuracy", "student_accuracy_hard", "student_accuracy_kd", "class_mean_accuracy",
         "random_real_accuracy", "noise_kd_accuracy")
@@ -107,8 +107,8 @@ KD_NOTES = """### Reading (hand-written; holds for the committed run of this sec
 
 def kd_section_main(out: Path, seeds: range) -> None:
     """The new-KD section: old vs new KD recipe with their noise controls, mnist5k, MLP teacher (10 epochs)."""
-    from nnopt.scorers.classifiers import accuracy
-    from nnopt.solver.distill import train_student
+    from nnopt.substrate.classifiers import accuracy
+    from nnopt.substrate.distill import train_student
 
     t0 = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -156,7 +156,7 @@ def kd_section(rows: list[dict], ceiling: list[dict], meta: dict) -> str:
              "(`mix=4`), student trained 2,000 Adam steps (`kd_steps=2000`). *Noise KD* is each row's control: the "
              "same recipe (same mixing, steps and student) on uniform-noise images. The recipe was chosen on a "
              "validation split carved from the training data (3,000 train / 1,000 validation, stratified, "
-             "`random_state=1`, teacher 30 epochs; see `solver/distill.py`), not on this test split.", "",
+             "`random_state=1`, teacher 30 epochs; see `substrate/distill.py`), not on this test split.", "",
              "| variant | K | teacher | KD student | noise KD | KD / teacher | KD − noise KD | KD student params |",
              "|---|---|---|---|---|---|---|---|"]
     for label in dict.fromkeys(r["variant"] for r in rows):
@@ -191,7 +191,7 @@ BN_SETTINGS = {"teacher": "cnn-bn", "teacher_epochs": 10, "bn": 100.0, "bn_per_i
 BN_BEGIN, BN_END = "<!-- bn-section begin -->", "<!-- bn-section end -->"
 BN_NOTES = """### How the settings were chosen (hand-written; validation split only)
 
-mnist5k training split cut into 3,000 / 1,000 (`validation_split` in `solver/distill.py`: stratified,
+mnist5k training split cut into 3,000 / 1,000 (`validation_split` in `substrate/distill.py`: stratified,
 `random_state=1`), `cnn-bn` teacher 10 epochs, seed 0 (validation accuracy 0.967); numbers are validation
 accuracies at K = 10 (hard = softmax student on hard labels; KD = softmax / `cnn-tiny` students, mixing x4,
 2,000 steps, T = 4). Class-mean control 0.830; noise KD 0.100 / 0.100.
@@ -238,8 +238,8 @@ accuracies at K = 10 (hard = softmax student on hard labels; KD = softmax / `cnn
 def bn_section_main(out: Path, seeds: range) -> None:
     """mnist5k, ``cnn-bn`` teacher, BN prior: softmax students (hard, KD) with the table's controls, plus the
     ``cnn-tiny`` KD student (model compression) with its own noise control; a no-BN-prior row at K = 10."""
-    from nnopt.scorers.classifiers import accuracy, count_parameters, predict_logits
-    from nnopt.solver.distill import kd_images, noise_images, train_student
+    from nnopt.substrate.classifiers import accuracy, count_parameters, predict_logits
+    from nnopt.substrate.distill import kd_images, noise_images, train_student
 
     t0 = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -638,7 +638,7 @@ def class_context(data, target: int, class_sets: tuple[tuple[int, ...], ...], se
     class-vs-rest mean difference (class average minus the mean of the set's other
     classes' averages).
     """
-    from nnopt.scorers.datasets import ImageData
+    from nnopt.substrate.datasets import ImageData
 
     means = data.class_means()
     rows, cols = [], []

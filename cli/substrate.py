@@ -42,7 +42,7 @@ def _load(dataset: str, data_dir: str | None, device: str, out_paths: dict[str, 
         raise UserError(f"--device {device}: no CUDA GPU is available (use --device cpu)")
     if device == "cpu":
         torch.set_num_threads(1)  # the networks are tiny: one thread is fastest on a shared machine
-    from nnopt.scorers.datasets import DatasetError, load_dataset
+    from nnopt.substrate.datasets import DatasetError, load_dataset
 
     try:
         return load_dataset(dataset, data_dir)
@@ -88,12 +88,12 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
     import torch
     from torch.nn import functional as F
 
-    from nnopt.solver.distill import train_teacher
-    from nnopt.solver.visualize import image_regularisers, render_grid, visualize_classes
+    from nnopt.substrate.distill import train_teacher
+    from nnopt.substrate.visualize import image_regularisers, render_grid, visualize_classes
 
     ep = epochs or (30 if dataset == "digits" else 10)
     clf = train_teacher(data, model, epochs=ep, seed=seed, device=device, progress=not as_json)
-    from nnopt.scorers.classifiers import accuracy
+    from nnopt.substrate.classifiers import accuracy
 
     labels = torch.arange(data.n_classes)
     regs = image_regularisers(labels, l2=l2, shift=jitter, tv=tv, blur=blur, scale=scale,
@@ -156,7 +156,7 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
 
 
 def _given(default: str) -> str:
-    return f"default: the teacher's entry in solver/distill_defaults.py ({default} where not set there)"
+    return f"default: the teacher's entry in substrate/distill_defaults.py ({default} where not set there)"
 
 
 @click.command("distill")
@@ -218,7 +218,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     random real images per class, and noise images with the teacher's soft labels.
 
     Every option left out takes the teacher's default from one table
-    (solver/distill_defaults.py, chosen on a validation split of mnist5k); the
+    (substrate/distill_defaults.py, chosen on a validation split of mnist5k); the
     students are the teacher's own architecture unless --student names another.
     --json reports the settings used ("settings").
 
@@ -242,7 +242,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
         raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv, --feature-stats, --activation, --balance, "
                         "--competition, --centring must be >= 0 and --temperature positive")
     data = _load(dataset, data_dir, device, {"--plot": plot})
-    from nnopt.solver.distill_defaults import CHOSEN_ON, distill_settings
+    from nnopt.substrate.distill_defaults import CHOSEN_ON, distill_settings
 
     settings = distill_settings(model, student=student, k=k, seed=seed,
                                 teacher_epochs=epochs or (30 if dataset == "digits" else 10),
@@ -252,13 +252,13 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                                 balance=balance, competition=competition, centring=centring, kd_steps=kd_steps,
                                 kd_student=kd_student,
                                 adversarial=adversarial, device=device)
-    from nnopt.solver.distill import distill
+    from nnopt.substrate.distill import distill
 
     res = distill(data, settings, progress=not as_json)
     rep = res.report
     rep["settings_chosen_on"] = CHOSEN_ON
     if plot is not None:
-        from nnopt.solver.visualize import render_grid
+        from nnopt.substrate.visualize import render_grid
 
         n = min(k, 8)
         imgs = res.visualisations.images.numpy()[:, 0].reshape(data.n_classes, k, *data.image_shape[1:])

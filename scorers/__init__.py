@@ -1,4 +1,4 @@
-"""Torch networks: solution scorers for the engine and image classifiers.
+"""Torch networks that score encodings for the engine (an MLP, a permutation-invariant set model) and their training.
 
 Nothing here imports ``nnopt.problems``: a scorer sees tensors, never a problem.
 """

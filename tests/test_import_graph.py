@@ -10,14 +10,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 # folder -> sub-packages of nnopt it must never import
 FORBIDDEN = {
-    "problems": ("nnopt.solver", "nnopt.cli", "nnopt.scorers", "nnopt.baselines", "nnopt._"),
-    "solver": ("nnopt.cli", "nnopt.baselines", "nnopt.problems.binpack2d", "nnopt._"),
-    "scorers": ("nnopt.problems", "nnopt.solver", "nnopt.cli", "nnopt.baselines", "nnopt._"),
-    "baselines": ("nnopt.solver", "nnopt.cli", "nnopt.scorers", "nnopt._"),
+    "problems": ("nnopt.solver", "nnopt.cli", "nnopt.scorers", "nnopt.substrate", "nnopt.baselines", "nnopt._"),
+    "solver": ("nnopt.cli", "nnopt.baselines", "nnopt.substrate", "nnopt.problems.binpack2d", "nnopt._"),
+    "scorers": ("nnopt.problems", "nnopt.solver", "nnopt.substrate", "nnopt.cli", "nnopt.baselines", "nnopt._"),
+    "substrate": ("nnopt.problems", "nnopt.solver", "nnopt.cli", "nnopt.baselines", "nnopt._"),
+    "baselines": ("nnopt.solver", "nnopt.cli", "nnopt.scorers", "nnopt.substrate", "nnopt._"),
 }
-#: folder -> the one module of a forbidden package it may use: baselines register as methods,
-#: and every room may raise the one error family (a leaf module that imports nothing).
-ALLOWED = {"baselines": ("nnopt.solver.methods",), "scorers": ("nnopt.problems.errors",)}
+#: folder -> the modules of a forbidden package it may use: baselines register as methods, the
+#: substrate shares the engine's extraction routine, and every room may raise the one error
+#: family (a leaf module that imports nothing).
+ALLOWED = {"baselines": ("nnopt.solver.methods",),
+           "substrate": ("nnopt.solver.extract", "nnopt.problems.errors")}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -9,7 +9,7 @@ import sysconfig
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TOP_LEVEL = ("nnopt", "solver", "problems", "scorers", "baselines", "cli")
+TOP_LEVEL = ("nnopt", "solver", "problems", "scorers", "substrate", "baselines", "cli")
 
 
 def expected_packages() -> list[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from nnopt.scorers.datasets import load_dataset
-from nnopt.solver.distill import DistillSettings, distill
+from nnopt.substrate.datasets import load_dataset
+from nnopt.substrate.distill import DistillSettings, distill
 
 NNOPT = Path(sys.executable).parent / "nnopt"
 REQUIRED = ("teacher_accuracy", "student_accuracy_hard", "student_accuracy_kd", "class_mean_accuracy",
@@ -94,7 +94,7 @@ def test_distill_bn_recipe_flags_reach_the_run(tmp_path):
 
 def test_distill_defaults_follow_the_teacher_and_are_reported(tmp_path):
     """No recipe flag: the mlp teacher's table entry (own-architecture student, recorded feature statistics)."""
-    from nnopt.solver.distill_defaults import TEACHER_DEFAULTS
+    from nnopt.substrate.distill_defaults import TEACHER_DEFAULTS
 
     proc = run("distill", "--model", "mlp", "--epochs", "2", "--k", "1", "--student-steps", "5", "--steps", "3",
                "--kd-steps", "5", "--json", cwd=tmp_path)

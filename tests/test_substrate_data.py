@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from nnopt.scorers import datasets as ds
-from nnopt.scorers.classifiers import (CLASSIFIERS, accuracy, build_classifier, count_parameters,
+from nnopt.substrate import datasets as ds
+from nnopt.substrate.classifiers import (CLASSIFIERS, accuracy, build_classifier, count_parameters,
                                        per_class_accuracy, train_classifier)
-from nnopt.scorers.datasets import DatasetError, load_dataset, read_idx
+from nnopt.substrate.datasets import DatasetError, load_dataset, read_idx
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from nnopt.scorers.datasets import load_dataset
-from nnopt.solver.distill import (DistillSettings, class_mean_images, filter_init_trial, filters_from_images,
+from nnopt.substrate.datasets import load_dataset
+from nnopt.substrate.distill import (DistillSettings, class_mean_images, filter_init_trial, filters_from_images,
                                   mixed_images, noise_images, random_real_images, within_class_cosine)
 
 
@@ -70,9 +70,9 @@ def test_new_kd_settings_are_validated():
 
 
 def test_adversarial_rounds_grow_the_pool_and_use_the_shared_extract(digits):
-    from nnopt.solver import distill as dmod
+    from nnopt.substrate import distill as dmod
     from nnopt.solver.extract import extract
-    from nnopt.solver.distill import train_student_adversarial, train_teacher
+    from nnopt.substrate.distill import train_student_adversarial, train_teacher
 
     assert dmod.extract is extract  # no second copy of the extraction routine
     teacher = train_teacher(digits, "softmax", epochs=2, seed=0)
@@ -84,7 +84,7 @@ def test_adversarial_rounds_grow_the_pool_and_use_the_shared_extract(digits):
 
 
 def test_distill_report_with_kd_student_and_adversarial(digits):
-    from nnopt.solver.distill import distill
+    from nnopt.substrate.distill import distill
 
     s = DistillSettings(teacher="softmax", k=1, teacher_epochs=2, student_steps=5, viz_steps=5, mix=1, kd_steps=20,
                         kd_student="mlp", adversarial=1, adversarial_steps=2)
@@ -94,7 +94,7 @@ def test_distill_report_with_kd_student_and_adversarial(digits):
 
 
 def test_validation_split_is_carved_from_training_data_only(digits):
-    from nnopt.solver.distill import validation_split
+    from nnopt.substrate.distill import validation_split
 
     val = validation_split(digits, n_val=200, seed=1)
     assert len(val.x_train) == len(digits.x_train) - 200 and len(val.x_test) == 200
@@ -107,7 +107,7 @@ def test_validation_split_is_carved_from_training_data_only(digits):
 
 
 def test_kd_images_keep_the_originals_first():
-    from nnopt.solver.distill import kd_images
+    from nnopt.substrate.distill import kd_images
 
     x = np.random.default_rng(0).random((5, 1, 2, 2), dtype=np.float32)
     assert kd_images(x, 0, seed=0) is x
@@ -116,7 +116,7 @@ def test_kd_images_keep_the_originals_first():
 
 
 def test_bn_per_image_reaches_the_prior(digits, monkeypatch):
-    from nnopt.solver import distill as dmod
+    from nnopt.substrate import distill as dmod
 
     seen = []
     real = dmod.BatchNormStatistics
@@ -144,7 +144,7 @@ def test_bn_per_image_reaches_the_prior(digits, monkeypatch):
 
 
 def test_tiny_cnn_is_ten_times_smaller_than_the_bn_teacher_on_mnist_shapes():
-    from nnopt.scorers.classifiers import build_classifier, count_parameters
+    from nnopt.substrate.classifiers import build_classifier, count_parameters
 
     teacher = build_classifier("cnn-bn", (1, 28, 28), 10)
     tiny = build_classifier("cnn-tiny", (1, 28, 28), 10)

@@ -8,12 +8,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from nnopt.scorers.classifiers import build_classifier, hidden_layers, record_feature_statistics, train_classifier
-from nnopt.scorers.datasets import load_dataset
-from nnopt.solver.distill import DistillSettings
-from nnopt.solver.distill_defaults import TEACHER_DEFAULTS, distill_settings, teacher_defaults
+from nnopt.substrate.classifiers import build_classifier, hidden_layers, record_feature_statistics, train_classifier
+from nnopt.substrate.datasets import load_dataset
+from nnopt.substrate.distill import DistillSettings
+from nnopt.substrate.distill_defaults import TEACHER_DEFAULTS, distill_settings, teacher_defaults
 from nnopt.solver.extract import BoxClamp, extract
-from nnopt.solver.image_regularisers import (ActivationTerm, ClassBalance, Competition, FeatureStatistics,
+from nnopt.substrate.image_regularisers import (ActivationTerm, ClassBalance, Competition, FeatureStatistics,
                                             recorded_layers)
 
 
@@ -145,7 +145,7 @@ def test_explicit_overrides_win_and_none_means_not_given():
 
 
 def test_competition_stage_keeps_the_image_count(mlp_digits):
-    from nnopt.solver.distill import extract_visualisations
+    from nnopt.substrate.distill import extract_visualisations
 
     data, teacher = mlp_digits
     s = DistillSettings(teacher="mlp", student="mlp", k=2, viz_steps=5, competition=1.0, competition_steps=5,
@@ -205,7 +205,7 @@ def test_defaults_section_checks_every_target_and_merges_split_runs(tmp_path):
 
 
 def test_centring_pulls_ink_from_the_frame_to_the_middle():
-    from nnopt.solver.image_regularisers import Centring
+    from nnopt.substrate.image_regularisers import Centring
 
     x0 = torch.zeros(2, 1, 9, 9)
     x0[:, :, 0, :] = 1.0  # a stroke along the top edge

@@ -6,12 +6,12 @@ import torch
 from torch.nn import functional as F
 
 import nnopt.solver.extract as extract_module
-import nnopt.solver.visualize as visualize_module
-from nnopt.scorers.classifiers import build_classifier, train_classifier
-from nnopt.scorers.datasets import load_dataset
+import nnopt.substrate.visualize as visualize_module
+from nnopt.substrate.classifiers import build_classifier, train_classifier
+from nnopt.substrate.datasets import load_dataset
 from nnopt.solver.extract import L2, extract
-from nnopt.solver.image_regularisers import Diversity, GaussianBlur, RandomScale, RandomShift, TotalVariation
-from nnopt.solver.visualize import class_objective, visualize_classes
+from nnopt.substrate.image_regularisers import Diversity, GaussianBlur, RandomScale, RandomShift, TotalVariation
+from nnopt.substrate.visualize import class_objective, visualize_classes
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -94,7 +94,7 @@ def test_image_regularisers_do_what_they_say():
 
 def test_priors_compose_in_one_extraction(softmax_digits):
     data, model = softmax_digits
-    from nnopt.solver.visualize import image_regularisers
+    from nnopt.substrate.visualize import image_regularisers
 
     labels = torch.arange(10).repeat_interleave(2)
     regs = image_regularisers(labels, shift=1, tv=0.01, blur=0.5, scale=0.1, diversity=0.1)
@@ -115,7 +115,7 @@ def test_extract_still_moves_plain_vectors():
 
 
 def test_batch_norm_prior_pulls_toward_the_running_statistics():
-    from nnopt.solver.image_regularisers import BatchNormStatistics
+    from nnopt.substrate.image_regularisers import BatchNormStatistics
 
     torch.manual_seed(0)
     model = build_classifier("cnn-bn", (1, 8, 8), 10)
@@ -135,7 +135,7 @@ def test_batch_norm_prior_pulls_toward_the_running_statistics():
 
 
 def test_batch_norm_prior_per_row_weighs_each_image_whatever_the_batch():
-    from nnopt.solver.image_regularisers import BatchNormStatistics
+    from nnopt.substrate.image_regularisers import BatchNormStatistics
 
     torch.manual_seed(0)
     model = build_classifier("cnn-bn", (1, 8, 8), 10)

@@ -97,7 +97,7 @@ def test_symlinked_out_is_written_through(capsys, tmp_path, repo):
 
 
 def test_truncated_idx_header_is_one_line(tmp_path):
-    from nnopt.scorers.datasets import DatasetError, read_idx
+    from nnopt.substrate.datasets import DatasetError, read_idx
 
     f = tmp_path / "t.idx"
     f.write_bytes(bytes([0, 0, 8, 3, 0, 0]))

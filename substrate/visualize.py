@@ -5,7 +5,7 @@ The classifier plays the part a solution scorer plays for packing: the same
 checks the function object) moves a batch of images to minimise minus the
 class logit (``objective="logit"``) or minus the class log-probability
 (``"logprob"``), shaped by image regularisers
-(:mod:`nnopt.solver.image_regularisers`).
+(:mod:`nnopt.substrate.image_regularisers`).
 
 For one-layer softmax regression ``z = W x + b`` with only ``L2(weight=lam)``:
 
@@ -30,7 +30,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from nnopt.solver.extract import L2, BoxClamp, Regulariser, extract
-from nnopt.solver.image_regularisers import Diversity, GaussianBlur, RandomScale, RandomShift, TotalVariation
+from nnopt.substrate.image_regularisers import Diversity, GaussianBlur, RandomScale, RandomShift, TotalVariation
 
 __all__ = ["OBJECTIVES", "Visualisations", "class_objective", "image_regularisers", "visualize_classes",
            "render_grid", "extract"]

@@ -15,7 +15,7 @@ et al., 2015; Olah et al., 2017):
 * :class:`BatchNormStatistics` (penalty) — DeepInversion: match the batch-norm running statistics;
 * :class:`FeatureStatistics` (penalty) — the same for teachers *without* batch norm: match the per-layer
   activation statistics the teacher recorded over its own training data when it was trained
-  (:func:`nnopt.scorers.classifiers.record_feature_statistics`), so no real image is needed at extraction;
+  (:func:`nnopt.substrate.classifiers.record_feature_statistics`), so no real image is needed at extraction;
 * :class:`ActivationTerm` and :class:`ClassBalance` (penalties) — DAFL (Chen et al., ICCV 2019): images
   that fire the teacher's penultimate features strongly, and a batch whose mean prediction covers every class;
 * :class:`Competition` (penalty) — DeepInversion's adaptive term: reward images on which a student
@@ -238,7 +238,7 @@ class FeatureStatistics(_OutputHooks):
     statistics the teacher stored when it was trained.
 
     Batch norm keeps running means and variances of its inputs as a side effect of training; a teacher
-    without it keeps nothing, so :func:`nnopt.scorers.classifiers.record_feature_statistics` records, once,
+    without it keeps nothing, so :func:`nnopt.substrate.classifiers.record_feature_statistics` records, once,
     after training and over the teacher's own training images, every hidden layer's per-unit (per-channel
     for convolutions) mean and variance as buffers (``feature_mean``, ``feature_var``) saved with the
     teacher. At extraction no real image is used: the penalty is ``weight *`` the sum over recorded layers

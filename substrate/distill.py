@@ -1,7 +1,7 @@
 """Dataset compression: a fresh student trained on a teacher's class visualisations alone, with its controls.
 
 :func:`distill` trains (or takes) a teacher, extracts ``k`` visualisations per
-class through :func:`nnopt.solver.visualize.visualize_classes` (different
+class through :func:`nnopt.substrate.visualize.visualize_classes` (different
 noise starts, an optional shift jitter and a diversity term; by default
 maximising the class *log-probability*, which stops pushing once the teacher
 is sure and so keeps the K images of a class apart — maximising the logit
@@ -20,7 +20,7 @@ optimiser steps:
   nothing about the visualisations.
 
 ``bn`` > 0 adds DeepInversion's batch-norm statistics prior
-(:class:`~nnopt.solver.image_regularisers.BatchNormStatistics`; teachers with
+(:class:`~nnopt.substrate.image_regularisers.BatchNormStatistics`; teachers with
 batch norm, e.g. ``cnn-bn``). ``bn_per_image`` makes ``bn`` a per-image weight
 (the batch term times the batch size, ``10 * k`` images), so one weight means the
 same pull at every K; the setting chosen on the mnist5k validation split for a
@@ -50,7 +50,7 @@ terms; ``competition`` > 0 adds a second extraction stage with DeepInversion's
 adaptive term (a provisional student in the loop, see :func:`extract_visualisations`).
 The field defaults of :class:`DistillSettings` are the historical ones the
 older benchmark sections ran with; ``nnopt distill`` takes its defaults, per
-teacher, from :mod:`nnopt.solver.distill_defaults`.
+teacher, from :mod:`nnopt.substrate.distill_defaults`.
 
 ``adversarial`` > 0 puts the student in the loop
 (:func:`train_student_adversarial`): that many rounds of images extracted to
@@ -71,13 +71,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from nnopt.scorers.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
+from nnopt.substrate.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
                                        predict_logits, record_feature_statistics, train_classifier)
-from nnopt.scorers.datasets import ImageData
+from nnopt.substrate.datasets import ImageData
 from nnopt.solver.extract import L2, BoxClamp, extract
-from nnopt.solver.image_regularisers import (ActivationTerm, BatchNormStatistics, Centring, ClassBalance,
+from nnopt.substrate.image_regularisers import (ActivationTerm, BatchNormStatistics, Centring, ClassBalance,
                                             Competition, FeatureStatistics)
-from nnopt.solver.visualize import Visualisations, image_regularisers, visualize_classes
+from nnopt.substrate.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
            "random_real_images", "noise_images", "mixed_images", "within_class_cosine", "train_student",
@@ -150,7 +150,7 @@ class DistillResult:
 def train_teacher(data: ImageData, kind: str, *, epochs: int = 30, seed: int = 0, device: str = "cpu",
                   progress: bool = False) -> torch.nn.Module:
     """A ``kind`` classifier trained on the training split, with its hidden layers' activation statistics
-    recorded over the same images (:func:`~nnopt.scorers.classifiers.record_feature_statistics`) — what
+    recorded over the same images (:func:`~nnopt.substrate.classifiers.record_feature_statistics`) — what
     batch norm keeps by itself, kept for every teacher so data-free extraction can match it."""
     model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed)
     train_classifier(model, data.x_train, data.y_train, epochs=epochs, seed=seed, device=device,

@@ -60,7 +60,7 @@ class MLPClassifier(nn.Module):
 class SmallCNN(nn.Module):
     """Two 3x3 conv blocks (``channels``), optional batch norm, a 4x4 adaptive pool and a linear head.
 
-    ``conv1`` is the first layer whose filters :func:`nnopt.solver.distill`
+    ``conv1`` is the first layer whose filters :func:`nnopt.substrate.distill`
     may initialise from class visualisations.
     """
 
@@ -212,7 +212,7 @@ def record_feature_statistics(model: nn.Module, x: np.ndarray | torch.Tensor, ba
 
     Batch norm records such running statistics while it trains; this does the same once, after training,
     for teachers without it, so a data-free extraction can later match them
-    (:class:`nnopt.solver.image_regularisers.FeatureStatistics`) without seeing a real image. Returns the
+    (:class:`nnopt.substrate.image_regularisers.FeatureStatistics`) without seeing a real image. Returns the
     number of layers recorded (0 for a one-layer model).
     """
     layers = hidden_layers(model)

@@ -3,7 +3,7 @@
 A distillation recipe that suits a one-layer softmax teacher (pixel-space class
 templates) is wrong for a CNN with batch norm (stroke statistics), so the
 defaults are not one set but one set *per teacher*. Every entry was chosen on
-the validation split of mnist5k (:func:`nnopt.solver.distill.validation_split`:
+the validation split of mnist5k (:func:`nnopt.substrate.distill.validation_split`:
 the 4,000 training images cut 3,000 / 1,000, stratified, ``random_state=1``;
 teacher 10 epochs), never on the test split; the choice and the numbers behind
 it are in ``benchmarks/results/substrate.md`` (section "Defaults per teacher").
@@ -14,7 +14,7 @@ student of the teacher's *own* architecture (as dataset condensation does), so
 (a smaller KD student, e.g. ``cnn-tiny``) stays an explicit choice
 (``--kd-student``).
 
-:func:`distill_settings` merges, in order: the :class:`~nnopt.solver.distill.DistillSettings`
+:func:`distill_settings` merges, in order: the :class:`~nnopt.substrate.distill.DistillSettings`
 field defaults, :data:`TEACHER_DEFAULTS` for the teacher (:data:`FALLBACK` for a
 teacher not in the table), and the caller's explicit overrides.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnopt.solver.distill import DistillSettings
+from nnopt.substrate.distill import DistillSettings
 
 __all__ = ["TEACHER_DEFAULTS", "FALLBACK", "CHOSEN_ON", "teacher_defaults", "distill_settings"]
 
