@@ -1,21 +1,25 @@
-"""``nnopt bench``: every method on every instance, verified, one CSV row each.
+"""``nnopt bench``: every method on every instance and seed, verified, one CSV row each.
 
-Rows are appended and flushed as they finish, so an interrupted run keeps what
-it measured and a rerun with the same ``--out`` resumes where it stopped.
-Instances run in parallel processes (``--jobs``); each process gets an equal
-share of the cores for the methods that use threads (decoders, CP-SAT).
+A bench is a list of :class:`BenchRun` s, one per (instance, method, seed), each
+self-contained (the instance travels as its JSON text, so a worker on another
+machine needs no access to the client's files). Rows are appended and fsynced by
+one writer, the client, as runs finish: an interrupted bench keeps what it
+measured and a rerun with the same ``--out`` resumes where it stopped. A run
+that raises becomes a row with status ``error`` and the bench goes on.
+``jobs=1`` runs in this process; anything parallel (``--jobs N``, ``--scheduler``)
+runs on Dask ``distributed`` (:mod:`nnopt._bench_dask`), so there is one parallel path.
 """
 from __future__ import annotations
 
 import csv
 import glob
+import json
 import math
 import os
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-from multiprocessing import get_context
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,31 +27,72 @@ from nnopt.problems import InstanceError
 
 __all__ = [
     "COLUMNS",
-    "BenchTask",
+    "LEGACY_COLUMNS",
+    "BenchRun",
+    "Tally",
     "expand_instances",
     "read_reference",
+    "run_one",
     "run_bench",
     "read_rows",
+    "row_key",
     "suspect_rows",
     "method_summary",
     "pairwise_record",
     "group_ratios",
 ]
 
-COLUMNS = ("instance", "class", "n", "method", "objective", "lower_bound", "best_known", "seconds",
-           "status", "verified")
+COLUMNS = ("instance", "class", "n", "method", "seed", "objective", "lower_bound", "best_known", "seconds",
+           "status", "verified", "error")
+#: The columns before seeds and error rows (read, and upgraded in place when appended to).
+LEGACY_COLUMNS = ("instance", "class", "n", "method", "objective", "lower_bound", "best_known", "seconds",
+                  "status", "verified")
 
 
 @dataclass(frozen=True)
-class BenchTask:
-    """One instance file (or ``file.2bp:K`` block) and the methods to run on it."""
+class BenchRun:
+    """One (instance, method, seed) run with everything a worker needs to do it.
 
-    path: str
-    methods: tuple[str, ...]
-    time_limit: float
+    ``instance`` is the instance's JSON text (what ``problem.load`` reads back),
+    not a path: a worker on another machine may not see the client's files.
+    ``threads`` caps the cores of a run; 0 means the worker's share of its machine.
+    """
+
+    problem: str
+    instance: str
+    source: str
+    name: str
+    method: str
     seed: int
-    threads: int
-    best_known: dict[str, float]
+    time_limit: float | None = None
+    max_evals: int | None = None
+    threads: int = 1
+    best_known: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.method, str(self.seed))
+
+    @classmethod
+    def of(cls, problem: Any, instance: Any, source: str, method: str, seed: int, **kw: Any) -> BenchRun:
+        """The run of ``method`` with ``seed`` on a loaded ``instance`` of ``problem``."""
+        text = json.dumps(problem.instance_to_json(instance), separators=(",", ":"))
+        return cls(problem.name, text, source, problem.instance_name(instance), method, seed, **kw)
+
+
+@dataclass
+class Tally:
+    """Where a bench stands: what the progress bar shows and the summary's cluster line."""
+
+    total: int
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    lost: int = 0
+    workers: int = 1
+    threads: int = 1
+    core_seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
 
 
 def expand_instances(specs: Iterable[str]) -> list[str]:
@@ -112,48 +157,77 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
 
 
-def run_task(task: BenchTask) -> list[dict[str, str]]:
-    """Run every method of ``task`` on its instance; one verified row per method."""
+def row_key(row: dict[str, str]) -> tuple[str, str, str]:
+    """(instance, method, seed) of a results row."""
+    return (row["instance"], row["method"], row.get("seed", ""))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " / ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _worker_share() -> int:
+    """Cores for one run on a Dask worker: the machine's cores over the worker's threads."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        from distributed import get_worker
+
+        return max(1, cores // max(1, get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def run_one(run: BenchRun) -> dict[str, str]:
+    """Do ``run``; its verified row, or a row with status ``error`` and the message when it raises.
+
+    A run cut short by Ctrl-C (status ``interrupted``) is no result: it raises
+    ``KeyboardInterrupt`` and nothing of it is stored.
+    """
     import nnopt
-    from nnopt._solve import load_instance
+    from nnopt.problems import get_problem
 
-    if task.threads:
-        try:
-            import numba
+    row = {"instance": run.name, "class": "", "n": "", "method": run.method, "seed": str(run.seed),
+           "best_known": "" if run.best_known is None else _fmt(run.best_known), "error": ""}
+    threads = run.threads or _worker_share()
+    try:
+        import numba
 
-            numba.set_num_threads(max(1, min(task.threads, numba.config.NUMBA_NUM_THREADS)))
-        except (ImportError, ValueError):
-            pass
-    problem, inst = load_instance(task.path)
-    name = problem.instance_name(inst)
-    best = task.best_known.get(name)
-    rows = []
-    for method in task.methods:
-        row = {
-            "instance": name,
-            "class": problem.instance_class(inst),
-            "n": str(problem.instance_size(inst)),
-            "method": method,
-            "best_known": "" if best is None else _fmt(best),
-        }
-        try:
-            res = nnopt.solve(inst, problem=problem.name, method=method, time_limit=task.time_limit,
-                              seed=task.seed, threads=task.threads)
-        except KeyboardInterrupt:  # raised in the start-up: nothing of this method is stored
-            raise
-        except nnopt.ContradictionError as exc:  # a defective bound or checker: no result, no "optimal"
-            row.update(objective="", lower_bound="", seconds="", status=f"contradiction: {exc}", verified="false")
-        except nnopt.VerificationError as exc:
-            row.update(objective="", lower_bound="", seconds="", status=f"infeasible: {exc}", verified="false")
-        else:
-            if res.status == "interrupted":  # a cut-short run is not a result: stop, store nothing of it
-                raise KeyboardInterrupt(f"{name}: {method} interrupted")
-            issues = problem.check(inst, res.solution)  # the guard, again, on what is reported
-            row.update(objective=_fmt(res.objective), lower_bound=_fmt(res.lower_bound),
-                       seconds=f"{res.seconds:.3f}", status=res.status,
-                       verified="true" if not issues else "false")
-        rows.append(row)
-    return rows
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    except (ImportError, ValueError):
+        pass
+    try:
+        problem = get_problem(run.problem)
+        inst = problem.load(json.loads(run.instance), source=run.source)
+        row.update({"class": problem.instance_class(inst), "n": str(problem.instance_size(inst))})
+        res = nnopt.solve(inst, problem=problem.name, method=run.method, time_limit=run.time_limit,
+                          max_evals=run.max_evals, seed=run.seed, threads=threads)
+        if res.status == "interrupted":  # a cut-short run is not a result: stop, store nothing of it
+            raise KeyboardInterrupt(f"{run.name}: {run.method} interrupted")
+        issues = problem.check(inst, res.solution)  # the guard, again, on what is reported
+    except KeyboardInterrupt:  # raised in the start-up: nothing of this method is stored
+        raise
+    except nnopt.ContradictionError as exc:  # a defective bound or checker: no result, no "optimal"
+        row.update(objective="", lower_bound="", seconds="", status=f"contradiction: {exc}", verified="false")
+    except nnopt.VerificationError as exc:
+        row.update(objective="", lower_bound="", seconds="", status=f"infeasible: {exc}", verified="false")
+    except Exception as exc:  # the method (or a plugin) failed: record it, the bench goes on
+        row.update(objective="", lower_bound="", seconds="", status="error", verified="false",
+                   error=_one_line(exc))
+    else:
+        row.update(objective=_fmt(res.objective), lower_bound=_fmt(res.lower_bound),
+                   seconds=f"{res.seconds:.3f}", status=res.status, verified="true" if not issues else "false")
+    return {c: row.get(c, "") for c in COLUMNS}
+
+
+def timed_run(run: BenchRun) -> tuple[dict[str, str] | None, float]:
+    """(row, core-seconds) of ``run``: its wall time times the cores it was given; row None if cut short."""
+    t0 = time.perf_counter()
+    try:
+        row = run_one(run)
+    except KeyboardInterrupt:
+        return None, (time.perf_counter() - t0) * (run.threads or _worker_share())
+    return row, (time.perf_counter() - t0) * (run.threads or _worker_share())
 
 
 def suspect_rows(rows: Iterable[dict[str, str]]) -> list[str]:
@@ -162,84 +236,79 @@ def suspect_rows(rows: Iterable[dict[str, str]]) -> list[str]:
     out = []
     for row in rows:
         obj, lb = _num(row, "objective"), _num(row, "lower_bound")
+        what = f"{row['instance']} / {row['method']}" + (f" / seed {row['seed']}" if row.get("seed") else "")
         if row.get("verified") != "true":
-            out.append(f"{row['instance']} / {row['method']}: unverified ({row.get('status', '')})")
+            why = row.get("status", "") + (f": {row['error']}" if row.get("error") else "")
+            out.append(f"{what}: unverified ({why})")
         elif obj is not None and lb is not None and obj < lb - 1e-9 * max(1.0, abs(lb)):
-            out.append(f"{row['instance']} / {row['method']}: contradiction (objective {_fmt(obj)} below "
+            out.append(f"{what}: contradiction (objective {_fmt(obj)} below "
                        f"lower bound {_fmt(lb)})")
     return out
 
 
 def read_rows(path: str | Path) -> list[dict[str, str]]:
-    """Rows of a results CSV (empty when the file does not exist)."""
+    """Rows of a results CSV (empty when the file does not exist); an older file's rows get the
+    newer columns empty (``seed`` unknown, no ``error``)."""
     p = Path(path)
     if not p.exists() or p.stat().st_size == 0:
         return []
     with p.open(newline="") as fh:
         reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
+        fields = tuple(reader.fieldnames or ())
+        if fields not in (COLUMNS, LEGACY_COLUMNS):
             raise InstanceError(f"{p}: existing file is not an nnopt bench CSV (columns {reader.fieldnames})")
-        return list(reader)
+        return [{c: row.get(c) or "" for c in COLUMNS} for row in reader]
 
 
 def run_bench(
-    tasks: list[BenchTask],
+    runs: list[BenchRun],
     out: str | Path,
     *,
-    jobs: int = 1,
-    on_rows: Callable[[list[dict[str, str]]], None] | None = None,
+    scheduler: str | None = None,
+    on_update: Callable[[Tally, list[dict[str, str]]], None] | None = None,
     replace: bool = False,
-) -> None:
-    """Run ``tasks`` (in ``jobs`` processes), appending rows to ``out`` as they finish.
+) -> Tally:
+    """Run ``runs`` here, one after another, or on a Dask cluster (``scheduler``: ``local:N`` or an
+    address); append each row to ``out`` as it arrives, once.
 
     ``replace``: start ``out`` afresh, but only when the first new row is written
-    (an interrupted or failed run keeps the old file). Ctrl-C / SIGTERM end the
-    worker processes too and re-raise ``KeyboardInterrupt``; rows already written stay.
+    (an interrupted or failed run keeps the old file). Ctrl-C / SIGTERM stop the
+    runs (and a local cluster's workers) and re-raise ``KeyboardInterrupt``; rows
+    already written stay. ``on_update`` sees the tally after every row and, on a
+    cluster, about every second.
     """
     from nnopt._bench_file import ResultsFile
 
+    tally = Tally(total=len(runs))
+    written: set[tuple[str, str, str]] = set()
     with ResultsFile(out, COLUMNS, replace=replace) as results:
 
-        def emit(rows: list[dict[str, str]]) -> None:
-            results.write(rows)
-            if on_rows is not None:
-                on_rows(rows)
+        def emit(row: dict[str, str] | None, core_seconds: float) -> None:
+            tally.core_seconds += core_seconds
+            if row is None:  # cut short (a worker's interrupt): not a result, a rerun redoes it
+                tally.lost += 1
+            elif row_key(row) not in written:  # one row per run, whatever a cluster sends twice
+                written.add(row_key(row))
+                results.write([row])
+                tally.done += 1
+                tally.failed += row["verified"] != "true"
+            if on_update is not None:
+                on_update(tally, [row] if row is not None else [])
 
-        if jobs <= 1:
-            for task in tasks:
-                emit(run_task(task))
-            return
-        # spawn: Numba's and OR-Tools' thread pools do not survive a fork.
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"))
-        pending: set[Future[list[dict[str, str]]]] = set()
-        queue: Iterator[BenchTask] = iter(tasks)
-        try:
-            for task in queue:
-                pending.add(pool.submit(run_task, task))
-                if len(pending) >= 2 * jobs:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    emit(fut.result())
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(run_task, nxt))
-        except BaseException:
-            _stop_workers(pool)
-            raise
-        pool.shutdown(wait=True)
+        if not runs:  # nothing to do: no cluster to start
+            return tally
+        if scheduler is None:
+            tally.running = 1
+            for run in runs:
+                t0 = time.perf_counter()
+                row = run_one(run)  # KeyboardInterrupt: nothing of this run is stored
+                emit(row, (time.perf_counter() - t0) * (run.threads or 1))
+            tally.running = 0
+            return tally
+        from nnopt._bench_dask import run_on_cluster
 
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End a pool's worker processes now (shutdown alone waits for their running tasks)."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        proc.join(timeout=5)
+        run_on_cluster(scheduler, runs, emit, tally, on_update)
+    return tally
 
 
 # ------------------------------------------------------------------ summaries
@@ -280,12 +349,12 @@ def method_summary(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
 
 
 def pairwise_record(rows: list[dict[str, str]]) -> dict[tuple[str, str], tuple[int, int, int]]:
-    """(a, b) -> (wins, ties, losses) of method a against b on the instances both solved."""
-    value: dict[str, dict[str, float]] = defaultdict(dict)
+    """(a, b) -> (wins, ties, losses) of method a against b on the (instance, seed) pairs both solved."""
+    value: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
     for row in rows:
         obj = _num(row, "objective")
         if row["verified"] == "true" and obj is not None:
-            value[row["method"]][row["instance"]] = obj
+            value[row["method"]][(row["instance"], row.get("seed", ""))] = obj
     methods = sorted(value)
     out = {}
     for a in methods:

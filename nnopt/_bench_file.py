@@ -5,7 +5,9 @@ appending to it merges the next row into it (13 fields, issue 16). So the torn
 tail is moved to a side file, with a warning, before anything is appended.
 ``--overwrite`` must not destroy the old results before the new run has produced
 a row: :class:`ResultsFile` truncates the file only when the first new row is
-written.
+written. A file written before a column was added (``seed``, ``error``) is
+rewritten with the new header, its rows' new fields empty, before a row with
+more fields is appended to it (the rewrite is atomic: a crash keeps the old file).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["ResultsFile", "repair_torn_tail"]
+__all__ = ["ResultsFile", "repair_torn_tail", "upgrade_header"]
 
 
 def repair_torn_tail(path: str | Path) -> Path | None:
@@ -47,6 +49,31 @@ def repair_torn_tail(path: str | Path) -> Path | None:
     return side
 
 
+def upgrade_header(path: str | Path, columns: tuple[str, ...]) -> bool:
+    """Rewrite ``path`` with ``columns`` when its header is an older subset of them; True if rewritten.
+
+    A header that is not a subset (another tool's CSV) is left alone: the caller refuses it.
+    """
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        return False
+    with p.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = tuple(reader.fieldnames or ())
+        if header == columns or not set(header) < set(columns):
+            return False
+        rows = list(reader)
+    tmp = p.with_name(f".{p.name}.upgrade-{os.getpid()}")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, p)
+    return True
+
+
 class ResultsFile:
     """Appends CSV rows durably; with ``replace``, the old file is truncated at the first row."""
 
@@ -59,8 +86,9 @@ class ResultsFile:
         fresh = self.replace or not self.path.exists() or self.path.stat().st_size == 0
         if not self.replace:
             repair_torn_tail(self.path)
+            upgrade_header(self.path, self.columns)
         self._fh = self.path.open("w" if self.replace else "a", newline="")
-        self._writer = csv.DictWriter(self._fh, fieldnames=self.columns)
+        self._writer = csv.DictWriter(self._fh, fieldnames=self.columns, restval="")
         if fresh:
             self._writer.writeheader()
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 NNOPT = Path(sys.executable).parent / "nnopt"
-COLUMNS = "instance,class,n,method,objective,lower_bound,best_known,seconds,status,verified"
+COLUMNS = "instance,class,n,method,seed,objective,lower_bound,best_known,seconds,status,verified,error"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 import nnopt
-from nnopt._bench import COLUMNS, BenchTask, run_bench
+from nnopt._bench import COLUMNS, LEGACY_COLUMNS, BenchRun, run_bench
 
 NNOPT = Path(sys.executable).parent / "nnopt"
-OLD = ",".join(COLUMNS) + "\nold,7,40,best-heuristic,11,10,,0.1,heuristic,true\n"
+OLD = ",".join(COLUMNS) + "\nold,7,40,best-heuristic,0,11,10,,0.1,heuristic,true,\n"
+STATUS = COLUMNS.index("status")
 
 
 def run(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -65,19 +66,22 @@ def test_an_interrupted_run_is_not_stored(tmp_path, repo, monkeypatch):
 
     monkeypatch.setattr(nnopt, "solve", cut_short)
     out = tmp_path / "r.csv"
-    task = BenchTask(str(repo / "examples" / "cl_07_040_01.json"), ("best-heuristic",), 1.0, 0, 1, {})
+    problem, inst = nnopt.load_instance(repo / "examples" / "cl_07_040_01.json")
+    run = BenchRun.of(problem, inst, "cl_07_040_01.json", "best-heuristic", 0, time_limit=1.0)
     with pytest.raises(KeyboardInterrupt):
-        run_bench([task], out)
+        run_bench([run], out)
     assert not out.exists() or len(out.read_text().splitlines()) <= 1
 
 
 def test_old_interrupted_rows_are_rerun(tmp_path, repo):
     out = tmp_path / "r.csv"
-    out.write_text(",".join(COLUMNS) + "\ncl_07_040_01,7,40,best-heuristic,11,10,,0.1,interrupted,true\n")
+    out.write_text(",".join(LEGACY_COLUMNS) + "\ncl_07_040_01,7,40,best-heuristic,11,10,,0.1,interrupted,true\n")
     res = run("bench", str(repo / "examples" / "cl_07_040_01.json"), "--methods", "best-heuristic",
               "--time-limit", "2", "--out", str(out), "--quiet")
     assert res.returncode == 0, res.stderr
-    assert out.read_text().splitlines()[-1].split(",")[8] != "interrupted"
+    lines = out.read_text().splitlines()  # the older file was upgraded to the seed and error columns
+    assert lines[0] == ",".join(COLUMNS) and len(lines) == 3
+    assert lines[1].split(",")[STATUS] == "interrupted" and lines[-1].split(",")[STATUS] != "interrupted"
 
 
 def test_sigterm_stops_bench_and_its_workers(tmp_path, repo):
@@ -104,4 +108,4 @@ def test_sigterm_stops_bench_and_its_workers(tmp_path, repo):
              and "zombie" not in Path(f"/proc/{k}/status").read_text().lower()]
     assert not alive, alive
     if out.exists():
-        assert all(line.split(",")[8] != "interrupted" for line in out.read_text().splitlines()[1:])
+        assert all(line.split(",")[STATUS] != "interrupted" for line in out.read_text().splitlines()[1:])
