@@ -250,7 +250,8 @@ def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, metho
     proof = None
     if objective <= bound and status != "interrupted":
         status = "optimal"
-        proof = f"{method}'s own proof" if own_proof else prob.bound_argument(inst)
+        # A method may name the argument behind its own bound (the default's proof phase does).
+        proof = (found.info.get("proof") or f"{method}'s own proof") if own_proof else prob.bound_argument(inst)
     return SolveResult(
         problem=prob,
         instance=inst,

@@ -17,14 +17,14 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from nnopt.problems.errors import NnoptError
 
-__all__ = ["InstanceError", "SolutionError", "Problem", "MAX_FILE_BYTES", "RESERVED_SOLUTION_KEYS",
-           "RUIN_RECREATE_HOOKS"]
+__all__ = ["InstanceError", "SolutionError", "Problem", "Proof", "MAX_FILE_BYTES", "RESERVED_SOLUTION_KEYS",
+           "RUIN_RECREATE_HOOKS", "PROOF_HOOKS"]
 
 #: Instance files larger than this are refused before parsing (a runaway input
 #: should fail with a clear message, not exhaust memory).
@@ -41,6 +41,21 @@ class InstanceError(NnoptError, ValueError):
 
 class SolutionError(NnoptError, ValueError):
     """A solution file is malformed (not: infeasible — that is ``check``'s job)."""
+
+
+class Proof(NamedTuple):
+    """What a problem's :meth:`Problem.prove` hook settled about an incumbent.
+
+    ``bound``: a valid lower bound on the objective (at least :meth:`Problem.lower_bound`);
+    it proves the incumbent optimal when it reaches the incumbent's objective.
+    ``solution``: a feasible solution strictly better than the incumbent, or None.
+    ``argument``: the name of what proves ``bound`` (a named bound, "CP-SAT: ..."),
+    shown as "proved by" when the bound certifies an optimum.
+    """
+
+    bound: float
+    solution: Any | None
+    argument: str
 
 
 class Problem(ABC):
@@ -283,6 +298,17 @@ class Problem(ABC):
         """The feasible solution a complete state holds; None while parts are left out."""
         raise NotImplementedError(f"problem {self.name!r} offers no state_solution hook")
 
+    def component_features(self, instance: Any, state: Any) -> np.ndarray:
+        """Optional: ``(C, F)`` float features per component of ``state`` (the rows ``weakness``
+        scores), meaning the same on every instance (fills, relative sizes, ranks), so a learned
+        ruin guide trained on some instances reads another's components the same way."""
+        raise NotImplementedError(f"problem {self.name!r} offers no component_features hook")
+
+    def pretrained_guide(self) -> Path | None:
+        """Optional: shipped weights of the learned ruin guide (``nnopt.solver.ruin_guide``),
+        pre-trained on generated instances; None (the default) when there are none."""
+        return None
+
     def new_pool(self, instance: Any) -> Any | None:
         """Optional: an empty pool of components (e.g. bins) for ``pool_add`` / ``recombine``;
         None (the default) when the problem offers no recombination."""
@@ -296,6 +322,28 @@ class Problem(ABC):
         than ``incumbent`` (e.g. a set cover over bins), found within ``time_limit`` s, or None."""
         return None
 
+    # ----------------------------------------------------- optional hook: proving optima
+    # A search ends with an incumbent above the cheap ``lower_bound`` more often than
+    # not because the bound is weak, not the solution. ``prove`` lets a problem spend
+    # a few seconds on stronger, slower arguments (an LP bound, an exact "one unit
+    # better?" question). ``nnopt.solver.prove_phase`` calls it at the end of the
+    # default method; the contract suite checks its bound never exceeds an optimum.
+
+    def prove(self, instance: Any, incumbent: Any, seconds: float, threads: int | None = None,
+              seed: int = 0) -> Proof:
+        """Optional: try for ``seconds`` to prove ``incumbent`` (feasible) optimal or to beat it.
+
+        Returns a :class:`Proof`: a valid lower bound (never below :meth:`lower_bound`;
+        equal to the incumbent's objective when proved optimal), a strictly better
+        feasible solution found on the way (or None; the engine checks it with
+        :meth:`check` before using it), and the name of the argument behind the
+        bound. It may stop early, must return within about ``seconds``, and may
+        use up to ``threads`` cores (None: all). A problem whose objective is not
+        a count of units, or with nothing stronger than :meth:`lower_bound`, does
+        not override it (the default restates the cheap bound).
+        """
+        return Proof(self.lower_bound(instance), None, self.bound_argument(instance))
+
     def missing_hooks(self, hooks: Sequence[str]) -> list[str]:
         """The names in ``hooks`` this problem does not override (does not offer)."""
         return [h for h in hooks if getattr(type(self), h, None) is getattr(Problem, h, None)]
@@ -305,6 +353,9 @@ class Problem(ABC):
 #: ``solution_to_json`` may not use them (``nnopt check`` reads ``objective`` and ``instance``).
 RESERVED_SOLUTION_KEYS = frozenset({"problem", "instance", "objective", "lower_bound", "method", "seconds", "seed",
                                     "status", "evaluations", "decoder", "notes", "proof"})
+
+#: The hook ``nnopt.solver.prove_phase`` needs.
+PROOF_HOOKS = ("prove",)
 
 #: The hooks ``nnopt.solver.ruin_recreate`` needs (``tighten`` and the pool hooks are optional).
 RUIN_RECREATE_HOOKS = ("search_state", "weakness", "ruin", "recreate", "state_cost", "state_solution")

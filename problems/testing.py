@@ -21,7 +21,10 @@ two guards every printed result rests on: the checker must reject corrupted
 solutions (derived from ``solution_to_json``, and those of the optional
 ``infeasible_solutions`` hook), and the lower bound must not exceed the best
 solution over every order of tiny instances (``generate(seed, n<=6)``) nor any
-decoded solution; ``cost`` must rank like ``objective``.
+decoded solution; ``cost`` must rank like ``objective``. A problem with the optional
+``prove`` hook must not prove more than is true: handed the worst of a batch of decoded
+solutions, its bound stays at or below the best of them (so a hook that declares its
+incumbent optimal is caught), and a better solution it returns passes ``check``.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import RESERVED_SOLUTION_KEYS, InstanceError, Problem, SolutionError
+from nnopt.problems.base import PROOF_HOOKS, RESERVED_SOLUTION_KEYS, InstanceError, Problem, SolutionError
 
 __all__ = ["check_problem", "problem_checks"]
 
@@ -336,6 +339,37 @@ def check_bound_below_optimum(problem: Problem, instances: list[Any]) -> None:
                                       f"through the decoders (n={problem.instance_size(inst)})")
 
 
+#: Seconds each call of a ``prove`` hook gets in :func:`check_proof_below_optimum`.
+_PROOF_SECONDS = 0.5
+
+
+def check_proof_below_optimum(problem: Problem, instances: list[Any]) -> None:
+    """A ``prove`` hook certifies optima like the bound does, so it gets the bound's test: handed the
+    worst solution of a decoded batch (tiny instances: of every order), its bound must not exceed the best
+    of the batch; a better solution it returns must pass ``check`` and beat the incumbent."""
+    if problem.missing_hooks(PROOF_HOOKS):
+        return
+    rule = "rule 'proof <= optimum'"
+    tiny = _tiny_instances(problem, instances)
+    cases = [(inst, _all_orders(problem.encoding_size(inst))) for inst in tiny]
+    cases += [(inst, _batch(problem, inst, 5)) for inst in instances[:2]]
+    for inst, X in cases:
+        sols = list(problem.decode(inst, X.astype(np.float32)))  # the default decoder: any reached objective will do
+        objs = [problem.objective(inst, s) for s in sols]
+        best, worst = min(objs), max(objs)
+        proof = problem.prove(inst, sols[int(np.argmax(objs))], _PROOF_SECONDS, threads=1)
+        assert proof.bound <= best + 1e-9, (f"{rule}: prove's bound {proof.bound:g} ({proof.argument}) is above "
+                                            f"{best:g}, an objective the decoders reach (incumbent {worst:g})")
+        assert proof.bound >= problem.lower_bound(inst) - 1e-9, (
+            f"{rule}: prove's bound {proof.bound:g} is below lower_bound {problem.lower_bound(inst):g}")
+        if proof.solution is not None:
+            issues = problem.check(inst, proof.solution)
+            assert not issues, f"{rule}: prove returned an infeasible solution: {issues[0]}"
+            obj = problem.objective(inst, proof.solution)
+            assert proof.bound - 1e-9 <= obj < worst, (f"{rule}: prove returned objective {obj:g}, not between "
+                                                       f"its bound {proof.bound:g} and the incumbent's {worst:g}")
+
+
 def check_cost_ranks_like_objective(problem: Problem, instances: list[Any]) -> None:
     """Searches rank by ``cost``, users by ``objective``: a strictly better objective must have a strictly
     lower cost, or a search would keep the worse solution."""
@@ -364,6 +398,7 @@ _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_bound_and_cost,
     check_checker_rejects_infeasible,
     check_bound_below_optimum,
+    check_proof_below_optimum,
     check_cost_ranks_like_objective,
 )
 

@@ -251,6 +251,7 @@ def colgen_bound(
     start: int = 0,
     upper: int | None = None,
     seed_columns: list[np.ndarray] | None = None,
+    deadline: float | None = None,
 ) -> int:
     """``ceil`` of the best Farley bound met within ``time_limit`` seconds (module docstring).
 
@@ -260,9 +261,15 @@ def colgen_bound(
     more can be proved; once ``best >= upper``, no more is true.
     ``seed_columns`` (item index arrays, e.g. a packing's bins) start the master
     LP closer to its optimum; columns never affect validity (only ``z_ub`` does). Instances with more than
-    :data:`MAX_ITEMS_CG` items get the area bound.
+    :data:`MAX_ITEMS_CG` items get the area bound. ``deadline`` (a ``time.perf_counter()`` reading) also
+    stops it by the wall clock, for callers that must end in time on a loaded machine.
     """
     t_end = time.process_time() + time_limit
+    wall_end = float("inf") if deadline is None else deadline
+
+    def time_left() -> float:
+        return min(t_end - time.process_time(), wall_end - time.perf_counter())
+
     n = inst.n
     W, H = inst.bin_width, inst.bin_height
     area = inst.widths.astype(np.int64) * inst.heights.astype(np.int64)
@@ -285,7 +292,7 @@ def colgen_bound(
     nogoods: list[np.ndarray] = []
     center: np.ndarray | None = None  # the duals of the best Farley bound so far
     center_value = 0.0
-    while time.process_time() < t_end:
+    while time_left() > 0:
         lp, pi_lp = master.duals()
         if math.ceil(lp - _EPS) <= max(best, start):
             break  # the restricted LP is >= the full LP: nothing above `best` is left to prove
@@ -295,7 +302,7 @@ def colgen_bound(
         # master's; fall back to the master's duals when that finds nothing.
         alpha = SMOOTHING if center is not None else 0.0
         added = 0
-        while time.process_time() < t_end:
+        while time_left() > 0:
             pi = pi_lp if alpha == 0.0 else alpha * center + (1 - alpha) * pi_lp
             # A short search first: its incumbents are columns, but its bound is
             # loose. Only when it finds nothing does the long search run, whose
@@ -317,7 +324,7 @@ def colgen_bound(
                 alpha = 0.0  # mispricing: retry at the master's duals
                 continue
             for s in fresh:
-                fits = (fits_one_bin([shapes[i] for i in s], W, H, min(check_time, t_end - time.process_time()))
+                fits = (fits_one_bin([shapes[i] for i in s], W, H, min(check_time, time_left()))
                         if exact_check else None)
                 if fits is False:
                     nogoods.append(s)

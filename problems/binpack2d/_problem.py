@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.base import Problem, Proof, SolutionError
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._generate import generate_instance
@@ -419,6 +419,15 @@ class BinPack2D(Problem):
         l2 = lower_bounds(instance)["L2"]
         return "Martello-Vigo L2 bound" if l2 >= self.lower_bound(instance) else "dual-feasible-function bound"
 
+    def prove(self, instance: BinPackInstance, incumbent: Packing, seconds: float, threads: int | None = None,
+              seed: int = 0) -> Proof:
+        """The column-generation bound, then CP-SAT on "one bin fewer?" (``_prove``)."""
+        from nnopt.problems.binpack2d._prove import prove_packing
+
+        bound, better, argument = prove_packing(instance, incumbent, seconds, int(self.lower_bound(instance)),
+                                                self.bound_argument(instance), threads=threads, seed=seed)
+        return Proof(float(bound), better, argument)
+
     def check(self, instance: BinPackInstance, solution: Packing) -> list[str]:
         return check_packing(instance, solution)
 
@@ -462,6 +471,15 @@ class BinPack2D(Problem):
 
     def state_solution(self, instance: BinPackInstance, state: _ruin.BinState) -> Packing | None:
         return _ruin.packing_from_state(instance, _ruin.as_state(state))
+
+    def component_features(self, instance: BinPackInstance, state: _ruin.BinState) -> np.ndarray:
+        """Per bin slot: fill, relative count, item sizes, fill rank (see ``_ruin.COMPONENT_COLUMNS``)."""
+        return _ruin.component_features(instance, _ruin.as_state(state))
+
+    def pretrained_guide(self) -> Path | None:
+        """The shipped ruin-guide weights (``benchmarks/pretrain_ruin_guide.py``), if present."""
+        path = Path(__file__).with_name("ruin_guide.npz")
+        return path if path.is_file() else None
 
     def new_pool(self, instance: BinPackInstance) -> _bin_pool.BinPool | None:
         """A bin pool; none above ``_bin_pool.MAX_ITEMS`` items (the master would not pay)."""

@@ -1,0 +1,230 @@
+"""CP-SAT's answer to "can ``k`` bins hold every item?" for 2D bin packing.
+
+A search finds a packing with ``U`` bins; the bounds say at least ``L``. When
+``L < U`` the question that settles the gap from above is the feasibility
+question with ``k = U - 1`` bins: INFEASIBLE proves ``U`` optimal, a solution is
+a better packing. It is much easier than the optimisation model (no objective,
+no gap to close from below), so a short time cap is often enough.
+
+Model (the usual NoOverlap2D formulation, e.g. the OR-Tools bin packing
+examples; the cumulative relaxation is the "energetic" argument of Clautiaux,
+Carlier & Moukrim 2007): ``p[i,b]`` puts item ``i`` in bin ``b`` (exactly one),
+one lower-left corner per item, optional intervals per bin with
+``NoOverlap2D``, two cumulative rows per bin (a vertical line crosses items
+whose heights stack to at most ``H``; a horizontal one, widths to ``W``) and
+the area row per bin.
+
+Symmetry breaking, valid for every packing up to renaming its bins: the items
+of a greedy clique of pairwise incompatible items go to bins ``0..c-1`` in
+order; every other item at model rank ``r`` lies in a bin ``<= r`` (bins named in
+order of first use, walking the items in model order; the clique comes first).
+
+The hint (optional) is a known packing with its least-filled bin emptied: every
+other item keeps its place, which is often a repair away from ``k`` bins.
+
+OR-Tools is imported inside the functions, so ``import nnopt`` does not load it.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from nnopt.problems.binpack2d._bounds_colgen import conflicts
+from nnopt.problems.binpack2d._bounds_dff import orientations
+from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._instance import BinPackInstance
+from nnopt.problems.binpack2d._solution import Packing
+
+__all__ = ["fewer_bins", "greedy_clique", "cores"]
+
+_ITEM, _BIN, _X, _Y, _W, _H, _ROT = range(7)
+
+
+def cores() -> int:
+    """Cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def greedy_clique(conflict: np.ndarray, areas: np.ndarray) -> list[int]:
+    """A large set of pairwise incompatible items (each needs a bin of its own).
+
+    From every item as a seed (largest first), repeatedly add the candidate
+    that is incompatible with the most other candidates; keep the largest set.
+    Returned largest area first.
+    """
+    n = conflict.shape[0]
+    best: list[int] = []
+    for seed in np.lexsort((np.arange(n), -areas)):
+        chosen = [int(seed)]
+        cand = conflict[seed].copy()
+        while cand.any():
+            idx = np.flatnonzero(cand)
+            degree = conflict[np.ix_(idx, idx)].sum(axis=1)
+            pick = int(idx[np.lexsort((idx, -areas[idx], -degree))[0]])
+            chosen.append(pick)
+            cand &= conflict[pick]
+        if len(chosen) > len(best):
+            best = chosen
+    return sorted(best, key=lambda i: (-int(areas[i]), i))
+
+
+def fewer_bins(
+    inst: BinPackInstance,
+    bins: int,
+    time_limit: float,
+    hint: Packing | None = None,
+    workers: int = 0,
+    seed: int = 0,
+) -> tuple[str, Packing | None]:
+    """Whether ``bins`` bins can hold every item of ``inst`` (module docstring), within ``time_limit`` s.
+
+    Returns ``("INFEASIBLE", None)`` (proven: no packing with ``bins`` bins),
+    ``("FEASIBLE", packing)`` with a packing the independent checker accepted, or
+    ``("UNKNOWN", None)`` when the time cap ran out. ``workers``: CP-SAT workers
+    (0: one per core).
+    """
+    start = time.perf_counter()
+    n = inst.n
+    W, H = inst.bin_width, inst.bin_height
+    pw, ph, ok = orientations(inst)
+    ok = ok.copy()
+    ok[:, 1] &= pw[:, 0] != ph[:, 0]  # a square turned is itself: one orientation
+    areas = np.asarray(inst.widths, dtype=np.int64) * np.asarray(inst.heights, dtype=np.int64)
+    conflict = conflicts(inst)
+    clique = greedy_clique(conflict, areas)
+    if bins <= 0 or len(clique) > bins or int(areas.sum()) > bins * W * H:
+        return "INFEASIBLE", None  # more pairwise incompatible items, or more area, than bins
+
+    from ortools.sat.python import cp_model
+
+    c = len(clique)
+    in_clique = np.zeros(n, dtype=bool)
+    in_clique[clique] = True
+    order = clique + [int(i) for i in np.lexsort((np.arange(n), -areas)) if not in_clique[i]]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    clique_bin = {item: b for b, item in enumerate(clique)}
+
+    def allowed_bins(i: int) -> list[int]:
+        if i in clique_bin:
+            return [clique_bin[i]]
+        top = min(int(rank[i]), bins - 1)
+        return [b for b in range(top + 1) if b >= c or not conflict[i, clique[b]]]
+
+    model = cp_model.CpModel()
+    present: dict[tuple[int, int], object] = {}
+    turned: dict[int, object] = {}
+    xs: dict[int, object] = {}
+    ys: dict[int, object] = {}
+    x_iv: list[list[object]] = [[] for _ in range(bins)]
+    y_iv: list[list[object]] = [[] for _ in range(bins)]
+    x_dem: list[list[object]] = [[] for _ in range(bins)]
+    y_dem: list[list[object]] = [[] for _ in range(bins)]
+    for i in order:
+        both = bool(ok[i, 0] and ok[i, 1])
+        min_w = int(pw[i][ok[i]].min())
+        min_h = int(ph[i][ok[i]].min())
+        x = model.new_int_var(0, W - min_w, f"x{i}")
+        y = model.new_int_var(0, H - min_h, f"y{i}")
+        xs[i], ys[i] = x, y
+        if both:
+            r = model.new_bool_var(f"r{i}")
+            turned[i] = r
+            size_x = int(pw[i, 0]) + int(pw[i, 1] - pw[i, 0]) * r
+            size_y = int(ph[i, 0]) + int(ph[i, 1] - ph[i, 0]) * r
+            x_end = model.new_int_var(min_w, W, f"xe{i}")
+            y_end = model.new_int_var(min_h, H, f"ye{i}")
+            model.add(x + size_x == x_end)
+            model.add(y + size_y == y_end)
+        else:
+            o = 0 if ok[i, 0] else 1
+            fw, fh = int(pw[i, o]), int(ph[i, o])
+        lits = []
+        for b in allowed_bins(i):
+            lit = model.new_bool_var(f"p{i}_{b}")
+            present[i, b] = lit
+            lits.append(lit)
+            if both:
+                x_iv[b].append(model.new_optional_interval_var(x, size_x, x_end, lit, f"xi{i}_{b}"))
+                y_iv[b].append(model.new_optional_interval_var(y, size_y, y_end, lit, f"yi{i}_{b}"))
+                x_dem[b].append(size_y)
+                y_dem[b].append(size_x)
+            else:
+                x_iv[b].append(model.new_optional_fixed_size_interval_var(x, fw, lit, f"xi{i}_{b}"))
+                y_iv[b].append(model.new_optional_fixed_size_interval_var(y, fh, lit, f"yi{i}_{b}"))
+                x_dem[b].append(fh)
+                y_dem[b].append(fw)
+        model.add_exactly_one(lits)
+    for b in range(bins):
+        if len(x_iv[b]) > 1:
+            model.add_no_overlap_2d(x_iv[b], y_iv[b])
+            model.add_cumulative(x_iv[b], x_dem[b], H)
+            model.add_cumulative(y_iv[b], y_dem[b], W)
+        inside = [i for i in order if (i, b) in present]
+        model.add(sum(int(areas[i]) * present[i, b] for i in inside) <= W * H)
+
+    if hint is not None and not check_packing(inst, hint):
+        _add_hint(model, hint, present, xs, ys, turned, clique, bins)
+
+    solver = cp_model.CpSolver()
+    # The model's build (and OR-Tools' first import) counts against the time limit.
+    solver.parameters.max_time_in_seconds = max(0.01, float(time_limit) - (time.perf_counter() - start))
+    solver.parameters.num_workers = int(workers) if workers else cores()
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.use_area_energetic_reasoning_in_no_overlap_2d = True
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return "INFEASIBLE", None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return "UNKNOWN", None
+    rows = np.empty((n, 7), dtype=np.int64)
+    for i in order:
+        b = next(b for b in allowed_bins(i) if solver.boolean_value(present[i, b]))
+        o = int(solver.boolean_value(turned[i])) if i in turned else (0 if ok[i, 0] else 1)
+        rows[i] = (i, b, solver.value(xs[i]), solver.value(ys[i]), pw[i, o], ph[i, o], o)
+    _, rows[:, _BIN] = np.unique(rows[:, _BIN], return_inverse=True)
+    packing = Packing(rows)
+    problems = check_packing(inst, packing)
+    if problems:  # never hand on an unverified packing
+        raise RuntimeError(f"CP-SAT produced an infeasible packing of {inst.name} (a bug): {problems[0]}")
+    return "FEASIBLE", packing
+
+
+def _add_hint(model, packing: Packing, present, xs, ys, turned, clique: list[int], bins: int) -> None:  # type: ignore[no-untyped-def]
+    """Hint ``packing`` minus its least-filled bin, its bins renamed as the model names them.
+
+    The clique items' bins become ``0..c-1``, the other bins follow in their
+    order; the emptied bin's items get no bin hint.
+    """
+    rows = np.asarray(packing.placements)
+    item_row = {int(r[_ITEM]): r for r in rows}
+    fill: dict[int, int] = {}
+    for r in rows:
+        fill[int(r[_BIN])] = fill.get(int(r[_BIN]), 0) + int(r[_W]) * int(r[_H])
+    clique_bins = [int(item_row[i][_BIN]) for i in clique]
+    droppable = [b for b in fill if b not in clique_bins] or list(fill)
+    dropped = min(droppable, key=lambda b: (fill[b], b))
+    names: dict[int, int] = {}
+    for b in clique_bins:
+        names.setdefault(b, len(names))
+    for b in sorted(fill):
+        if b != dropped:
+            names.setdefault(b, len(names))
+    by_item: dict[int, list[tuple[int, object]]] = {}
+    for (i, b), lit in present.items():
+        by_item.setdefault(i, []).append((b, lit))
+    for i, r in item_row.items():
+        b = names.get(int(r[_BIN]))
+        if b is None or b >= bins:
+            continue
+        for bb, lit in by_item.get(i, []):
+            model.add_hint(lit, bb == b)
+        model.add_hint(xs[i], int(r[_X]))
+        model.add_hint(ys[i], int(r[_Y]))
+        if i in turned:
+            model.add_hint(turned[i], bool(r[_ROT]))
