@@ -155,55 +155,6 @@ def test_competition_stage_keeps_the_image_count(mlp_digits):
     assert not teacher._forward_hooks and not hidden_layers(teacher)[0]._forward_hooks  # every hook removed
 
 
-def _defaults_benchmark():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "substrate_defaults.py"
-    spec = importlib.util.spec_from_file_location("substrate_defaults_benchmark", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _bench_row(teacher, k, seed, variant, kd, hard=0.85, noise=0.2):
-    return {"teacher": teacher, "k": k, "seed": seed, "variant": variant, "teacher_accuracy": 0.9,
-            "student_accuracy_hard": hard, "student_accuracy_kd": kd, "class_mean_accuracy": 0.8,
-            "random_real_accuracy": 0.7, "noise_kd_accuracy": noise, "teacher_parameters": 10,
-            "student_parameters": 10, "visualisation_hits": 1.0, "seconds": 1.0}
-
-
-def test_defaults_section_checks_every_target_and_merges_split_runs(tmp_path):
-    import json
-
-    sb = _defaults_benchmark()
-    meta = {"seeds": [0], "one_seed_ks": [1], "threads": 1, "teacher_epochs": 10, "load_average_at_start": 1.0,
-            "seconds": 5.0}
-    a = [_bench_row("mlp", 10, 0, "defaults", 0.882), _bench_row("mlp", 1, 0, "defaults", 0.5),
-         _bench_row("mlp", 10, 0, "no feature statistics", 0.8),
-         _bench_row("cnn-bn", 10, 0, "defaults", 0.88, hard=0.7, noise=0.7)]
-    b = [_bench_row("mlp", 10, 1, "defaults", 0.873), _bench_row("cnn-bn", 10, 1, "defaults", 0.88, hard=0.7)]
-    (tmp_path / "a.json").write_text(json.dumps({"meta": meta, "rows": a}))
-    (tmp_path / "b.json").write_text(json.dumps({"meta": {**meta, "seeds": [1], "one_seed_ks": []}, "rows": b}))
-    rows, merged = sb.merge([tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "substrate_defaults.json")
-    assert len(rows) == 6 and merged["seeds"] == [0, 1] and merged["seconds"] == 10.0
-    text = sb.section(rows, merged)
-    assert text.startswith(sb.BEGIN) and text.rstrip().endswith(sb.END)
-    # mlp K = 10 over two seeds: (0.882 + 0.873) / 2 / 0.9 = 97.5 %; noise gap +0.678; hard gap +0.05
-    assert "- **mlp**, K = 10 (2 seeds): KD 97.5 % of the teacher (≥ 95 %: met; 98 %: missed)" in text
-    assert "all three met" in text.split("**mlp**")[1].splitlines()[0]
-    cnn = text.split("- **cnn-bn**")[1].splitlines()[0]
-    assert "(2 seeds)" in cnn and "0 of 2 seeds above" in cnn and "not all met" in cnn
-    assert "| mlp | no feature statistics | 0.850 | 0.800 |" in text
-    md = tmp_path / "substrate.md"
-    md.write_text("# head\n\nintro\n\n## First table\n\nrows\n")
-    for _ in range(2):  # placed under the title, replaced in place on a rerun
-        sb.write_section(tmp_path / "substrate", rows, merged)
-    out = md.read_text()
-    assert out.count(sb.BEGIN) == 1 and out.startswith("# head\n\n" + sb.BEGIN)
-    assert out.index(sb.END) < out.index("intro") < out.index("## First table")
-
-
 def test_centring_pulls_ink_from_the_frame_to_the_middle():
     from nnopt.substrate.image_regularisers import Centring
 
