@@ -82,7 +82,7 @@ def connect(scheduler: str) -> Iterator[Any]:
             # one thread per worker process: runs use Numba / OR-Tools threads of their own, and
             # processes keep a crashing run from taking the client down
             cluster = distributed.LocalCluster(n_workers=value, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=logging.ERROR)
+                                               dashboard_address=None, silence_logs=logging.CRITICAL)
             client = distributed.Client(cluster)
         else:
             try:
@@ -142,8 +142,12 @@ def run_on_cluster(
                     time.sleep(0.05)
                     continue
                 for fut in batch:
-                    run = futures.pop(fut)
-                    row, core_seconds = _outcome(fut, run, distributed)
+                    outcome = _outcome(fut, futures[fut], distributed)
+                    if outcome is None:  # its result died with a worker: the scheduler reruns it
+                        done.add(fut)
+                        continue
+                    del futures[fut]
+                    row, core_seconds = outcome
                     fut.release()
                     tally.running = min(tally.running, len(futures))
                     emit(row, core_seconds)
@@ -158,12 +162,19 @@ def run_on_cluster(
         tally.workers = max(tally.workers, len(client.nthreads()))
 
 
-def _outcome(fut: Any, run: BenchRun, distributed: Any) -> tuple[dict[str, str] | None, float]:
-    """(row, core-seconds) of a finished future: its result, or an ``error`` row for what killed it."""
+def _outcome(fut: Any, run: BenchRun, distributed: Any) -> tuple[dict[str, str] | None, float] | None:
+    """(row, core-seconds) of a finished future: its result, or an ``error`` row for what killed it;
+    None when it is running again (a worker that held its result died; the scheduler recomputes it)."""
     if fut.status == "finished":
-        return fut.result()
+        try:
+            return fut.result()
+        except Exception:
+            if fut.status != "error":  # lost between its end and the gather
+                return None
     if fut.status == "cancelled":  # the scheduler dropped it (it went away): not a result
         return None, 0.0
+    if fut.status != "error":  # pending again ("lost"): wait for its rerun
+        return None
     exc = fut.exception()
     if isinstance(exc, distributed.KilledWorker):
         message = ("KilledWorker: the run's worker died every time it ran it (killed, out of memory): "
