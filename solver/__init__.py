@@ -16,7 +16,11 @@ from nnopt.solver.local_search import local_search
 from nnopt.solver.random_search import random_key_search
 
 _LAZY = {
-    "EngineConfig": "nnopt.solver.engine",
+    "EngineConfig": "nnopt.solver.engine_config",
+    "ExtractionConfig": "nnopt.solver.engine_config",
+    "RoundsConfig": "nnopt.solver.engine_config",
+    "ShareConfig": "nnopt.solver.engine_config",
+    "TrainingConfig": "nnopt.solver.engine_config",
     "RoundLog": "nnopt.solver.engine",
     "neural_search": "nnopt.solver.engine",
     "resolve_device": "nnopt.solver.engine",

@@ -1,7 +1,8 @@
 """The neural engine: learn a scorer from decoded encodings, extract new ones by input descent.
 
-One loop, several configurations (all in :class:`EngineConfig`, all in the
-ablation):
+One loop, several configurations (:class:`~nnopt.solver.engine_config.EngineConfig`,
+which composes one small config per loop: training, extraction, the share and
+the rounds schedules; all in the ablation):
 
 ``search="none"`` — the seed's idea as such: a replay buffer of random
     encodings, a scorer trained on it, extraction from the buffer's best and
@@ -13,7 +14,7 @@ ablation):
     only the best predicted are decoded) and (b) *proposes* a share of each
     round's decodes by extraction from the search's current point.
 
-``schedule="share"`` (the shipped ``nnopt``; with ``search="cem"``) — the
+``schedule="share"`` (``nnopt-cem`` and its kin; with ``search="cem"``) — the
     time-share hybrid: plain CEM runs generation after generation exactly as
     :func:`nnopt.solver.cem.cem` would (same seed, same random stream, same
     population), and between generations the network gets a *turn* (train on
@@ -50,7 +51,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -64,78 +65,12 @@ from nnopt.solver._evaluate import BudgetSpent, Evaluator
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._tokens import token_context
 from nnopt.solver.cem import CEMState
+from nnopt.solver.engine_config import EngineConfig, TrainingConfig
 from nnopt.solver.extract import BoxClamp, Conservative, Jitter, Regulariser, TrustRegion, extract
 from nnopt.solver.local_search import LocalSearchState
 
-__all__ = ["EngineConfig", "neural_search", "resolve_device", "token_context", "RoundLog", "merge_into_population",
+__all__ = ["neural_search", "resolve_device", "token_context", "RoundLog", "merge_into_population",
            "warm_up"]
-
-SEARCHES = ("none", "local-search", "cem")
-SCORERS = ("mlp", "set")
-SCHEDULES = ("share", "rounds")
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Every option of the engine; the defaults are the shipped ``nnopt`` method."""
-
-    scorer: str = "mlp"
-    pretrained: bool = False    # set scorer only: start from the problem's shipped pre-trained weights
-    search: str = "cem"
-    step: str = "gradient"
-    schedule: str = "share"     # "share": time-share scheduler (cem only); "rounds": fixed per-round mix
-    population: int = 64        # CEM population per generation (as nnopt.solver.cem.cem)
-    share: float = 0.1          # the network's initial share of the run (seconds or decodes)
-    share_min: float = 0.02
-    share_max: float = 0.5
-    adapt: bool = True          # grow / shrink the share with the network's success
-    proposals: int = 16         # points extracted per network turn
-    prescreen: int = 1          # share schedule: CEM draws prescreen x population, the scorer keeps the best
-    batch: int = 32             # decodes per round
-    nn_share: float = 0.25      # share of a round's decodes proposed by extraction
-    screen: int = 4             # candidates drawn per decoded search candidate (1: no screening)
-    warmup: int = 256           # decodes before the first training
-    train_every: int = 4        # rounds between trainings
-    train_steps: int = 20       # minibatch updates per training (warm start)
-    train_batch: int = 256
-    hidden: int = 64
-    lr: float = 3e-3
-    conservative: float = 0.0   # training-side COMs weight
-    extract_steps: int = 5
-    extract_lr: float = 0.03
-    topk: int | None = 2        # coordinates each extraction step may move (None: all)
-    trust_radius: float = 0.3
-    cap_margin: float | None = None  # Conservative extraction cap (cost units); None: off
-    jitter: float = 0.0
-    buffer: int = 2048
-    device: str = "cpu"
-
-    def __post_init__(self) -> None:
-        if self.search not in SEARCHES:
-            raise ValueError(f"unknown search {self.search!r} (known: {', '.join(SEARCHES)})")
-        if self.scorer not in SCORERS:
-            raise ValueError(f"unknown scorer {self.scorer!r} (known: {', '.join(SCORERS)})")
-        if self.step not in ("gradient", "random"):
-            raise ValueError(f"unknown step {self.step!r} (known: gradient, random)")
-        if self.pretrained and self.scorer != "set":
-            raise ValueError("pretrained weights exist only for the set scorer (scorer='set')")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r} (known: {', '.join(SCHEDULES)})")
-        if not 0 < self.share_min <= self.share <= self.share_max <= 1 or self.proposals <= 0 \
-                or self.population < 4:
-            raise ValueError(f"need 0 < share_min <= share <= share_max <= 1, proposals > 0, population >= 4; "
-                             f"got {self.share_min}, {self.share}, {self.share_max}, {self.proposals}, "
-                             f"{self.population}")
-        if self.prescreen < 1:
-            raise ValueError(f"prescreen must be >= 1, got {self.prescreen}")
-        if self.batch <= 0 or self.screen < 1 or not 0 <= self.nn_share <= 1:
-            raise ValueError(f"need batch > 0, screen >= 1, 0 <= nn_share <= 1; got "
-                             f"{self.batch}, {self.screen}, {self.nn_share}")
-
-    def control(self) -> EngineConfig:
-        """The same configuration with random steps of the same length."""
-        return replace(self, step="random")
-
 
 @dataclass
 class RoundLog:
@@ -175,7 +110,7 @@ def _torch_deterministic(seed: int) -> Iterator[None]:
         torch.use_deterministic_algorithms(was_det)
 
 
-def _build_scorer(cfg: EngineConfig, problem: Problem, instance: Any, encoding: str | None,
+def _build_scorer(cfg: TrainingConfig, problem: Problem, instance: Any, encoding: str | None,
                   d: int, device: str) -> torch.nn.Module:
     if cfg.scorer == "mlp":
         return MLPScorer(d, hidden=cfg.hidden, layers=2)
@@ -237,9 +172,10 @@ def neural_search(
         rng = np.random.default_rng(seed)
         gen = torch.Generator().manual_seed(seed)
         d = problem.encoding_size(instance, encoding)
-        trainer = ScorerTrainer(_build_scorer(cfg, problem, instance, encoding, d, device), lr=cfg.lr, batch_size=cfg.train_batch,
-                                conservative=cfg.conservative, device=device, seed=seed)
-        buffer = ReplayBuffer(d, capacity=cfg.buffer)
+        tc = cfg.training
+        trainer = ScorerTrainer(_build_scorer(tc, problem, instance, encoding, d, device), lr=tc.lr,
+                                batch_size=tc.train_batch, conservative=tc.conservative, device=device, seed=seed)
+        buffer = ReplayBuffer(d, capacity=tc.buffer)
         loop = _Loop(cfg, problem, instance, ev, buffer, trainer, rng, gen, device, d, seed)
         try:
             loop.run(tuple(decoders or problem.search_decoders or problem.decoders), on_round)
@@ -266,13 +202,13 @@ class _Loop:
                  d: int, seed: int = 0) -> None:
         self.cfg, self.problem, self.instance, self.ev = cfg, problem, instance, ev
         self.buffer, self.trainer, self.rng, self.gen, self.device, self.d = buffer, trainer, rng, gen, device, d
-        self.trained = cfg.pretrained  # pre-trained weights rank solutions before any decode of this instance
+        self.trained = cfg.training.pretrained  # pre-trained weights rank solutions before any decode of this instance
         self.round = 0
         # the network's own random stream: the search component's stream (self.rng) stays that of
         # the search alone, so a turn that changes nothing leaves the search bit-identical
         self.nn_rng = np.random.default_rng([seed, 1])
         self.stats: dict[str, float] = {"turns": 0, "proposed": 0, "decoded": 0, "elite": 0, "improved": 0,
-                                        "nn_spent": 0.0, "search_spent": 0.0, "share": cfg.share}
+                                        "nn_spent": 0.0, "search_spent": 0.0, "share": cfg.share.share}
 
     # -------------------------------------------------------------- helpers
     def _evaluate(self, X: np.ndarray, decoder: str) -> tuple[np.ndarray, np.ndarray]:
@@ -285,32 +221,34 @@ class _Loop:
             return self.trainer(torch.as_tensor(X, device=self.device)).cpu().numpy()
 
     def _train(self) -> None:
-        if len(self.buffer) >= min(self.cfg.warmup, 64) and self.round % self.cfg.train_every == 0:
-            self.trainer.fit(self.buffer.X, self.buffer.y, self.cfg.train_steps)
+        if len(self.buffer) >= min(self.cfg.training.warmup, 64) and self.round % self.cfg.training.train_every == 0:
+            self.trainer.fit(self.buffer.X, self.buffer.y, self.cfg.training.train_steps)
             self.trained = True
 
     def _regularisers(self, anchors: np.ndarray | None) -> list[Regulariser]:
+        ec = self.cfg.extraction
         regs: list[Regulariser] = []
-        if self.cfg.jitter > 0:
-            regs.append(Jitter(self.cfg.jitter))
-        if self.cfg.trust_radius > 0:
+        if ec.jitter > 0:
+            regs.append(Jitter(ec.jitter))
+        if ec.trust_radius > 0:
             a = None if anchors is None else torch.as_tensor(anchors, device=self.device)
-            regs.append(TrustRegion(radius=self.cfg.trust_radius, anchors=a))
-        if self.cfg.cap_margin is not None:
-            regs.append(Conservative(margin=self.cfg.cap_margin))
+            regs.append(TrustRegion(radius=ec.trust_radius, anchors=a))
+        if ec.cap_margin is not None:
+            regs.append(Conservative(margin=ec.cap_margin))
         regs.append(BoxClamp())
         return regs
 
     def _extract(self, starts: np.ndarray, anchors: np.ndarray | None = None) -> np.ndarray:
         if len(starts) == 0 or not self.trained:
             return starts
+        ec = self.cfg.extraction
         res = extract(torch.as_tensor(starts, device=self.device), self.trainer, regularisers=self._regularisers(anchors),
-                      optimiser="signsgd" if self.cfg.topk else "adam", lr=self.cfg.extract_lr,
-                      steps=self.cfg.extract_steps, step=self.cfg.step, topk=self.cfg.topk, generator=self.gen)
+                      optimiser="signsgd" if ec.topk else "adam", lr=ec.lr, steps=ec.steps, step=ec.step,
+                      topk=ec.topk, generator=self.gen)
         return res.x.cpu().numpy().astype(np.float32)
 
     def _screen(self, candidates: np.ndarray, keep: int) -> np.ndarray:
-        if self.cfg.screen <= 1 or not self.trained or len(candidates) <= keep:
+        if self.cfg.rounds.screen <= 1 or not self.trained or len(candidates) <= keep:
             return candidates[:keep]
         pred = self._predict(candidates)
         return candidates[np.argsort(pred, kind="stable")[:keep]]
@@ -336,20 +274,20 @@ class _Loop:
 
     def _run_plain(self, decoder: str, on_round: Any) -> None:
         """The seed's loop: random data, then extraction from the best and from fresh points."""
-        cfg = self.cfg
-        while len(self.buffer) < cfg.warmup:
-            self._evaluate(self.problem.sample(self.instance, cfg.batch, self.rng), decoder)
+        batch = self.cfg.rounds.batch
+        while len(self.buffer) < self.cfg.training.warmup:
+            self._evaluate(self.problem.sample(self.instance, batch, self.rng), decoder)
         while True:
             self._train()
-            half = cfg.batch // 2
+            half = batch // 2
             starts = np.concatenate([self.buffer.best(half),
-                                     self.problem.sample(self.instance, cfg.batch - half, self.rng)])
+                                     self.problem.sample(self.instance, batch - half, self.rng)])
             self._evaluate(self._extract(starts, anchors=None), decoder)
             self._log(on_round)
 
     def _run_hybrid(self, state: LocalSearchState | CEMState, on_round: Any) -> None:
         """The search runs as it would alone; the network screens its candidates and proposes extras."""
-        cfg = self.cfg
+        cfg = self.cfg.rounds
         n_nn = int(round(cfg.nn_share * cfg.batch))
         n_search = cfg.batch - n_nn
         while True:
@@ -371,7 +309,7 @@ class _Loop:
     # -------------------------------------------------------------- the time-share scheduler
     def _run_shared(self, state: CEMState, on_round: Any) -> None:
         """CEM as it runs alone; the network takes a turn whenever it is below its share of the run."""
-        cfg, budget = self.cfg, self.ev.budget
+        cfg, budget, warmup = self.cfg.share, self.ev.budget, self.cfg.training.warmup
         clock = budget.time_limit is not None  # seconds only under a time limit: max_evals runs stay clock-free
         share, spent_nn, spent_search = cfg.share, 0.0, 0.0
         while True:
@@ -383,7 +321,7 @@ class _Loop:
                 t0 = time.perf_counter()
             X, costs = self._evaluate(P.X, state.decoder)
             spent_search += time.perf_counter() - t0 if clock else len(X)
-            if len(self.buffer) >= cfg.warmup and len(X) == cfg.population \
+            if len(self.buffer) >= warmup and len(X) == cfg.population \
                     and spent_nn <= share * (spent_nn + spent_search):
                 t0 = time.perf_counter() if clock else 0.0
                 X, costs, outcome = self._turn(state, X, costs)
@@ -407,7 +345,7 @@ class _Loop:
         decodes); under a time limit its seconds count as the network's, so it
         runs only while the network is within its share (``screen``).
         """
-        cfg = self.cfg
+        cfg = self.cfg.share
         if cfg.prescreen <= 1 or not self.trained or not screen:
             return _Population(state.propose(cfg.population, self.rng), False)
         C = state.propose(cfg.population * cfg.prescreen, self.rng)
@@ -421,9 +359,9 @@ class _Loop:
         (a proposal beat the incumbent), ``"elite"`` (one entered CEM's elite),
         ``"decoded"`` or ``"none"`` (nothing predicted good enough).
         """
-        cfg, st = self.cfg, self.stats
+        cfg, st = self.cfg.share, self.stats
         before = self.ev.incumbent.cost
-        self.trainer.fit(self.buffer.X, self.buffer.y, cfg.train_steps)
+        self.trainer.fit(self.buffer.X, self.buffer.y, self.cfg.training.train_steps)
         self.trained = True
         half = cfg.proposals // 2
         starts = np.concatenate([self.buffer.best(half), state.propose(cfg.proposals - half, self.nn_rng)])

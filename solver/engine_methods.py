@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from nnopt.problems.base import Problem
@@ -18,6 +19,7 @@ from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
 from nnopt.solver.cem import cem
+from nnopt.solver.engine_config import EngineConfig, ExtractionConfig, RoundsConfig, ShareConfig, TrainingConfig
 from nnopt.solver.local_search import local_search
 from nnopt.solver.random_search import random_key_search
 
@@ -32,26 +34,31 @@ _WARM_START_UP_S = 1.0
 #: it is asked twice: before importing torch, and again before the warm-up.
 START_UP_MULTIPLE = 2.0
 
-#: name -> (description, engine configuration); each also runs with ``step=random`` (its ``-control``).
-ENGINE_CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
-    "nnopt-cem": ("CEM on the keys; a per-instance MLP with a bounded share proposes points by extraction",
-              {"search": "cem", "schedule": "share"}),
-    "nnopt-rounds": ("the older CEM hybrid: each round the MLP screens CEM and proposes a quarter", {"search": "cem", "schedule": "rounds"}),
-    "nnopt-ls": ("local search whose candidates the MLP screens and whose moves it proposes",
-                 {"search": "local-search", "schedule": "rounds"}),
-    "nnopt-set": ("as nnopt-cem with a permutation-invariant set model (attention over items)",
-                  {"search": "cem", "schedule": "share", "scorer": "set", "train_steps": 8, "train_batch": 64}),
-    "nnopt-amortised": ("as nnopt-set, pre-trained on generated instances (shipped weights), screening CEM", {"search": "cem", "schedule": "share", "scorer": "set",
-                                                   "pretrained": True, "prescreen": 4, "train_steps": 8,
-                                                   "train_batch": 64}),
-    "nnopt-screen": ("as nnopt-cem whose MLP also screens CEM (4x drawn, best quarter decoded)",
-                     {"search": "cem", "schedule": "share", "prescreen": 4}),
-    "nnopt-assign": ("as nnopt-cem on the soft item-to-bin assignment instead of the keys",
-                     {"search": "cem", "schedule": "share", "encoding": "assignment"}),
-    "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and new points",
-                    {"search": "none", "nn_share": 1.0, "screen": 1, "topk": None}),
-}
+#: The set model's training: fewer, smaller minibatches (attention over items is the costly part).
+_SET_TRAINING = TrainingConfig(scorer="set", train_steps=8, train_batch=64)
 
+#: name -> (description, engine configuration, encoding (None: the problem's default));
+#: each also runs with ``step=random`` (its ``-control``).
+ENGINE_CONFIGS: dict[str, tuple[str, EngineConfig, str | None]] = {
+    "nnopt-cem": ("CEM on the keys; a per-instance MLP with a bounded share proposes points by extraction",
+                  EngineConfig(), None),
+    "nnopt-rounds": ("the older CEM hybrid: each round the MLP screens CEM and proposes a quarter",
+                     EngineConfig(schedule="rounds"), None),
+    "nnopt-ls": ("local search whose candidates the MLP screens and whose moves it proposes",
+                 EngineConfig(search="local-search", schedule="rounds"), None),
+    "nnopt-set": ("as nnopt-cem with a permutation-invariant set model (attention over items)",
+                  EngineConfig(training=_SET_TRAINING), None),
+    "nnopt-amortised": ("as nnopt-set, pre-trained on generated instances (shipped weights), screening CEM",
+                        EngineConfig(training=replace(_SET_TRAINING, pretrained=True), share=ShareConfig(prescreen=4)),
+                        None),
+    "nnopt-screen": ("as nnopt-cem whose MLP also screens CEM (4x drawn, best quarter decoded)",
+                     EngineConfig(share=ShareConfig(prescreen=4)), None),
+    "nnopt-assign": ("as nnopt-cem on the soft item-to-bin assignment instead of the keys",
+                     EngineConfig(), "assignment"),
+    "nnopt-plain": ("the naive engine: MLP on random samples, extraction from the best and new points",
+                    EngineConfig(search="none", rounds=RoundsConfig(nn_share=1.0, screen=1),
+                                 extraction=ExtractionConfig(topk=None)), None),
+}
 
 #: Above this many encoding coordinates the engine runs its search without a network: the
 #: network's first layer, its optimiser state and its replay buffer grow with the dimension.
@@ -64,24 +71,23 @@ class EngineMethod(Method):
     family = "nnopt"
     parameters = {"step": ("gradient", "random")}  # random: the control, also named NAME-control
 
-    def __init__(self, name: str, description: str, config: Mapping[str, Any]) -> None:
+    def __init__(self, name: str, description: str, config: EngineConfig, encoding: str | None = None) -> None:
         super().__init__(name, description)
-        config = dict(config)
-        self.encoding: str | None = config.pop("encoding", None)
         self.config = config
+        self.encoding = encoding
 
     def label(self, params: Mapping[str, str]) -> str:
         return self.base_name + ("-control" if params.get("step") == "random" else "")
 
     @property
-    def engine_config(self) -> dict[str, Any]:
-        """The :class:`EngineConfig` fields this method runs with (device aside)."""
-        return {**self.config, **({"step": "random"} if self.params["step"] == "random" else {})}
+    def engine_config(self) -> EngineConfig:
+        """The configuration this method runs with (on the CPU; ``run`` sets the device)."""
+        return self.config.control() if self.params["step"] == "random" else self.config
 
     def unsupported(self, problem: Problem) -> str | None:
         if self.encoding is not None and self.encoding not in problem.encodings:
             return f"needs the {self.encoding!r} encoding (the problem offers {', '.join(problem.encodings)})"
-        if self.config.get("pretrained") and problem.pretrained_scorer(self.encoding) is None:
+        if self.config.training.pretrained and problem.pretrained_scorer(self.encoding) is None:
             return ("needs pretrained_scorer (weights shipped with the problem; `nnopt pretrain "
                     f"{problem.name}` writes them for a problem with token_features)")
         return None
@@ -106,19 +112,19 @@ class EngineMethod(Method):
             return self._search_alone(problem, instance, budget, seed, on_improve,
                                       f"{left:.1f} s left cannot pay its start-up (about "
                                       f"{NETWORK_START_UP_S:g} s)")
-        from nnopt.solver.engine import EngineConfig, neural_search, warm_up  # torch: on the run's clock
+        from nnopt.solver.engine import neural_search, warm_up  # torch: on the run's clock
 
         if not self.network_pays(budget):  # the import took longer than hoped
             return self._search_alone(problem, instance, budget, seed, on_improve,
                                       f"importing torch left {budget.seconds_left():.1f} s")
         warm_up(problem, instance, self.encoding, ctx.device)
-        cfg = EngineConfig(device=ctx.device, **self.engine_config)
+        cfg = replace(self.engine_config, device=ctx.device)
         return neural_search(problem, instance, budget, cfg, seed=seed, encoding=self.encoding,
                              on_improve=on_improve, on_round=ctx.on_round)
 
     def _search_alone(self, problem: Problem, instance: Any, budget: Budget, seed: int,
                       on_improve: ProgressCallback | None, why: str) -> SearchResult:
-        search = self.config.get("search", "cem")
+        search = self.config.search
         if search == "cem":
             found = cem(problem, instance, budget, seed=seed, encoding=self.encoding, on_improve=on_improve)
         elif search == "local-search":
@@ -131,5 +137,5 @@ class EngineMethod(Method):
         return found
 
 
-for _name, (_text, _cfg) in ENGINE_CONFIGS.items():
-    register_method(EngineMethod(_name, _text, _cfg))
+for _name, (_text, _cfg, _encoding) in ENGINE_CONFIGS.items():
+    register_method(EngineMethod(_name, _text, _cfg, _encoding))

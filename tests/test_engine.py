@@ -12,7 +12,8 @@ import pytest
 
 import nnopt
 from nnopt.problems import get_problem
-from nnopt.solver import Budget, EngineConfig, cem, local_search, neural_search
+from nnopt.solver import (Budget, EngineConfig, ExtractionConfig, RoundsConfig, ShareConfig, TrainingConfig, cem,
+                          local_search, neural_search)
 from nnopt.solver._buffer import ReplayBuffer
 from nnopt.solver._moves import neighbours
 
@@ -22,7 +23,7 @@ PROBLEM = get_problem("binpack2d")
 @pytest.mark.parametrize("klass", range(1, 11))
 def test_engine_returns_verified_solutions_on_every_class(klass):
     inst = PROBLEM.generate(500 + klass, klass=klass, n=24, allow_rotation=klass % 2 == 0)
-    res = neural_search(PROBLEM, inst, Budget(max_evals=400), EngineConfig(warmup=64, train_steps=5), seed=0)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=400), EngineConfig(training=TrainingConfig(warmup=64, train_steps=5)), seed=0)
     assert PROBLEM.check(inst, res.solution) == []
     assert res.objective >= PROBLEM.lower_bound(inst)
     assert res.evaluations <= 400
@@ -46,7 +47,7 @@ def test_search_methods_start_from_the_best_sort_order():
 
 def test_engine_is_deterministic_with_max_evals():
     inst = PROBLEM.generate(1009, klass=8, n=40)  # not solved by the sort orders: the loop runs
-    runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), EngineConfig(warmup=64), seed=5) for _ in range(2)]
+    runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), EngineConfig(training=TrainingConfig(warmup=64)), seed=5) for _ in range(2)]
     assert np.array_equal(runs[0].encoding, runs[1].encoding)
     assert runs[0].evaluations == 700 and runs[0].status == "budget"
     assert runs[0].cost == runs[1].cost and [t[0] for t in runs[0].trace] == [t[0] for t in runs[1].trace]
@@ -56,12 +57,13 @@ def test_control_differs_only_in_the_step():
     cfg = EngineConfig()
     ctl = cfg.control()
     a, b = asdict(cfg), asdict(ctl)
-    assert {k for k in a if a[k] != b[k]} == {"step"} and b["step"] == "random"
+    assert {k for k in a if a[k] != b[k]} == {"extraction"}
+    assert a["extraction"] | {"step": "random"} == b["extraction"] and b["extraction"]["step"] == "random"
     from nnopt.solver.engine_methods import ENGINE_CONFIGS
 
     for name in ENGINE_CONFIGS:
         g, r = nnopt.get_method(name).engine_config, nnopt.get_method(f"{name}-control").engine_config
-        assert {**g, "step": "random"} == r
+        assert g.control() == r and r.extraction.step == "random"
         assert nnopt.get_method(name, step="random").name == f"{name}-control"
 
 
@@ -81,16 +83,19 @@ def test_ctrl_c_returns_the_best_so_far():
         if calls["n"] == 5:
             raise KeyboardInterrupt
 
-    res = neural_search(PROBLEM, inst, Budget(max_evals=100_000), EngineConfig(warmup=32), seed=0, on_round=interrupt)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=100_000), EngineConfig(training=TrainingConfig(warmup=32)), seed=0,
+                        on_round=interrupt)
     assert res.status in ("interrupted", "optimal") and PROBLEM.check(inst, res.solution) == []
 
 
-def test_bad_configurations_raise():
-    for kwargs in ({"search": "tabu"}, {"scorer": "gnn"}, {"step": "sideways"}, {"batch": 0}, {"nn_share": 2.0},
-                   {"schedule": "sometimes"}, {"share": 0.9, "share_max": 0.5}, {"share_min": 0.0},
-                   {"proposals": 0}):
-        with pytest.raises(ValueError):
-            EngineConfig(**kwargs)
+@pytest.mark.parametrize("config, kwargs", [
+    (EngineConfig, {"search": "tabu"}), (EngineConfig, {"schedule": "sometimes"}),
+    (TrainingConfig, {"scorer": "gnn"}), (ExtractionConfig, {"step": "sideways"}),
+    (RoundsConfig, {"batch": 0}), (RoundsConfig, {"nn_share": 2.0}),
+    (ShareConfig, {"share": 0.9, "share_max": 0.5}), (ShareConfig, {"share_min": 0.0}), (ShareConfig, {"proposals": 0})])
+def test_bad_configurations_raise(config, kwargs):
+    with pytest.raises(ValueError):
+        config(**kwargs)
 
 
 def test_cuda_without_a_gpu_is_a_clear_error():
@@ -176,19 +181,21 @@ def test_proposals_that_miss_the_elite_leave_cem_bit_identical():
 
 def test_scheduler_bounds_the_networks_decode_share_under_max_evals():
     inst = PROBLEM.generate(1009, klass=8, n=40)
-    cfg = EngineConfig(warmup=64, train_steps=5, share=0.1, share_max=0.2)
+    cfg = EngineConfig(training=TrainingConfig(warmup=64, train_steps=5), share=ShareConfig(share=0.1, share_max=0.2))
     res = neural_search(PROBLEM, inst, Budget(max_evals=3000), cfg, seed=3)
+    sc = cfg.share
     info = res.info
     assert info["schedule_units"] == "decodes" and info["turns"] > 0
     # a turn is charged its proposals; the network may run one turn over its share
-    assert info["nn_spent"] == info["turns"] * cfg.proposals
-    assert info["nn_spent"] <= cfg.share_max * (info["nn_spent"] + info["search_spent"]) + cfg.proposals
-    assert info["decoded"] <= info["nn_spent"] and cfg.share_min <= info["share"] <= cfg.share_max
+    assert info["nn_spent"] == info["turns"] * sc.proposals
+    assert info["nn_spent"] <= sc.share_max * (info["nn_spent"] + info["search_spent"]) + sc.proposals
+    assert info["decoded"] <= info["nn_spent"] and sc.share_min <= info["share"] <= sc.share_max
 
 
 def test_scheduler_bounds_the_networks_time_share_under_a_time_limit():
     inst = PROBLEM.generate(1001, klass=8, n=60)
-    cfg = EngineConfig(warmup=64, train_steps=20, share=0.1, share_max=0.1, adapt=False)
+    cfg = EngineConfig(training=TrainingConfig(warmup=64, train_steps=20),
+                       share=ShareConfig(share=0.1, share_max=0.1, adapt=False))
     neural_search(PROBLEM, inst, Budget(max_evals=400), cfg, seed=0)  # kernels and torch warm, outside the clock
     res = neural_search(PROBLEM, inst, Budget(time_limit=1.0), cfg, seed=0)
     info = res.info
@@ -207,7 +214,8 @@ def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
     orig = engine._Loop._predict
     try:  # the population is predicted best, every proposal worst: nothing passes the filter
         engine._Loop._predict = lambda self, X: np.zeros(len(X)) if len(X) == 64 else np.ones(len(X))
-        res = neural_search(PROBLEM, inst, Budget(max_evals=1500), EngineConfig(warmup=64, train_steps=2), seed=2)
+        res = neural_search(PROBLEM, inst, Budget(max_evals=1500), EngineConfig(training=TrainingConfig(warmup=64, train_steps=2)),
+                            seed=2)
     finally:
         engine._Loop._predict = orig
     assert res.info["turns"] > 0 and res.info["decoded"] == 0

@@ -80,7 +80,7 @@ def test_the_contract_suite_catches_a_method_that_overspends():
 def test_names_parameters_and_aliases_resolve_to_one_method():
     assert get_method("maxrects-bssf-area").params == {"order": "area"}
     assert get_method("maxrects-bssf", order="area").name == "maxrects-bssf-area"
-    assert get_method("nnopt-cem-control").engine_config["step"] == "random"
+    assert get_method("nnopt-cem-control").engine_config.extraction.step == "random"
     with pytest.raises(MethodError, match="order='diagonal' is not one of best, area"):
         get_method("maxrects-bssf", order="diagonal")
     with pytest.raises(MethodError, match="has no parameter 'speed'"):

@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 import nnopt
 from nnopt.problems import get_problem
 from nnopt.problems.base import Problem
-from nnopt.solver import Budget, EngineConfig, neural_search
+from nnopt.solver import Budget, EngineConfig, ShareConfig, TrainingConfig, neural_search
 from nnopt.solver._tokens import CONTEXT_WIDTH, token_context
 from nnopt.solver.pretrain import (PretrainConfig, load_scorer, pretrain_set_scorer, rank_correlation,
                                    sample_instance, save_scorer)
@@ -96,7 +96,8 @@ def test_shipped_weights_load_and_drive_the_engine():
     model = load_scorer(path)
     assert model.context_dim == CONTEXT_WIDTH
     inst = PROBLEM.generate(1001, klass=1, n=30)  # not solved by the start: the search runs
-    cfg = EngineConfig(scorer="set", pretrained=True, prescreen=4, warmup=64, train_steps=4, train_batch=32)
+    cfg = EngineConfig(training=TrainingConfig(scorer="set", pretrained=True, warmup=64, train_steps=4, train_batch=32),
+                       share=ShareConfig(prescreen=4))
     a = neural_search(PROBLEM, inst, Budget(max_evals=600), cfg, seed=3)
     b = neural_search(PROBLEM, inst, Budget(max_evals=600), cfg, seed=3)
     assert PROBLEM.check(inst, a.solution) == []
@@ -109,9 +110,9 @@ def test_amortised_method_solves_and_rejects_what_has_no_weights():
     res = nnopt.solve(inst, problem="binpack2d", method="nnopt-amortised", max_evals=400, seed=0)
     assert res.objective >= res.lower_bound
     with pytest.raises(ValueError, match="set scorer"):
-        EngineConfig(pretrained=True)
+        TrainingConfig(pretrained=True)
     with pytest.raises(ValueError, match="prescreen"):
-        EngineConfig(prescreen=0)
+        ShareConfig(prescreen=0)
 
     class NoWeights(type(PROBLEM)):  # the contract's default: no shipped weights
         name = "binpack2d-no-weights"
@@ -120,4 +121,4 @@ def test_amortised_method_solves_and_rejects_what_has_no_weights():
             return Problem.pretrained_scorer(self, encoding)
 
     with pytest.raises(ValueError, match="ships no pre-trained scorer"):
-        neural_search(NoWeights(), inst, Budget(max_evals=100), EngineConfig(scorer="set", pretrained=True))
+        neural_search(NoWeights(), inst, Budget(max_evals=100), EngineConfig(training=TrainingConfig(scorer="set", pretrained=True)))
