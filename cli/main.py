@@ -176,9 +176,10 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
               order: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
-    The default method is `nnopt`: CEM on the keys with a per-instance network
-    given a bounded share of the run (under a short --time-limit, too short to
-    pay the network's start-up, it runs CEM alone and says so). --time-limit
+    The default method is `nnopt`: CEM on the encodings for a share of the
+    budget, then ruin and recreate from CEM's best (CEM alone where the problem
+    lacks the ruin-and-recreate hooks); `nnopt methods` lists the others, the
+    neural ones among them. --time-limit
     bounds the whole command, loading and checking included; drawing --plot
     comes after it. Ctrl-C stops early and keeps the best solution found. With --max-evals
     (and no --time-limit) the same seed gives the same solution file, bit for
@@ -187,7 +188,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     \b
     Example:
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
-      nnopt solve examples/cl_07_040_01.json --method nnopt --max-evals 2000 --trace trace.csv
+      nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
     """
     import nnopt
     from nnopt._solve import dump_json

@@ -3,7 +3,8 @@
 The public face: :func:`solve`, the problem contract and registry. The rooms
 behind it are ``nnopt.problems`` (problem types), ``nnopt.solver`` (the
 engine), ``nnopt.scorers`` (torch networks), ``nnopt.baselines`` (classical
-methods) and ``nnopt.cli`` (the command line).
+methods), ``nnopt.substrate`` (class visualisation and distillation of image
+classifiers) and ``nnopt.cli`` (the command line).
 """
 __version__ = "0.1.0"
 

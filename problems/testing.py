@@ -249,10 +249,6 @@ def _perturb(value: Any, bad: int) -> Any | None:
     return None
 
 
-def _offers_infeasible_solutions(problem: Problem) -> bool:
-    return getattr(type(problem), "infeasible_solutions", None) is not getattr(Problem, "infeasible_solutions", None)
-
-
 def check_checker_rejects_infeasible(problem: Problem, instances: list[Any]) -> None:
     """Corrupted solutions: each one the checker accepts must be a valid solution (objective at or above
     the bound); per instance at least one must be rejected; every ``infeasible_solutions`` one must be."""

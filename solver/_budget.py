@@ -51,11 +51,3 @@ class Budget:
         if self.max_evals is not None and self.evals >= self.max_evals:
             return True
         return self.time_limit is not None and self.elapsed >= self.time_limit
-
-    def fraction_used(self) -> float:
-        parts = []
-        if self.max_evals is not None:
-            parts.append(self.evals / self.max_evals)
-        if self.time_limit is not None:
-            parts.append(self.elapsed / self.time_limit)
-        return min(1.0, max(parts))

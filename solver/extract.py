@@ -113,7 +113,7 @@ class Conservative(BaseRegulariser):
     improvement of a row over its own start larger than ``margin`` is charged
     back with slope ``weight`` (>= 1 cancels it), so steps stop chasing gains the
     network cannot vouch for. The training-side COMs term lives with the
-    scorers (``nnopt.scorers.fit``'s ``conservative`` argument).
+    scorers (``nnopt.scorers.ScorerTrainer``'s ``conservative`` argument).
     """
 
     margin: float = 0.5
