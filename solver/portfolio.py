@@ -88,4 +88,4 @@ class Portfolio(Method):
 
 register_method(Portfolio("nnopt", "the default: CEM on the keys for a quarter of the budget, then ruin and "
                           "recreate of whole components (bins) from its best, with set-cover recombination; "
-                          "with a time limit, the last 30 % proves the answer optimal where the problem can"))
+                          "with a time limit, the last 40 % proves the answer optimal where the problem can"))

@@ -44,3 +44,12 @@ def test_bounds_bad_input_is_one_line_exit_2(tmp_path: Path, example_path: Path)
     assert res.returncode == 2 and res.stderr.startswith("error:") and res.stderr.count("\n") == 1
     neg = run("bounds", str(example_path), "--cg-time", "-1")
     assert neg.returncode == 2 and "--cg-time" in neg.stderr
+    neg = run("bounds", str(example_path), "--cp-time", "-1")
+    assert neg.returncode == 2 and "--cp-time" in neg.stderr
+
+
+def test_bounds_destructive_row(example_path: Path) -> None:
+    res = run("bounds", str(example_path), "--json", "--cg-time", "0", "--cp-time", "0.5")
+    assert res.returncode == 0, res.stderr
+    rows = {b["name"]: b["value"] for b in json.loads(res.stdout)["bounds"]}
+    assert rows["best"] == rows["destructive (cp-sat: fewer bins infeasible)"] >= rows["martello-vigo L2"]

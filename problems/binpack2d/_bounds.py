@@ -95,6 +95,7 @@ def bounds_report(
     column_generation: float | None = 1.0,
     upper: int | None = None,
     packing: "Packing | None" = None,
+    destructive: float | None = None,
 ) -> list[tuple[str, int, float]]:
     """Every named bound of ``inst`` as ``(name, value, seconds)``, then ``best``.
 
@@ -102,7 +103,9 @@ def bounds_report(
     (``None`` or ``0`` leaves it out); ``upper``, the bins of a known packing,
     lets it stop as soon as it proves that packing optimal; ``packing``, a known
     packing, seeds its LP with its bins (faster, never changes validity).
-    Seconds are wall time. ``best`` is the maximum of the values (its
+    ``destructive`` is the time cap of the destructive CP-SAT bound of
+    :mod:`._bounds_destructive`, started from the best bound before it (``None``
+    or ``0`` leaves it out). Seconds are wall time. ``best`` is the maximum of the values (its
     time is the sum); it is at least :func:`lower_bound`.
     """
     from nnopt.problems.binpack2d._bounds_dff import dff_bound
@@ -127,6 +130,13 @@ def bounds_report(
         timed("set-cover lp (column generation)",
               lambda: colgen_bound(inst, time_limit=column_generation, start=start, upper=upper,
                                    seed_columns=_bins_of(packing)))
+    if destructive:
+        from nnopt.problems.binpack2d._bounds_destructive import destructive_bound
+
+        best = max(r[1] for r in rows)
+        done = upper is not None and best >= upper  # nothing above a known packing's bins is true
+        timed("destructive (cp-sat: fewer bins infeasible)",
+              lambda: best if done else destructive_bound(inst, best, destructive))
     rows.append(("best", max(r[1] for r in rows), sum(r[2] for r in rows)))
     return rows
 

@@ -201,6 +201,13 @@ def fits_one_bin(shapes: list[list[tuple[int, int]]], W: int, H: int, time_limit
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit)
     solver.parameters.num_workers = 1
+    # Tuned for these tiny models (measured on 384 sets the bottom-left placement could
+    # not pack, from three classic instances' column generations): without presolve and
+    # probing but with the energetic area reasoning, 1.2 ms a check and 3 left undecided
+    # at 50 ms, against 1.4 ms and 19 with the defaults. Undecided checks cost the most.
+    solver.parameters.cp_model_presolve = False
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.use_area_energetic_reasoning_in_no_overlap_2d = True
     status = solver.solve(m)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
