@@ -34,6 +34,6 @@ PACKAGES, PACKAGE_DIR = _packages()
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    # pre-trained scorer weights (e.g. problems/binpack2d/set_scorer.pt) ship inside their package
-    package_data={"nnopt": ["py.typed"], **{name: ["*.pt"] for name in PACKAGES}},
+    # pre-trained weights (problems/binpack2d/set_scorer.pt, ruin_guide.npz) ship inside their package
+    package_data={"nnopt": ["py.typed"], **{name: ["*.pt", "*.npz"] for name in PACKAGES}},
 )

@@ -33,6 +33,7 @@ from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
+from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES, make_chooser
 
 __all__ = ["RRConfig", "RuinRecreate", "ruin_recreate", "MissingHooksError", "best_start"]
 
@@ -56,7 +57,8 @@ class RRConfig:
     a choice on the test set, named as such in ``benchmarks/results/classic_1s.md``.
     """
 
-    #: "weakness" (the problem's score) or "random" (uniform: the control)
+    #: how a move's components are chosen (``ruin_guide.CHOICES``): "weakness" (the problem's
+    #: score), "random" (uniform: the control), or a learned guide ("learned", "pretrained", "gradient")
     choice: str = "weakness"
     #: at most this many components ruined per move (1 .. max_ruin, uniformly)
     max_ruin: int = 5
@@ -71,6 +73,8 @@ class RRConfig:
     recombine_every: int = 0
     #: seconds each ``recombine`` may take
     recombine_seconds: float = 0.2
+    #: keyword settings of a learned chooser (``ruin_guide.LearnedChooser``), for experiments
+    guide: tuple[tuple[str, Any], ...] = ()
 
 
 _NO_ENCODING = np.zeros((1, 0), dtype=np.float32)
@@ -129,28 +133,6 @@ def best_start(problem: Problem, instance: Any, budget: Budget, best: Incumbent,
                 seen(sol)
 
 
-def _choose(weak: np.ndarray, k: int, rng: np.random.Generator, cfg: RRConfig) -> np.ndarray:
-    """``k`` distinct components, uniformly or with probability rising with their weakness.
-
-    A roulette wheel redrawn on repeats: ``k`` is tiny, and ``rng.choice(p=...)``
-    costs more than the rest of a move.
-    """
-    c = weak.shape[0]
-    k = min(k, c)
-    if cfg.choice == "random":
-        p = np.ones(c)
-    else:
-        p = np.maximum(weak, 0.0) ** cfg.sharpness + 1e-3
-    cum = np.cumsum(p)
-    picks: list[int] = []
-    while len(picks) < k:
-        j = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
-        j = min(j, c - 1)
-        if j not in picks:
-            picks.append(j)
-    return np.array(picks, dtype=np.int64)
-
-
 def ruin_recreate(
     problem: Problem,
     instance: Any,
@@ -171,13 +153,13 @@ def ruin_recreate(
     """
     require_hooks(problem)
     cfg = config or RRConfig()
-    if cfg.choice not in ("weakness", "random"):
-        raise ValueError(f"unknown component choice {cfg.choice!r} (known: weakness, random)")
+    chooser = make_chooser(cfg.choice, problem, instance, cfg.max_ruin, cfg.sharpness, seed, **dict(cfg.guide))
     rng = np.random.default_rng(seed)
     bound = problem.lower_bound(instance)
     best = Incumbent(problem, instance, on_improve)
     status = "budget"
-    moves = accepted = recombined = 0
+    moves = accepted = recombined = improved = 0
+    least_left = 0.0
     try:
         pool = problem.new_pool(instance) if cfg.recombine_every else None
         seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
@@ -198,14 +180,16 @@ def ruin_recreate(
         cost = problem.state_cost(instance, state)
         history = [cost] * cfg.history
         slack = cfg.slack if cfg.slack is not None else float(problem.acceptance_slack(instance, state))
+        least_left = cost[0]
         while not budget.exhausted():
-            k = int(rng.integers(1, cfg.max_ruin + 1))
-            parts = _choose(problem.weakness(instance, state), k, rng, cfg)
+            parts = chooser.pick(instance, state, rng)
             cand = problem.ruin(instance, state, parts, rng)
             problem.recreate(instance, cand, rng)
             budget.spend(1)
             moves += 1
             c = problem.state_cost(instance, cand)
+            chooser.observe(c, cost)
+            improved += c < cost
             slot = moves % cfg.history
             if _accept(c, cost, history[slot], slack):
                 state, cost = cand, c
@@ -214,6 +198,7 @@ def ruin_recreate(
                     problem.pool_add(instance, pool, state)
             if cost < history[slot]:
                 history[slot] = cost
+            least_left = min(least_left, cost[0])
             found = None
             if cost[0] == 0:
                 found = problem.state_solution(instance, state)
@@ -233,12 +218,16 @@ def ruin_recreate(
                     state = tighter
                     cost = problem.state_cost(instance, state)
                     history = [cost] * cfg.history
+                    least_left = cost[0]
     except _Done:
         status = "optimal"
     except KeyboardInterrupt:
         status = "interrupted"
     result = best.result(budget.evals, budget.elapsed, status)
-    result.info.update({"moves": moves, "accepted": accepted, "recombined": recombined})
+    result.info.update({"moves": moves, "accepted": accepted, "recombined": recombined, "improved": improved,
+                        "guided": getattr(chooser, "guided", 0),
+                        # how close the search came to one unit fewer (0 when it got there or was done)
+                        "left_out": 0.0 if status == "optimal" else float(least_left)})
     return result
 
 
@@ -246,12 +235,16 @@ class RuinRecreate(Method):
     """``ruin-recreate``: the loop above as a method; parameters are its ablation switches."""
 
     family = "search"
-    parameters = {"choice": ("weakness", "random"), "recombine": ("on", "off")}
+    parameters = {"choice": CHOICES, "recombine": ("on", "off")}
 
     def unsupported(self, problem: Problem) -> str | None:
         missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
         if missing:
             return f"needs the solution-level search hooks {', '.join(missing)}"
+        if self.params["choice"] in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
+            return f"choice={self.params['choice']} needs the component_features hook"
+        if self.params["choice"] == "pretrained" and problem.pretrained_guide() is None:
+            return "choice=pretrained needs shipped guide weights (pretrained_guide)"
         return None
 
     def config(self) -> RRConfig:

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._ruin_kernels import bin_fill, recreate, refill_slots, ruin_bins
+from nnopt.problems.binpack2d._ruin_kernels import bin_fill, bin_profile, recreate, refill_slots, ruin_bins
 from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
 
 __all__ = ["BinState", "RecreateSettings", "state_from_packing", "tighten_state", "state_weakness",
-           "ruin_state", "recreate_state", "state_cost", "packing_from_state"]
+           "ruin_state", "recreate_state", "state_cost", "packing_from_state", "component_features",
+           "COMPONENT_COLUMNS"]
 
 
 @dataclass
@@ -116,6 +117,40 @@ def state_weakness(instance: BinPackInstance, state: BinState) -> np.ndarray:
     used, count = _fills(instance, state)
     free = 1.0 - used / float(instance.bin_area)
     return free + 0.1 * np.maximum(0.0, count.mean() - count)
+
+
+#: What each column of :func:`component_features` holds (all about [0, 1], the same on every instance).
+COMPONENT_COLUMNS = ("fill", "items / mean items per bin (halved, capped at 1)", "largest item area",
+                     "smallest item area", "mean item area", "fill rank (0 emptiest)", "longest relative side",
+                     "left-out area in bins (capped at 1)", "free area / left-out area (capped at 1)",
+                     "share of left-out items no larger than the free area")
+
+
+def component_features(instance: BinPackInstance, state: BinState) -> np.ndarray:
+    """``(L, 10)`` float64 per bin slot (see ``COMPONENT_COLUMNS``): what a learned ruin guide sees.
+
+    Areas are relative to the bin and counts to the state's mean, so a model trained on
+    some instances reads the bins of another the same way.
+    """
+    A = float(instance.bin_area)
+    used, count, big, small, longest = bin_profile(instance.widths, instance.heights,
+                                                   float(instance.bin_width), float(instance.bin_height),
+                                                   np.int64(state.L), state.ib)
+    L = state.L
+    fill = used / A
+    mean_count = max(1.0, count.mean()) if L else 1.0
+    rank = np.empty(L)
+    rank[np.argsort(fill, kind="stable")] = np.arange(L) / max(1, L - 1)
+    out_areas = np.sort((instance.widths * instance.heights)[state.ib < 0]).astype(np.float64)
+    free = A - used
+    if len(out_areas):
+        room = np.minimum(1.0, free / out_areas.sum())
+        fits = np.searchsorted(out_areas, free, side="right") / len(out_areas)
+    else:
+        room = fits = np.ones(L)
+    return np.stack([fill, np.minimum(1.0, 0.5 * count / mean_count), big / A, small / A,
+                     used / np.maximum(count, 1.0) / A, rank, longest,
+                     np.full(L, min(1.0, out_areas.sum() / A)), room, fits], axis=1)
 
 
 def ruin_state(instance: BinPackInstance, state: BinState, components: np.ndarray, rng: np.random.Generator,

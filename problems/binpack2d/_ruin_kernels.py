@@ -23,7 +23,7 @@ from numba import njit
 
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best, _mr_hits, _mr_place
 
-__all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "free_capacity"]
+__all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "bin_profile", "free_capacity"]
 
 #: Free rectangles a bin may hold during a recreate; a bin that would need more
 #: is treated as full (rare: MaxRects keeps a few dozen for a bin of ~10 items).
@@ -107,6 +107,29 @@ def bin_fill(widths, heights, L, ib):
             used[b] += widths[it] * heights[it]
             count[b] += 1
     return used, count
+
+
+@njit(cache=True)
+def bin_profile(widths, heights, W, H, L, ib):
+    """Per slot: used area, item count, largest and smallest item area, longest relative side."""
+    used = np.zeros(L, dtype=np.float64)
+    count = np.zeros(L, dtype=np.float64)
+    big = np.zeros(L, dtype=np.float64)
+    small = np.full(L, np.inf)
+    longest = np.zeros(L, dtype=np.float64)
+    for it in range(ib.shape[0]):
+        b = ib[it]
+        if b >= 0:
+            a = float(widths[it] * heights[it])
+            used[b] += a
+            count[b] += 1.0
+            big[b] = max(big[b], a)
+            small[b] = min(small[b], a)
+            longest[b] = max(longest[b], max(widths[it] / W, heights[it] / H))
+    for b in range(L):
+        if count[b] == 0:
+            small[b] = 0.0
+    return used, count, big, small, longest
 
 
 @njit(cache=True)

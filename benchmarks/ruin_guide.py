@@ -1,0 +1,178 @@
+"""The network as a guide for ruin and recreate, against its controls (issue 12).
+
+    python benchmarks/ruin_guide.py --set heldout --moves 200 1000 --time-limit 10 --jobs 2 \
+        --out benchmarks/results/ruin_guide
+
+Options of ``ruin-recreate``'s component choice (``nnopt.solver.ruin_guide``):
+``learned`` (best of 8 weakness-drawn candidate ruins by the guide network, trained
+online on this run's moves), ``pretrained`` (the same from the shipped weights,
+trained on generated instances only), ``gradient`` (extraction moves a soft mask
+over the bins) and the controls ``weakness`` (the default) and ``random``.
+
+Sets: ``heldout`` — 100 generated instances, classes 1-10, n = 200 and 500, seeds
+9001-9005 (never used in pre-training, which uses seeds below 9000); ``classic`` —
+the 500 classic instances in ``benchmarks/data/2bp``. Budgets: equal moves
+(``--moves``; the network's own time not counted, reproducible bit for bit) and
+equal wall time (``--time-limit``; everything counted, kernels compiled and torch
+imported once per worker before the timed runs). Recombination is off in every row
+(it had no measured effect, ``bin_search_ablation.md``, and its CP-SAT slices are
+timed, so equal-move rows would not reproduce).
+
+Measures per run: bins, and the *smooth cost* ``bins - 1 + left_out`` while the
+search still leaves items out of its one-bin-fewer target (``bins`` when it got there
+or stopped at the bound): the bins the best state needed, counting the left-out
+area in bins. Pairs: Wilcoxon signed-rank per (instance, budget), each option against
+each control.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ablation import wilcoxon
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "benchmarks" / "data" / "2bp" / "instances"
+OPTIONS = ("weakness", "random", "learned", "pretrained", "gradient")
+CONTROLS = ("weakness", "random")
+NETWORK = ("learned", "pretrained", "gradient")
+HELDOUT_SEEDS = (9001, 9002, 9003, 9004, 9005)
+FIELDS = ("instance", "budget", "option", "bins", "smooth", "lower_bound", "seconds", "moves", "improved",
+          "guided", "verified")
+
+
+def heldout() -> list[tuple[str, dict[str, Any]]]:
+    """(name, generator parameters) of the held-out set."""
+    return [(f"g{c:02d}_{n:03d}_{s}", {"seed": s, "klass": c, "n": n})
+            for c in range(1, 11) for n in (200, 500) for s in HELDOUT_SEEDS]
+
+
+def classic() -> list[tuple[str, dict[str, Any]]]:
+    return [(p.stem, {"path": str(p)}) for p in sorted(DATA.glob("*.json"))]
+
+
+def _instance(spec: dict[str, Any]) -> tuple[Any, Any]:
+    import nnopt
+
+    if "path" in spec:
+        return nnopt.load_instance(spec["path"])
+    prob = nnopt.get_problem("binpack2d")
+    return prob, prob.generate(spec["seed"], klass=spec["klass"], n=spec["n"])
+
+
+def _warm(options: list[str]) -> None:
+    """Compile every kernel and import torch in this worker, outside the measured runs."""
+    from nnopt.solver._budget import Budget
+    from nnopt.solver.ruin_recreate import RRConfig, ruin_recreate
+
+    prob, inst = _instance({"seed": 1, "klass": 7, "n": 60})
+    for option in options:
+        cfg = RRConfig(choice=option)
+        ruin_recreate(prob, inst, Budget(max_evals=400), seed=0, config=cfg)
+    import torch  # noqa: F401  (the gradient option's extraction)
+
+
+def run_one(task: tuple[str, dict[str, Any], str, str, float]) -> dict[str, Any]:
+    from nnopt.solver._budget import Budget
+    from nnopt.solver.ruin_recreate import RRConfig, ruin_recreate
+
+    name, spec, budget_name, option, amount = task
+    prob, inst = _instance(spec)
+    budget = Budget(max_evals=int(amount)) if budget_name.startswith("moves") else Budget(time_limit=amount)
+    t = time.perf_counter()
+    res = ruin_recreate(prob, inst, budget, seed=0, config=RRConfig(choice=option))
+    seconds = time.perf_counter() - t
+    bins = float(res.objective)
+    left = float(res.info.get("left_out", 0.0))
+    return {"instance": name, "budget": budget_name, "option": option, "bins": int(bins),
+            "smooth": round(bins - 1 + left if left > 0 else bins, 6), "lower_bound": prob.lower_bound(inst),
+            "seconds": round(seconds, 3), "moves": res.info["moves"], "improved": res.info["improved"],
+            "guided": res.info["guided"], "verified": not prob.check(inst, res.solution)}
+
+
+def summarise(rows: list[dict[str, Any]]) -> str:
+    budgets = sorted({r["budget"] for r in rows}, key=lambda b: (not b.startswith("moves"), len(b), b))
+    by = {(r["instance"], r["budget"], r["option"]): r for r in rows}
+    options = [o for o in OPTIONS if any(r["option"] == o for r in rows)]
+    out = ["| budget | option | bins | smooth cost | improving moves | seconds |", "|---|---|---:|---:|---:|---:|"]
+    for b in budgets:
+        for o in options:
+            rs = [r for r in rows if r["budget"] == b and r["option"] == o]
+            if rs:
+                out.append(f"| {b} | `{o}` | {sum(r['bins'] for r in rs)} | {sum(r['smooth'] for r in rs):.2f} | "
+                           f"{sum(int(r['improved']) for r in rs)} | {sum(float(r['seconds']) for r in rs):.0f} |")
+    out += ["", "Paired Wilcoxon signed-rank per instance (two-sided; wins / losses = instances better / worse):", "",
+            "| budget | option | control | smooth: wins / losses, p | bins: wins / losses, p |",
+            "|---|---|---|---|---|"]
+    for b in budgets:
+        for o in (x for x in options if x in NETWORK):
+            for c in (x for x in options if x in CONTROLS):
+                names = sorted({i for (i, bb, oo) in by if bb == b and oo == o and (i, b, c) in by})
+                cells = []
+                for key in ("smooth", "bins"):
+                    a = np.array([float(by[(i, b, o)][key]) for i in names])
+                    z = np.array([float(by[(i, b, c)][key]) for i in names])
+                    wins, losses = int((a < z - 1e-9).sum()), int((a > z + 1e-9).sum())
+                    p = wilcoxon(a, z)[1]
+                    cells.append(f"{wins} / {losses}, p = {p:.2g}")
+                out.append(f"| {b} | `{o}` | `{c}` | {cells[0]} | {cells[1]} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", choices=("heldout", "classic"), default="heldout")
+    ap.add_argument("--moves", type=int, nargs="*", default=[200, 1000])
+    ap.add_argument("--time-limit", type=float, default=10.0, help="0: equal moves only")
+    ap.add_argument("--options", nargs="*", default=list(OPTIONS))
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N instances (a quick look)")
+    ap.add_argument("--names", help="a file with one instance name per line: only these (a quick look)")
+    ap.add_argument("--out", default="benchmarks/results/ruin_guide")
+    args = ap.parse_args()
+    insts = heldout() if args.set == "heldout" else classic()
+    if args.limit:
+        insts = insts[: args.limit]
+    if args.names:
+        wanted = set(Path(args.names).read_text().split())
+        insts = [(name, spec) for name, spec in insts if name in wanted]
+    budgets = [(f"moves {m}", float(m)) for m in args.moves]
+    if args.time_limit:
+        budgets.append((f"{args.time_limit:g} s", args.time_limit))
+    out_csv = Path(f"{args.out}.csv")
+    done: list[dict[str, Any]] = []
+    if out_csv.exists():  # resume: keep finished rows
+        done = list(csv.DictReader(open(out_csv)))
+    have = {(r["instance"], r["budget"], r["option"]) for r in done}
+    tasks = [(name, spec, b, o, amount) for name, spec in insts for b, amount in budgets for o in args.options
+             if (name, b, o) not in have]
+    new = not out_csv.exists()
+    with open(out_csv, "a", newline="") as fh, ProcessPoolExecutor(args.jobs) as pool:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        list(pool.map(_warm, [args.options] * args.jobs))
+        for i, row in enumerate(pool.map(run_one, tasks, chunksize=1)):
+            writer.writerow(row)
+            fh.flush()
+            os.fsync(fh.fileno())
+            done.append(row)
+            if (i + 1) % 50 == 0:
+                print(f"{i + 1}/{len(tasks)} runs", flush=True)
+    rows = [{**r, "bins": int(r["bins"]), "smooth": float(r["smooth"])} for r in done]
+    text = (f"# Ruin guide: {args.set} set, {len({r['instance'] for r in rows})} instances\n\n"
+            f"Generated by `benchmarks/ruin_guide.py --set {args.set}` (see its docstring).\n\n" + summarise(rows))
+    Path(f"{args.out}.md").write_text(text)
+    print(text)
+    Path(f"{args.out}.json").write_text(json.dumps({"set": args.set, "budgets": budgets}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

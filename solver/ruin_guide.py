@@ -1,0 +1,270 @@
+"""Which components a ruin takes: drawn by weakness, uniformly, or chosen by a learned guide.
+
+Ruin and recreate spends almost all of its time on moves that fail: on the hard
+classic instances nine moves in ten leave the state no better. Choosing *where*
+a move acts is where learned guidance has paid elsewhere (Learning to Delegate,
+neural neighbourhood selection for MIP), so the loop's choice is a strategy:
+
+* ``weakness`` — components drawn with probability rising with the problem's
+  ``weakness`` score (the default, and a control);
+* ``random`` — uniformly (the other control);
+* ``learned`` — ``K`` candidate moves drawn as ``weakness`` draws them, the guide
+  network (:mod:`nnopt.solver._guide_model`) predicts which will improve the
+  state, the best is taken; trained online from this run's own logged moves;
+* ``pretrained`` — the same, starting from weights the problem ships
+  (``pretrained_guide``), trained across generated instances, refined online;
+* ``gradient`` — the seed's idea on a mask: the one extraction routine
+  (:func:`nnopt.solver.extract.extract`) moves a soft mask over the state's
+  components by gradient steps on the guide's predicted success, and the move
+  ruins the components the mask ends highest on.
+
+Every strategy logs each move's outcome; only the learned ones use it. All
+decisions use the loop's generator, so a seeded run under ``max_evals`` is
+reproducible bit for bit.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from nnopt.problems.base import Problem
+from nnopt.solver._guide_model import AttemptLog, GuideModel
+
+__all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChooser", "GradientChooser",
+           "make_chooser", "draw_components"]
+
+_EMPTY_EB = np.zeros((0, 0))
+_EMPTY_CONST = np.zeros(0)
+
+#: Every component choice the loop knows; the first two need no network.
+CHOICES = ("weakness", "random", "learned", "pretrained", "gradient")
+#: The choices that need the problem's ``component_features`` hook.
+LEARNED_CHOICES = ("learned", "pretrained", "gradient")
+
+
+class Chooser(Protocol):
+    """What the loop asks: which components to ruin now; and how the last move went."""
+
+    def pick(self, instance: Any, state: Any, rng: np.random.Generator) -> np.ndarray: ...
+
+    def observe(self, new: tuple[float, float], current: tuple[float, float]) -> None: ...
+
+
+def draw_components(weak: np.ndarray, k: int, rng: np.random.Generator, uniform: bool,
+                    sharpness: float) -> np.ndarray:
+    """``k`` distinct components, uniformly or with probability rising with their weakness.
+
+    A roulette wheel redrawn on repeats: ``k`` is tiny, and ``rng.choice(p=...)``
+    costs more than the rest of a move.
+    """
+    c = weak.shape[0]
+    k = min(k, c)
+    p = np.ones(c) if uniform else np.maximum(weak, 0.0) ** sharpness + 1e-3
+    cum = np.cumsum(p)
+    picks: list[int] = []
+    while len(picks) < k:
+        j = int(np.searchsorted(cum, rng.random() * cum[-1], side="right"))
+        j = min(j, c - 1)
+        if j not in picks:
+            picks.append(j)
+    return np.array(picks, dtype=np.int64)
+
+
+class _Weakness:
+    """The problem's weakness scores of the current state, computed once per state.
+
+    The loop's state object changes only when a move is accepted (a rejected move
+    leaves it as it was), so a score per state, not per move, is the same numbers
+    for a fraction of the cost.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self._state: Any = None
+        self._weak: np.ndarray | None = None
+
+    def __call__(self, instance: Any, state: Any) -> np.ndarray:
+        if state is not self._state:
+            self._state, self._weak = state, self.problem.weakness(instance, state)
+        return self._weak
+
+
+class DrawChooser:
+    """``weakness`` and ``random``: one draw per move, no learning (the controls)."""
+
+    def __init__(self, problem: Problem, max_ruin: int, uniform: bool, sharpness: float) -> None:
+        self.problem, self.max_ruin, self.uniform, self.sharpness = problem, max_ruin, uniform, sharpness
+        self.weakness = _Weakness(problem)
+
+    def pick(self, instance: Any, state: Any, rng: np.random.Generator) -> np.ndarray:
+        k = int(rng.integers(1, self.max_ruin + 1))
+        return draw_components(self.weakness(instance, state), k, rng, self.uniform, self.sharpness)
+
+    def observe(self, new: tuple[float, float], current: tuple[float, float]) -> None:
+        pass
+
+
+class LearnedChooser:
+    """``learned`` / ``pretrained``: the best of ``K`` weakness-drawn candidates by the guide's prediction.
+
+    Until the log holds ``warmup`` moves with enough successes (and without shipped
+    weights) it takes the first candidate, which is exactly a ``weakness`` draw; a
+    share ``explore`` of later moves does too, so the log keeps seeing what the
+    guide would not choose. Every ``refit_every`` moves the guide takes
+    ``refit_steps`` Adam steps on the log.
+    """
+
+    def __init__(self, problem: Problem, instance: Any, max_ruin: int, sharpness: float, seed: int,
+                 model: GuideModel | None = None, candidates: int = 8, warmup: int = 300, min_positives: int = 10,
+                 explore: float = 0.1, refit_every: int = 250, refit_steps: int = 40, mix: int = 2) -> None:
+        self.problem, self.instance = problem, instance
+        self.max_ruin, self.sharpness = max_ruin, sharpness
+        self.K, self.warmup, self.min_positives, self.explore = candidates, warmup, min_positives, explore
+        self.refit_every, self.refit_steps = refit_every, refit_steps
+        self.mix = mix
+        self.pretrained = model is not None
+        self._model = model
+        self._seed = seed
+        self._log: AttemptLog | None = None
+        self._adam: dict[str, Any] | None = None
+        self._train_rng = np.random.default_rng(seed + 1)
+        self._state: Any = None
+        self._phi: np.ndarray | None = None
+        self._context: np.ndarray | None = None
+        self._cum: np.ndarray | None = None
+        self._weak: np.ndarray | None = None
+        self._head: tuple[np.ndarray, np.ndarray] | None = None
+        self._last: np.ndarray | None = None
+        self.moves = 0
+        self.guided = 0
+        self.refits = 0
+
+    # -------------------------------------------------------------------- state view
+    def _view(self, state: Any) -> None:
+        """Features (and embeddings) of ``state``, computed once per state: states change only when accepted."""
+        if state is self._state:
+            return
+        self._state = state
+        self._phi = np.asarray(self.problem.component_features(self.instance, state), dtype=np.float64)
+        self._context = self._phi.mean(axis=0)
+        if self._model is None:
+            self._model = GuideModel.new(self._phi.shape[1], self.max_ruin, self._seed)
+        if self._log is None:
+            self._log = AttemptLog(self._phi.shape[1], self.max_ruin)
+        weak = self.problem.weakness(self.instance, state)
+        self._cum = np.cumsum(np.maximum(weak, 0.0) ** self.sharpness + 1e-3)
+        self._weak = weak
+        self._head = None
+
+    def ready(self) -> bool:
+        if self.pretrained:
+            return True
+        log = self._log
+        return log is not None and log.size >= self.warmup and log.positives >= self.min_positives
+
+    def pick(self, instance: Any, state: Any, rng: np.random.Generator) -> np.ndarray:
+        from nnopt.solver._guide_kernels import pick_candidate
+
+        self._view(state)
+        guided = self.ready() and rng.random() >= self.explore
+        if guided and self._head is None:
+            self._head = self._model.prepare(self._phi, self._context)
+        EB, const = self._head if guided else (_EMPTY_EB, _EMPTY_CONST)
+        P = self._model.params
+        self._last = pick_candidate(self._cum, EB, const, P["B"][-1], P["v"], float(P["c"][0]), self.K,
+                                    self.max_ruin, guided, int(rng.integers(2**31)), self.mix)
+        self.guided += guided
+        return self._last
+
+    def observe(self, new: tuple[float, float], current: tuple[float, float]) -> None:
+        """Log the last move; success means less left out (or, with nothing left out, a lower cost)."""
+        if self._last is None or self._phi is None:
+            return
+        success = new[0] < current[0] or (current[0] == 0 and new < current)
+        self._log.add(self._phi[self._last], self._context, success)
+        self.moves += 1
+        if self.moves % self.refit_every == 0 and self._log.positives >= self.min_positives:
+            members, counts, context, y = self._log.arrays()
+            self._adam = self._model.fit(members, counts, context, y, self.refit_steps, self._train_rng,
+                                         adam=self._adam)
+            self._head = None
+            self.refits += 1
+
+
+class GradientChooser(LearnedChooser):
+    """``gradient``: extraction moves a soft mask over the components toward higher predicted success.
+
+    The mask starts at the weakness draw's probabilities (scaled so it holds about
+    ``max_ruin / 2`` components), takes ``steps`` gradient steps in the box [0, 1]
+    through :func:`nnopt.solver.extract.extract`, and moves then draw their
+    components with probability rising with the mask (the mask replaces the
+    weakness score). A move changes a few bins and slots keep their place, so one
+    extraction serves ``extract_every`` moves; until the guide is ready, and for a
+    share ``explore`` of moves, components are weakness draws.
+    """
+
+    def __init__(self, *args: Any, steps: int = 5, lr: float = 0.1, extract_every: int = 25,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps, self.lr, self.extract_every = steps, lr, extract_every
+        self._mask_cum: np.ndarray | None = None
+        self._since = 0
+
+    def _extract(self) -> np.ndarray:
+        import torch
+
+        from nnopt.solver.extract import BoxClamp, extract
+
+        p = np.maximum(self._weak, 0.0) ** self.sharpness + 1e-3
+        start = np.minimum(1.0, p / p.sum() * (self.max_ruin + 1) / 2.0)
+        model = self._model.torch_mask_model(self._phi, self._context)
+        res = extract(torch.as_tensor(start[None, :], dtype=torch.float32), model,
+                      objective=lambda out: -out, regularisers=[BoxClamp(0.0, 1.0)], lr=self.lr, steps=self.steps)
+        mask = res.x[0].numpy().astype(np.float64)
+        return np.cumsum(mask ** self.sharpness + 1e-3)
+
+    def pick(self, instance: Any, state: Any, rng: np.random.Generator) -> np.ndarray:
+        from nnopt.solver._guide_kernels import pick_candidate
+
+        self._view(state)
+        guided = self.ready() and rng.random() >= self.explore
+        cum = self._cum
+        if guided:
+            stale = self._mask_cum is None or len(self._mask_cum) != len(self._cum)
+            if stale or self._since >= self.extract_every:
+                self._mask_cum, self._since = self._extract(), 0
+            self._since += 1
+            cum = self._mask_cum
+        self._last = pick_candidate(cum, _EMPTY_EB, _EMPTY_CONST, _EMPTY_CONST, _EMPTY_CONST, 0.0, 1,
+                                    self.max_ruin, False, int(rng.integers(2**31)), 0)
+        self.guided += guided
+        return self._last
+
+    def observe(self, new: tuple[float, float], current: tuple[float, float]) -> None:
+        refits = self.refits
+        super().observe(new, current)
+        if self.refits != refits:  # refitted: the mask is stale
+            self._mask_cum = None
+
+
+def make_chooser(choice: str, problem: Problem, instance: Any, max_ruin: int, sharpness: float,
+                 seed: int, **settings: Any) -> Chooser:
+    """The strategy named ``choice`` (one of ``CHOICES``) for this run."""
+    if choice in ("weakness", "random"):
+        return DrawChooser(problem, max_ruin, uniform=choice == "random", sharpness=sharpness)
+    if choice not in CHOICES:
+        raise ValueError(f"unknown component choice {choice!r} (known: {', '.join(CHOICES)})")
+    missing = problem.missing_hooks(("component_features",))
+    if missing:
+        raise ValueError(f"choice {choice!r} needs the problem's component_features hook")
+    model = None
+    if choice == "pretrained":
+        path = problem.pretrained_guide()
+        if path is None:
+            raise ValueError(f"choice 'pretrained': problem {problem.name!r} ships no pretrained guide")
+        model = GuideModel.load(path)
+        if model.max_ruin != max_ruin:
+            raise ValueError(f"the shipped guide was trained for max_ruin={model.max_ruin}, not {max_ruin}")
+    cls = GradientChooser if choice == "gradient" else LearnedChooser
+    return cls(problem, instance, max_ruin, sharpness, seed, model=model, **settings)
