@@ -14,6 +14,9 @@ Two measurements, each a real `nnopt bench` command timed from process start to 
 
     python benchmarks/bench_scaling.py [--runs 2] [--instances 20] [--max-evals 3000]
         [--instances-large 1000] [--out benchmarks/results/bench_scaling.json]
+
+--instances 0 skips the scaling part, --instances-large 0 the volume part (the
+file keeps the other part's last result).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,11 +52,21 @@ def generate(folder: Path, problem_name: str, count: int, n: int, seed0: int) ->
         (folder / f"gen_{k:05d}.json").write_text(json.dumps(data))
 
 
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+#: CPU seconds (user + system) of the last bench command and its worker processes.
+LAST_CPU = [0.0]
+
+
 def bench(folder: Path, out: Path, methods: str, flags: list[str]) -> float:
     cmd = [NNOPT, "bench", str(folder), "--methods", methods, "--out", str(out), "--overwrite", "--quiet", *flags]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _children_cpu()
     res = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    LAST_CPU[0] = _children_cpu() - c0
     if res.returncode != 0:
         sys.exit(f"error: {' '.join(cmd)} exited {res.returncode}: {res.stderr.strip()[-500:]}")
     return wall
@@ -73,32 +87,43 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "bench_scaling.json")
     args = ap.parse_args()
     settings = {"jobs1": ["--jobs", "1"], "local1": ["--scheduler", "local:1"], "local2": ["--scheduler", "local:2"]}
-    result: dict = {"cpu_count": os.cpu_count()}
+    result: dict = json.loads(args.out.read_text()) if args.out.exists() else {}
+    result["cpu_count"] = os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         small = work / "small"
-        generate(small, "tsp", args.instances, args.n, seed0=1000)
+        generate(small, "tsp", max(1, args.instances), args.n, seed0=1000)
         flags = ["--max-evals", str(args.max_evals)]
-        bench(small, work / "warm.csv", SCALING_METHODS, ["--max-evals", "50", "--jobs", "2"])  # Numba cache
+        if args.instances == 0:
+            args.runs = 0
+        if args.instances:  # Numba's cache, imports
+            bench(small, work / "warm.csv", SCALING_METHODS, ["--max-evals", "50", "--jobs", "2"])
         times: dict[str, list[float]] = {k: [] for k in settings}
+        cpu: dict[str, list[float]] = {k: [] for k in settings}
         rows: dict[str, list] = {}
         for _ in range(args.runs):
             for name, extra in settings.items():
                 out = work / f"{name}.csv"
                 times[name].append(bench(small, out, SCALING_METHODS, flags + extra))
+                cpu[name].append(LAST_CPU[0])
                 rows[name] = sorted(tuple(v for k, v in r.items() if k != "seconds") for r in read(out))
         same = all(rows[k] == rows["jobs1"] for k in rows)
-        med = {k: statistics.median(v) for k, v in times.items()}
-        result["scaling"] = {
+        med = {k: statistics.median(v) for k, v in times.items() if v}
+        result["scaling"] = result.get("scaling") if not med else {
             "problem": "tsp", "instances": args.instances, "n": args.n, "methods": SCALING_METHODS, "max_evals": args.max_evals,
             "runs": args.runs, "rows": len(rows["jobs1"]), "rows_equal_across_settings": same,
             "wall_seconds": {k: {"median": med[k], "all": v} for k, v in times.items()},
+            # CPU seconds the command and its workers got, and that over the wall time: the cores it had
+            "cpu_seconds": cpu,
+            "cores_obtained": {k: [c / w for c, w in zip(cpu[k], times[k])] for k in settings},
             "speedup_local2_vs_local1": med["local1"] / med["local2"],
             "speedup_local2_vs_jobs1": med["jobs1"] / med["local2"],
             "load_average_at_end": os.getloadavg(),
         }
         print(json.dumps(result["scaling"]), flush=True)
-
+        if args.instances_large == 0:  # the scaling part only; the file keeps the last volume result
+            args.out.write_text(json.dumps(result, indent=2) + "\n")
+            return
         large = work / "large"
         generate(large, "binpack2d", args.instances_large, 20, seed0=50_000)
         out = work / "large.csv"
