@@ -236,13 +236,14 @@ def suspect_rows(rows: Iterable[dict[str, str]]) -> list[str]:
     out = []
     for row in rows:
         obj, lb = _num(row, "objective"), _num(row, "lower_bound")
-        what = f"{row['instance']} / {row['method']}" + (f" / seed {row['seed']}" if row.get("seed") else "")
+        what = f"{row['instance']} / {row['method']}"
+        seed = f" [seed {row['seed']}]" if row.get("seed") else ""
         if row.get("verified") != "true":
             why = row.get("status", "") + (f": {row['error']}" if row.get("error") else "")
-            out.append(f"{what}: unverified ({why})")
+            out.append(f"{what}: unverified ({why}){seed}")
         elif obj is not None and lb is not None and obj < lb - 1e-9 * max(1.0, abs(lb)):
             out.append(f"{what}: contradiction (objective {_fmt(obj)} below "
-                       f"lower bound {_fmt(lb)})")
+                       f"lower bound {_fmt(lb)}){seed}")
     return out
 
 

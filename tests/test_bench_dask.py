@@ -134,7 +134,7 @@ def test_a_run_that_raises_is_one_error_row_and_the_sweep_goes_on(tmp_path, swee
     assert (errors[0]["instance"], errors[0]["method"]) == ("cl_01_020_01", "random-keys")
     assert errors[0]["error"] == "RuntimeError: boom on purpose" and errors[0]["verified"] == "false"
     assert all(r["verified"] == "true" for r in got if r is not errors[0])
-    assert "cl_01_020_01 / random-keys / seed 0: unverified (error: RuntimeError: boom on purpose)" in res.stderr
+    assert "cl_01_020_01 / random-keys: unverified (error: RuntimeError: boom on purpose) [seed 0]" in res.stderr
     assert "2 workers" in res.stderr and "core-seconds" in res.stderr  # the summary's cluster line
 
 
