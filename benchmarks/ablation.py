@@ -10,7 +10,7 @@ compare each method with ``nnopt`` per (instance, seed) pair.
 Scaled to a 2-core machine (see the ``--help`` defaults); the issue's full
 protocol is ``--classes 1-10 --sizes 40,60,100 --instances 10 --seeds 5``.
 
-    python benchmarks/ablation.py --out benchmarks/results/ablation
+    python benchmarks/ablation.py --out benchmarks/results/ablation_engine
 """
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=1.5, help="the equal-time budget (seconds)")
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "ablation"))
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "ablation_engine"))
     ap.add_argument("--from-csv", type=Path, help="only rewrite OUT.md from this results CSV")
     args = ap.parse_args(argv)
     if args.from_csv is not None:

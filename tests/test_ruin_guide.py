@@ -172,3 +172,13 @@ def test_the_shipped_guide_matches_binpack2d_features():
     state = BP.search_state(inst, sol)
     assert model.features == BP.component_features(inst, state).shape[1]
     assert model.max_ruin == RRConfig().max_ruin
+
+
+def test_default_method_takes_the_guide_as_a_parameter_and_steps_aside_without_features(repo):
+    inst = BP.generate(8, klass=8, n=80)
+    runs = [nnopt.solve(inst, problem="binpack2d", method="nnopt-pretrained", max_evals=1500, seed=2)
+            for _ in range(2)]
+    assert runs[0].objective == runs[1].objective and runs[0].evaluations == runs[1].evaluations
+    assert BP.check(inst, runs[0].solution) == []
+    tsp = nnopt.solve(str(repo / "examples" / "tsp_uniform_050.json"), method="nnopt-learned", max_evals=300)
+    assert any("no component_features" in note for note in tsp.notes)
