@@ -140,7 +140,11 @@ def summary(rows: list[dict[str, object]], order: list[str], default_time: float
         "",
         "The set-cover LP row is the bound column generation itself proved: it stops as soon as its"
         " restricted LP shows it cannot beat the cheap bounds, so its own total is low where those"
-        " already reach the LP; what counts is the `best` row.",
+        " already reach the LP; what counts is the `best` row."
+        + (" The destructive row starts from the best of the rows above it and raises it while CP-SAT"
+           " proves that many bins infeasible, so it is the best bound whenever it runs; its cap is on"
+           " wall-clock time (CP-SAT has no CPU-time limit), so load on the machine weakens it."
+           if args.cp_time else ""),
         "",
         f"The default `lower_bound` (what every solve computes: max of Martello–Vigo L2 and the DFF bound)"
         f" took {1000 * default_time / n_inst:.1f} ms per instance on average.",

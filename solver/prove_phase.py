@@ -32,7 +32,7 @@ from nnopt.solver._incumbent import ProgressCallback, SearchResult
 __all__ = ["PROOF_SHARE", "MIN_PROOF_SECONDS", "MAX_PROOF_SIZE", "proof_reserve", "prove_phase", "search_budget"]
 
 #: Share of the time budget kept back for the proof phase.
-PROOF_SHARE = 0.4
+PROOF_SHARE = 0.5
 #: A reserve below this many seconds is not kept: loading an exact solver alone costs
 #: a few tenths of a second, so a 1 s run is better spent searching.
 MIN_PROOF_SECONDS = 1.5

@@ -28,11 +28,11 @@ from nnopt.problems.binpack2d._solution import Packing
 __all__ = ["prove_packing", "COLGEN_SHARE", "COLGEN_CAP", "MAX_PROVE_ITEMS", "COLGEN_ARGUMENT"]
 
 #: Share of the proof time the column generation may take (CPU seconds), and its cap.
-COLGEN_SHARE = 0.4
-COLGEN_CAP = 1.5
+COLGEN_SHARE = 0.5
+COLGEN_CAP = 2.5
 #: Share of the proof time (wall clock) after which the column generation stops even
 #: if its CPU time is not spent (a loaded machine).
-COLGEN_WALL_SHARE = 0.6
+COLGEN_WALL_SHARE = 0.7
 #: Above this many items neither argument is tried (both models grow with n x bins).
 MAX_PROVE_ITEMS = 400
 #: The name of the column-generation argument, as users read it.
