@@ -19,6 +19,7 @@ from nnopt.solver.cem import cem
 from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
+from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES
 from nnopt.solver.ruin_recreate import DEFAULT_RECOMBINE_EVERY, RRConfig, ruin_recreate
 
 __all__ = ["MAX_RUIN_RECREATE_SIZE", "portfolio", "split_budget"]
@@ -28,6 +29,10 @@ __all__ = ["MAX_RUIN_RECREATE_SIZE", "portfolio", "split_budget"]
 #: kernels' first compilation (a 25,000-item solve under --time-limit 3 took 12 s with a cold
 #: Numba cache).
 MAX_RUIN_RECREATE_SIZE = 5000
+
+
+#: The portfolio's ruin choices, its default first (chosen in ``benchmarks/results/ruin_guide.md``).
+DEFAULT_CHOICES = ("weakness",) + tuple(c for c in CHOICES if c != "weakness")
 
 
 def split_budget(budget: Budget, share: float) -> tuple[Budget, Budget]:
@@ -84,12 +89,32 @@ class Portfolio(Method):
     """The portfolio as a method: the default ``nnopt``."""
 
     family = "nnopt"
+    #: the ruin phase's component choice (``ruin_guide.CHOICES``); the first is the default
+    parameters = {"choice": DEFAULT_CHOICES}
+
+    def choice(self, problem: Problem) -> tuple[str, str | None]:
+        """The ruin choice this problem can run, and a note when it is not the one asked for.
+
+        A guide needs the problem's ``component_features`` (and ``pretrained`` its shipped
+        weights); a problem without them still gets the default method, with the search's
+        own choice, and the result says so.
+        """
+        choice = self.params["choice"]
+        if choice in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
+            return "weakness", f"choice={choice}: {problem.name} has no component_features, ran choice=weakness"
+        if choice == "pretrained" and problem.pretrained_guide() is None:
+            return "learned", f"choice=pretrained: {problem.name} ships no guide weights, ran choice=learned"
+        return choice, None
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
-        return portfolio(problem, instance, budget, seed=seed,
-                         config=RRConfig(recombine_every=DEFAULT_RECOMBINE_EVERY), on_improve=on_improve,
-                         prove=True, threads=context.threads if context is not None else None)
+        choice, note = self.choice(problem)
+        found = portfolio(problem, instance, budget, seed=seed,
+                          config=RRConfig(choice=choice, recombine_every=DEFAULT_RECOMBINE_EVERY),
+                          on_improve=on_improve, prove=True, threads=context.threads if context is not None else None)
+        if note is not None:
+            found.notes.append(note)
+        return found
 
 
 register_method(Portfolio("nnopt", "the default: CEM on the keys for a quarter of the budget, then ruin and "
