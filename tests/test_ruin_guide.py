@@ -182,3 +182,19 @@ def test_default_method_takes_the_guide_as_a_parameter_and_steps_aside_without_f
     assert BP.check(inst, runs[0].solution) == []
     tsp = nnopt.solve(str(repo / "examples" / "tsp_uniform_050.json"), method="nnopt-learned", max_evals=300)
     assert any("no component_features" in note for note in tsp.notes)
+
+
+def test_compiled_state_view_matches_the_model():
+    from nnopt.solver._guide_kernels import state_view
+
+    rng = np.random.default_rng(7)
+    model = GuideModel.new(10, 5, seed=3)
+    phi, weak = rng.random((23, 10)), rng.random(23)
+    B = model.params["B"]
+    cum, EB, const, context = state_view(phi, weak, 2.0, model.params["A"], model.params["a"], B[:HIDDEN],
+                                         model.params["b"], B[HIDDEN:-1])
+    EB2, const2 = model.prepare(phi, phi.mean(axis=0))
+    np.testing.assert_allclose(EB, EB2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(const, const2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(context, phi.mean(axis=0))
+    np.testing.assert_allclose(cum, np.cumsum(weak ** 2 + 1e-3))
