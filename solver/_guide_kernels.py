@@ -76,3 +76,40 @@ def pick_candidate(cum, EB, const, size_w, v, c0, K, max_ruin, guided, seed, mix
             for q in range(m):
                 best[q] = members[q]
     return best[:best_m].copy()
+
+
+@njit(cache=True)
+def state_view(phi, weak, sharpness, A, a, BH, b, Bctx):
+    """Once per state: the weakness roulette (cumulative), the components' head projections and
+    the head's constant part (bias + mean features), as ``GuideModel.prepare`` computes them."""
+    C, F = phi.shape
+    H = A.shape[1]
+    cum = np.empty(C)
+    total = 0.0
+    for c in range(C):
+        total += max(weak[c], 0.0) ** sharpness + 1e-3
+        cum[c] = total
+    context = np.zeros(F)
+    for c in range(C):
+        for f in range(F):
+            context[f] += phi[c, f]
+    for f in range(F):
+        context[f] /= max(C, 1)
+    const = b.copy()
+    for f in range(F):
+        for h in range(H):
+            const[h] += context[f] * Bctx[f, h]
+    E = np.empty(H)
+    EB = np.zeros((C, H))
+    for c in range(C):
+        for h in range(H):
+            z = a[h]
+            for f in range(F):
+                z += phi[c, f] * A[f, h]
+            E[h] = np.tanh(z)
+        for g in range(H):
+            s = 0.0
+            for h in range(H):
+                s += E[h] * BH[h, g]
+            EB[c, g] = s
+    return cum, EB, const, context

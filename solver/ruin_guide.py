@@ -150,17 +150,20 @@ class LearnedChooser:
         """Features (and embeddings) of ``state``, computed once per state: states change only when accepted."""
         if state is self._state:
             return
+        from nnopt.solver._guide_kernels import state_view
+
         self._state = state
         self._phi = np.asarray(self.problem.component_features(self.instance, state), dtype=np.float64)
-        self._context = self._phi.mean(axis=0)
         if self._model is None:
             self._model = GuideModel.new(self._phi.shape[1], self.max_ruin, self._seed)
         if self._log is None:
             self._log = AttemptLog(self._phi.shape[1], self.max_ruin)
-        weak = self.problem.weakness(self.instance, state)
-        self._cum = np.cumsum(np.maximum(weak, 0.0) ** self.sharpness + 1e-3)
-        self._weak = weak
-        self._head = None
+        self._weak = np.asarray(self.problem.weakness(self.instance, state), dtype=np.float64)
+        P, H = self._model.params, self._model.params["A"].shape[1]
+        B = P["B"]
+        self._cum, EB, const, self._context = state_view(self._phi, self._weak, float(self.sharpness), P["A"],
+                                                          P["a"], B[:H], P["b"], B[H:-1])
+        self._head = (EB, const)
 
     def ready(self) -> bool:
         if self.pretrained:
@@ -173,7 +176,7 @@ class LearnedChooser:
 
         self._view(state)
         guided = self.ready() and rng.random() >= self.explore
-        if guided and self._head is None:
+        if guided and self._head is None:  # refitted since this state was viewed
             self._head = self._model.prepare(self._phi, self._context)
         EB, const = self._head if guided else (_EMPTY_EB, _EMPTY_CONST)
         P = self._model.params

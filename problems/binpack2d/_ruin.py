@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._ruin_kernels import bin_fill, bin_profile, recreate, refill_slots, ruin_bins
+from nnopt.problems.binpack2d._ruin_kernels import bin_fill, component_profile, recreate, refill_slots, ruin_bins
 from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
 
 __all__ = ["BinState", "RecreateSettings", "state_from_packing", "tighten_state", "state_weakness",
@@ -130,27 +130,11 @@ def component_features(instance: BinPackInstance, state: BinState) -> np.ndarray
     """``(L, 10)`` float64 per bin slot (see ``COMPONENT_COLUMNS``): what a learned ruin guide sees.
 
     Areas are relative to the bin and counts to the state's mean, so a model trained on
-    some instances reads the bins of another the same way.
+    some instances reads the bins of another the same way. One compiled pass: the guide
+    reads it once per accepted state, a cost inside its budget of a tenth of a move.
     """
-    A = float(instance.bin_area)
-    used, count, big, small, longest = bin_profile(instance.widths, instance.heights,
-                                                   float(instance.bin_width), float(instance.bin_height),
-                                                   np.int64(state.L), state.ib)
-    L = state.L
-    fill = used / A
-    mean_count = max(1.0, count.mean()) if L else 1.0
-    rank = np.empty(L)
-    rank[np.argsort(fill, kind="stable")] = np.arange(L) / max(1, L - 1)
-    out_areas = np.sort((instance.widths * instance.heights)[state.ib < 0]).astype(np.float64)
-    free = A - used
-    if len(out_areas):
-        room = np.minimum(1.0, free / out_areas.sum())
-        fits = np.searchsorted(out_areas, free, side="right") / len(out_areas)
-    else:
-        room = fits = np.ones(L)
-    return np.stack([fill, np.minimum(1.0, 0.5 * count / mean_count), big / A, small / A,
-                     used / np.maximum(count, 1.0) / A, rank, longest,
-                     np.full(L, min(1.0, out_areas.sum() / A)), room, fits], axis=1)
+    return component_profile(instance.widths, instance.heights, float(instance.bin_width),
+                             float(instance.bin_height), np.int64(state.L), state.ib)
 
 
 def ruin_state(instance: BinPackInstance, state: BinState, components: np.ndarray, rng: np.random.Generator,

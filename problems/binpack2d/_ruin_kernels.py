@@ -23,7 +23,7 @@ from numba import njit
 
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best, _mr_hits, _mr_place
 
-__all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "bin_profile", "free_capacity"]
+__all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "bin_profile", "component_profile", "free_capacity"]
 
 #: Free rectangles a bin may hold during a recreate; a bin that would need more
 #: is treated as full (rare: MaxRects keeps a few dozen for a bin of ~10 items).
@@ -130,6 +130,47 @@ def bin_profile(widths, heights, W, H, L, ib):
         if count[b] == 0:
             small[b] = 0.0
     return used, count, big, small, longest
+
+
+@njit(cache=True)
+def component_profile(widths, heights, W, H, L, ib):
+    """The ``(L, 10)`` features of ``_ruin.component_features`` in one pass (see ``COMPONENT_COLUMNS``)."""
+    A = W * H
+    used, count, big, small, longest = bin_profile(widths, heights, W, H, L, ib)
+    n_out = 0
+    for it in range(ib.shape[0]):
+        if ib[it] < 0:
+            n_out += 1
+    out = np.empty(n_out)
+    t = 0
+    out_total = 0.0
+    for it in range(ib.shape[0]):
+        if ib[it] < 0:
+            out[t] = float(widths[it] * heights[it])
+            out_total += out[t]
+            t += 1
+    out.sort()
+    mean_count = max(1.0, count.sum() / L) if L > 0 else 1.0
+    order = np.argsort(used, kind="mergesort")
+    phi = np.empty((L, 10))
+    for r in range(L):
+        phi[order[r], 5] = r / max(1, L - 1)
+    for b in range(L):
+        free = A - used[b]
+        phi[b, 0] = used[b] / A
+        phi[b, 1] = min(1.0, 0.5 * count[b] / mean_count)
+        phi[b, 2] = big[b] / A
+        phi[b, 3] = small[b] / A
+        phi[b, 4] = used[b] / max(count[b], 1.0) / A
+        phi[b, 6] = longest[b]
+        phi[b, 7] = min(1.0, out_total / A)
+        if n_out > 0:
+            phi[b, 8] = min(1.0, free / out_total)
+            phi[b, 9] = np.searchsorted(out, free, side="right") / n_out
+        else:
+            phi[b, 8] = 1.0
+            phi[b, 9] = 1.0
+    return phi
 
 
 @njit(cache=True)
