@@ -110,23 +110,26 @@ class DrawChooser:
 
 
 class LearnedChooser:
-    """``learned`` / ``pretrained``: the best of ``K`` weakness-drawn candidates by the guide's prediction.
+    """``learned`` / ``pretrained``: the best of ``K`` candidates by the guide's prediction.
 
-    Until the log holds ``warmup`` moves with enough successes (and without shipped
-    weights) it takes the first candidate, which is exactly a ``weakness`` draw; a
-    share ``explore`` of later moves does too, so the log keeps seeing what the
-    guide would not choose. Every ``refit_every`` moves the guide takes
-    ``refit_steps`` Adam steps on the log (measured: 40 steps every 250 moves cost more
-    than a third of a move on n = 500; 20 every 1,000 a few percent).
+    Candidates alternate between weakness draws and uniform draws (``mix``). Without
+    shipped weights, the guide first trains (``first_steps`` Adam steps) once the log
+    holds ``warmup`` moves with ``min_positives`` successes; until then every move takes
+    the first candidate, which is exactly a ``weakness`` draw. A share ``explore`` of
+    later moves does too, so the log keeps seeing what the guide would not choose.
+    Every ``refit_every`` moves the guide takes ``refit_steps`` more steps on the log
+    (40 steps every 250 moves cost about a third of a move at n = 500; see
+    ``benchmarks/results/ablation.md`` for the cost as shipped).
     """
 
     def __init__(self, problem: Problem, instance: Any, max_ruin: int, sharpness: float, seed: int,
                  model: GuideModel | None = None, candidates: int = 16, warmup: int = 300, min_positives: int = 10,
-                 explore: float = 0.1, refit_every: int = 1000, refit_steps: int = 20, mix: int = 2) -> None:
+                 explore: float = 0.1, refit_every: int = 1000, refit_steps: int = 20, first_steps: int = 100,
+                 mix: int = 2) -> None:
         self.problem, self.instance = problem, instance
         self.max_ruin, self.sharpness = max_ruin, sharpness
         self.K, self.warmup, self.min_positives, self.explore = candidates, warmup, min_positives, explore
-        self.refit_every, self.refit_steps = refit_every, refit_steps
+        self.refit_every, self.refit_steps, self.first_steps = refit_every, refit_steps, first_steps
         self.mix = mix
         self.pretrained = model is not None
         self._model = model
@@ -166,10 +169,8 @@ class LearnedChooser:
         self._head = (EB, const)
 
     def ready(self) -> bool:
-        if self.pretrained:
-            return True
-        log = self._log
-        return log is not None and log.size >= self.warmup and log.positives >= self.min_positives
+        """Whether the guide chooses: shipped weights, or trained at least once on this run's log."""
+        return self.pretrained or self.refits > 0
 
     def pick(self, instance: Any, state: Any, rng: np.random.Generator) -> np.ndarray:
         from nnopt.solver._guide_kernels import pick_candidate
@@ -192,10 +193,13 @@ class LearnedChooser:
         success = new[0] < current[0] or (current[0] == 0 and new < current)
         self._log.add(self._phi[self._last], self._context, success)
         self.moves += 1
-        if self.moves % self.refit_every == 0 and self._log.positives >= self.min_positives:
+        if self._log.positives < self.min_positives:
+            return
+        first = not self.pretrained and self.refits == 0
+        if (first and self._log.size >= self.warmup) or (not first and self.moves % self.refit_every == 0):
             members, counts, context, y = self._log.arrays()
-            self._adam = self._model.fit(members, counts, context, y, self.refit_steps, self._train_rng,
-                                         adam=self._adam)
+            self._adam = self._model.fit(members, counts, context, y, self.first_steps if first else self.refit_steps,
+                                         self._train_rng, adam=self._adam)
             self._head = None
             self.refits += 1
 
