@@ -176,12 +176,18 @@ def test_the_shipped_guide_matches_binpack2d_features():
 
 def test_default_method_takes_the_guide_as_a_parameter_and_steps_aside_without_features(repo):
     inst = BP.generate(8, klass=8, n=80)
-    runs = [nnopt.solve(inst, problem="binpack2d", method="nnopt-pretrained", max_evals=1500, seed=2)
-            for _ in range(2)]
+    runs = [nnopt.solve(inst, problem="binpack2d", method="nnopt", max_evals=1500, seed=2) for _ in range(2)]
     assert runs[0].objective == runs[1].objective and runs[0].evaluations == runs[1].evaluations
     assert BP.check(inst, runs[0].solution) == []
-    tsp = nnopt.solve(str(repo / "examples" / "tsp_uniform_050.json"), method="nnopt-learned", max_evals=300)
-    assert any("no component_features" in note for note in tsp.notes)
+    from nnopt.solver.methods import get_method
+
+    assert get_method("nnopt").params["choice"] == "pretrained"
+    tsp_file = str(repo / "examples" / "tsp_uniform_050.json")
+    asked = nnopt.solve(tsp_file, method="nnopt-learned", max_evals=300)
+    assert any("no component_features" in note for note in asked.notes)
+    default = nnopt.solve(tsp_file, method="nnopt", max_evals=300)
+    assert not any("component_features" in note for note in default.notes)
+    assert default.objective == nnopt.solve(tsp_file, method="nnopt-weakness", max_evals=300).objective
 
 
 def test_compiled_state_view_matches_the_model():
