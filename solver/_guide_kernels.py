@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["pick_candidate"]
+__all__ = ["pick_candidate", "state_view"]
 
 
 @njit(cache=True)
@@ -30,13 +30,33 @@ def _draw(cum, u):
 
 
 @njit(cache=True)
-def pick_candidate(cum, EB, const, size_w, v, c0, K, max_ruin, guided, seed, mix):
+def _embed_row(phi, A, a, BH, EB, j):
+    """Component ``j``'s head projection ``tanh(phi[j] A + a) BH`` into ``EB[j]``."""
+    F, H = A.shape
+    E = np.empty(H)
+    for h in range(H):
+        z = a[h]
+        for f in range(F):
+            z += phi[j, f] * A[f, h]
+        E[h] = np.tanh(z)
+    for g in range(BH.shape[1]):
+        s = 0.0
+        for h in range(H):
+            s += E[h] * BH[h, g]
+        EB[j, g] = s
+
+
+@njit(cache=True)
+def pick_candidate(cum, EB, have, phi, A, a, BH, const, size_w, v, c0, K, max_ruin, guided, seed, mix):
     """Members of the best of ``K`` candidates (1..max_ruin distinct components each): every
     ``mix``-th one (``mix`` > 0; the first included) roulette-drawn on ``cum``, the others uniform,
     so the guide can prefer either control's kind (``mix`` 0: all roulette).
 
     ``guided`` False returns the first candidate unscored: exactly a weakness draw.
     A candidate's log-odds: ``relu(mean_j EB[j] + const + size_w * k / max_ruin) . v + c0``.
+    Rows of ``EB`` are computed when a candidate first needs them (``have`` marks the done
+    ones): a state is often left after a move or two, and embedding all its components
+    up front cost more than the move on large instances.
     """
     np.random.seed(seed)
     H = EB.shape[1]
@@ -61,6 +81,10 @@ def pick_candidate(cum, EB, const, size_w, v, c0, K, max_ruin, guided, seed, mix
                 m += 1
         if not guided:
             return members[:m].copy()
+        for q in range(m):
+            if not have[members[q]]:
+                _embed_row(phi, A, a, BH, EB, members[q])
+                have[members[q]] = True
         for h in range(H):
             s = 0.0
             for q in range(m):
@@ -79,11 +103,10 @@ def pick_candidate(cum, EB, const, size_w, v, c0, K, max_ruin, guided, seed, mix
 
 
 @njit(cache=True)
-def state_view(phi, weak, sharpness, A, a, BH, b, Bctx):
-    """Once per state: the weakness roulette (cumulative), the components' head projections and
-    the head's constant part (bias + mean features), as ``GuideModel.prepare`` computes them."""
+def state_view(phi, weak, sharpness, b, Bctx):
+    """Once per state: the weakness roulette (cumulative), the mean features (context) and the
+    head's constant part (bias + context projection), as ``GuideModel.prepare`` computes it."""
     C, F = phi.shape
-    H = A.shape[1]
     cum = np.empty(C)
     total = 0.0
     for c in range(C):
@@ -97,19 +120,6 @@ def state_view(phi, weak, sharpness, A, a, BH, b, Bctx):
         context[f] /= max(C, 1)
     const = b.copy()
     for f in range(F):
-        for h in range(H):
+        for h in range(const.shape[0]):
             const[h] += context[f] * Bctx[f, h]
-    E = np.empty(H)
-    EB = np.zeros((C, H))
-    for c in range(C):
-        for h in range(H):
-            z = a[h]
-            for f in range(F):
-                z += phi[c, f] * A[f, h]
-            E[h] = np.tanh(z)
-        for g in range(H):
-            s = 0.0
-            for h in range(H):
-                s += E[h] * BH[h, g]
-            EB[c, g] = s
-    return cum, EB, const, context
+    return cum, const, context

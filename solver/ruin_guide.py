@@ -40,6 +40,7 @@ __all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChoos
 
 _EMPTY_EB = np.zeros((0, 0))
 _EMPTY_CONST = np.zeros(0)
+_EMPTY_HAVE = np.zeros(0, dtype=np.bool_)
 
 #: Every component choice the loop knows; the first two need no network.
 CHOICES = ("weakness", "random", "learned", "pretrained", "gradient")
@@ -142,7 +143,7 @@ class LearnedChooser:
         self._context: np.ndarray | None = None
         self._cum: np.ndarray | None = None
         self._weak: np.ndarray | None = None
-        self._head: tuple[np.ndarray, np.ndarray] | None = None
+        self._head: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._last: np.ndarray | None = None
         self.moves = 0
         self.guided = 0
@@ -163,10 +164,10 @@ class LearnedChooser:
             self._log = AttemptLog(self._phi.shape[1], self.max_ruin)
         self._weak = np.asarray(self.problem.weakness(self.instance, state), dtype=np.float64)
         P, H = self._model.params, self._model.params["A"].shape[1]
-        B = P["B"]
-        self._cum, EB, const, self._context = state_view(self._phi, self._weak, float(self.sharpness), P["A"],
-                                                          P["a"], B[:H], P["b"], B[H:-1])
-        self._head = (EB, const)
+        self._cum, const, self._context = state_view(self._phi, self._weak, float(self.sharpness), P["b"],
+                                                      P["B"][H:-1])
+        # the components' head projections, filled row by row as candidates need them
+        self._head = (np.empty((len(self._cum), H)), np.zeros(len(self._cum), dtype=np.bool_), const)
 
     def ready(self) -> bool:
         """Whether the guide chooses: shipped weights, or trained at least once on this run's log."""
@@ -177,12 +178,12 @@ class LearnedChooser:
 
         self._view(state)
         guided = self.ready() and rng.random() >= self.explore
-        if guided and self._head is None:  # refitted since this state was viewed
-            self._head = self._model.prepare(self._phi, self._context)
-        EB, const = self._head if guided else (_EMPTY_EB, _EMPTY_CONST)
+        EB, have, const = self._head
         P = self._model.params
-        self._last = pick_candidate(self._cum, EB, const, P["B"][-1], P["v"], float(P["c"][0]), self.K,
-                                    self.max_ruin, guided, int(rng.integers(2**31)), self.mix)
+        H = P["A"].shape[1]
+        self._last = pick_candidate(self._cum, EB, have, self._phi, P["A"], P["a"], P["B"][:H], const,
+                                    P["B"][-1], P["v"], float(P["c"][0]), self.K, self.max_ruin, guided,
+                                    int(rng.integers(2**31)), self.mix)
         self.guided += guided
         return self._last
 
@@ -200,7 +201,7 @@ class LearnedChooser:
             members, counts, context, y = self._log.arrays()
             self._adam = self._model.fit(members, counts, context, y, self.first_steps if first else self.refit_steps,
                                          self._train_rng, adam=self._adam)
-            self._head = None
+            self._state = None  # the next pick views its state afresh, with the new weights
             self.refits += 1
 
 
@@ -248,8 +249,9 @@ class GradientChooser(LearnedChooser):
                 self._mask_cum, self._since = self._extract(), 0
             self._since += 1
             cum = self._mask_cum
-        self._last = pick_candidate(cum, _EMPTY_EB, _EMPTY_CONST, _EMPTY_CONST, _EMPTY_CONST, 0.0, 1,
-                                    self.max_ruin, False, int(rng.integers(2**31)), 0)
+        self._last = pick_candidate(cum, _EMPTY_EB, _EMPTY_HAVE, _EMPTY_EB, _EMPTY_EB, _EMPTY_CONST, _EMPTY_EB,
+                                    _EMPTY_CONST, _EMPTY_CONST, _EMPTY_CONST, 0.0, 1, self.max_ruin, False,
+                                    int(rng.integers(2**31)), 0)
         self.guided += guided
         return self._last
 

@@ -107,8 +107,11 @@ def test_compiled_choice_is_distinct_components_and_never_below_the_first_candid
     cum = np.cumsum(rng.random(C) + 1e-3)
     EB, const = rng.normal(size=(C, HIDDEN)), rng.normal(size=HIDDEN)
     size_w, v = rng.normal(size=HIDDEN), rng.normal(size=HIDDEN)
-    first = pick_candidate(cum, EB, const, size_w, v, 0.0, K, max_ruin, False, seed, mix)
-    best = pick_candidate(cum, EB, const, size_w, v, 0.0, K, max_ruin, True, seed, mix)
+    have, none = np.ones(C, dtype=np.bool_), np.zeros((0, 0))  # every row given: nothing computed lazily
+    first = pick_candidate(cum, EB, have, none, none, np.zeros(0), none, const, size_w, v, 0.0, K, max_ruin,
+                           False, seed, mix)
+    best = pick_candidate(cum, EB, have, none, none, np.zeros(0), none, const, size_w, v, 0.0, K, max_ruin,
+                          True, seed, mix)
     for members in (first, best):
         assert 1 <= len(members) <= min(max_ruin, C)
         assert len(set(members.tolist())) == len(members) and members.min() >= 0 and members.max() < C
@@ -190,17 +193,24 @@ def test_default_method_takes_the_guide_as_a_parameter_and_steps_aside_without_f
     assert default.objective == nnopt.solve(tsp_file, method="nnopt-weakness", max_evals=300).objective
 
 
-def test_compiled_state_view_matches_the_model():
+def test_compiled_state_view_and_lazy_rows_match_the_model():
     from nnopt.solver._guide_kernels import state_view
 
     rng = np.random.default_rng(7)
     model = GuideModel.new(10, 5, seed=3)
     phi, weak = rng.random((23, 10)), rng.random(23)
-    B = model.params["B"]
-    cum, EB, const, context = state_view(phi, weak, 2.0, model.params["A"], model.params["a"], B[:HIDDEN],
-                                         model.params["b"], B[HIDDEN:-1])
+    P = model.params
+    cum, const, context = state_view(phi, weak, 2.0, P["b"], P["B"][HIDDEN:-1])
     EB2, const2 = model.prepare(phi, phi.mean(axis=0))
-    np.testing.assert_allclose(EB, EB2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(const, const2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(context, phi.mean(axis=0))
     np.testing.assert_allclose(cum, np.cumsum(weak ** 2 + 1e-3))
+    EB, have = np.full((23, HIDDEN), np.nan), np.zeros(23, dtype=np.bool_)
+    lazy = pick_candidate(cum, EB, have, phi, P["A"], P["a"], P["B"][:HIDDEN], const, P["B"][-1], P["v"],
+                          float(P["c"][0]), 16, 5, True, 11, 2)
+    eager = pick_candidate(cum, EB2, np.ones(23, dtype=np.bool_), phi, P["A"], P["a"], P["B"][:HIDDEN], const,
+                           P["B"][-1], P["v"], float(P["c"][0]), 16, 5, True, 11, 2)
+    np.testing.assert_array_equal(lazy, eager)
+    assert have.any() and not have.all()  # only the rows some candidate needed
+    np.testing.assert_allclose(EB[have], EB2[have], rtol=1e-10, atol=1e-12)
+    assert set(lazy.tolist()) <= set(np.flatnonzero(have).tolist())
