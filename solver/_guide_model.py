@@ -80,13 +80,6 @@ class GuideModel:
         const = P["b"] + context @ B[H:H + len(context)]
         return EB, const
 
-    def fast_logits(self, head: tuple[np.ndarray, np.ndarray], masks: np.ndarray) -> np.ndarray:
-        """:meth:`logits` from :meth:`prepare`'s per-state part (the same numbers, fewer operations)."""
-        EB, const = head
-        k = masks.sum(axis=1)
-        pre = (masks @ EB) / np.maximum(k, 1.0)[:, None] + const + np.outer(k / self.max_ruin, self.params["B"][-1])
-        return np.maximum(pre, 0.0) @ self.params["v"] + self.params["c"][0]
-
     # ------------------------------------------------------------------- training
     def fit(self, members: np.ndarray, counts: np.ndarray, context: np.ndarray, success: np.ndarray,
             steps: int, rng: np.random.Generator, lr: float = 0.01, batch: int = 256,
@@ -198,9 +191,13 @@ class AttemptLog:
         self.success = np.zeros(capacity)
         self.size = 0
         self._next = 0
+        self._positives = 0
 
     def add(self, phi_members: np.ndarray, context: np.ndarray, success: bool) -> None:
         i = self._next
+        if self.size == len(self.counts):  # full: the row overwritten leaves the count
+            self._positives -= int(self.success[i])
+        self._positives += bool(success)
         k = len(phi_members)
         self.members[i, :k] = phi_members
         self.members[i, k:] = 0.0
@@ -216,4 +213,5 @@ class AttemptLog:
 
     @property
     def positives(self) -> int:
-        return int(self.success[: self.size].sum())
+        """Successes among the logged moves (kept as a count: the loop asks after every move)."""
+        return self._positives

@@ -54,7 +54,10 @@ def test_per_state_shortcut_and_torch_mirror_give_the_same_log_odds():
     masks[:, 0] = 1.0
     context = phi.mean(axis=0)
     slow = model.logits(model.embed(phi), context, masks)
-    fast = model.fast_logits(model.prepare(phi, context), masks)
+    EB, const = model.prepare(phi, context)  # what the compiled choice scores with
+    k = masks.sum(axis=1)
+    pre = (masks @ EB) / k[:, None] + const + np.outer(k / model.max_ruin, model.params["B"][-1])
+    fast = np.maximum(pre, 0.0) @ model.params["v"] + model.params["c"][0]
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
     torch = pytest.importorskip("torch")
     mirror = model.torch_mask_model(phi, context)(torch.as_tensor(masks, dtype=torch.float32))
@@ -94,7 +97,7 @@ def test_attempt_log_is_a_ring_buffer():
     for i in range(6):
         log.add(np.full((1 + i % 2, 3), float(i)), np.zeros(3), success=i == 5)
     members, counts, _, success = log.arrays()
-    assert log.size == 4 and success.sum() == 1
+    assert log.size == 4 and success.sum() == 1 == log.positives
     assert sorted(members[:, 0, 0]) == [2.0, 3.0, 4.0, 5.0]
     assert all(members[j, counts[j]:].sum() == 0 for j in range(4))
 
