@@ -165,9 +165,11 @@ def _given(default: str) -> str:
 @click.option("--student", type=_MODELS, default=None,
               help="The students' network (default: the teacher's own architecture — dataset compression).")
 @click.option("--student-steps", type=int, default=None, help="Optimiser steps per student (default 300).")
-@click.option("--steps", type=int, default=None, help="Extraction steps (default 200).")
+@click.option("--steps", type=int, default=None, help="Extraction steps; " + _given("200"))
+@click.option("--lr", "viz_lr", type=POSITIVE, default=None, help="Extraction step size (Adam); " + _given("0.05"))
 @click.option("--l2", type=FINITE, default=None, help="L2 pixel penalty on visualisations; " + _given("0.01"))
-@click.option("--jitter", type=int, default=None, help="Random shift of up to N pixels per step (default 0).")
+@click.option("--jitter", type=int, default=None, help="Random shift of up to N pixels per extraction step; "
+              + _given("0"))
 @click.option("--diversity", type=FINITE, default=None, help="Diversity term between a class's K; " + _given("0.1"))
 @click.option("--temperature", type=POSITIVE, default=None, help="Distillation temperature (default 4).")
 @click.option("--objective", type=click.Choice(["logprob", "logit"]), default=None,
@@ -195,6 +197,11 @@ def _given(default: str) -> str:
                    + _given("4"))
 @click.option("--kd-steps", type=int, default=None,
               help="Optimiser steps for the KD students (visualisations and noise alike); " + _given("2000"))
+@click.option("--kd-online/--kd-fixed", "kd_online", default=None,
+              help="KD students train on shifts and mixes drawn afresh every step, labelled by the teacher as "
+                   "they come (--kd-fixed: one fixed set of --mix mixes); " + _given("fixed"))
+@click.option("--kd-shift", type=int, default=None,
+              help="With --kd-online: shift each KD image by up to N pixels; " + _given("0"))
 @click.option("--kd-student", type=_MODELS, default=None,
               help="The KD students' network (default: --student); a smaller one for model compression, "
                    "e.g. cnn-tiny.")
@@ -205,12 +212,12 @@ def _given(default: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @debug_option
 def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
-                student: str | None, student_steps: int | None, steps: int | None, l2: float | None,
+                student: str | None, student_steps: int | None, steps: int | None, viz_lr: float | None, l2: float | None,
                 jitter: int | None, diversity: float | None, temperature: float | None, objective: str | None,
                 bn: float | None, bn_per_image: bool | None, feature_stats: float | None, activation: float | None,
                 balance: float | None, competition: float | None, tv: float | None, centring: float | None,
-                mix: int | None,
-                kd_steps: int | None, kd_student: str | None, adversarial: int | None, plot: str | None,
+                mix: int | None, kd_steps: int | None, kd_online: bool | None, kd_shift: int | None,
+                kd_student: str | None, adversarial: int | None, plot: str | None,
                 as_json: bool) -> None:
     """Dataset compression: train a teacher (--model), extract K class visualisations
     per class, train fresh students on them alone (hard labels; teacher soft labels),
@@ -237,21 +244,28 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     if any(v is not None and v < 1 for v in (student_steps, steps, kd_steps)):
         raise UserError("--student-steps, --kd-steps and --steps must be positive")
     if any(v is not None and v < 0 for v in (l2, jitter, diversity, mix, bn, tv, feature_stats, activation,
-                                             balance, competition, centring)) or (temperature is not None
+                                             balance, competition, centring, kd_shift)) or (temperature is not None
                                                                         and not temperature > 0):
         raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv, --feature-stats, --activation, --balance, "
-                        "--competition, --centring must be >= 0 and --temperature positive")
+                        "--competition, --centring, --kd-shift must be >= 0 and --temperature positive")
     data = _load(dataset, data_dir, device, {"--plot": plot})
     from nnopt.substrate.distill_defaults import CHOSEN_ON, distill_settings
 
-    settings = distill_settings(model, student=student, k=k, seed=seed,
-                                teacher_epochs=epochs or (30 if dataset == "digits" else 10),
-                                student_steps=student_steps, viz_steps=steps, l2=l2, shift=jitter,
-                                diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
-                                bn_per_image=bn_per_image, tv=tv, feature_stats=feature_stats, activation=activation,
-                                balance=balance, competition=competition, centring=centring, kd_steps=kd_steps,
-                                kd_student=kd_student,
-                                adversarial=adversarial, device=device)
+    if kd_online is False and kd_shift:
+        raise UserError("--kd-shift needs --kd-online (a fixed set of mixes is not shifted)")
+    if kd_online is False:
+        kd_shift = 0
+    try:
+        settings = distill_settings(model, student=student, k=k, seed=seed,
+                                    teacher_epochs=epochs or (30 if dataset == "digits" else 10),
+                                    student_steps=student_steps, viz_steps=steps, viz_lr=viz_lr, l2=l2, shift=jitter,
+                                    diversity=diversity, temperature=temperature, objective=objective, mix=mix, bn=bn,
+                                    bn_per_image=bn_per_image, tv=tv, feature_stats=feature_stats,
+                                    activation=activation, balance=balance, competition=competition,
+                                    centring=centring, kd_steps=kd_steps, kd_online=kd_online, kd_shift=kd_shift,
+                                    kd_student=kd_student, adversarial=adversarial, device=device)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
     from nnopt.substrate.distill import distill
 
     res = distill(data, settings, progress=not as_json)

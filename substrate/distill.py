@@ -41,6 +41,13 @@ student at K = 50, 0.865 -> 0.920 of the teacher's validation accuracy (an MLP
 student: 0.902 -> 0.963). Mixing is free at distillation time: the teacher
 labels every mix. Set ``mix=0, kd_steps=None`` for the old behaviour.
 
+``kd_online`` trains both KD students (visualisations and noise alike) on batches drawn afresh at every
+step (:func:`train_student_online`): each image moved by up to ``kd_shift`` pixels and a share
+``mix / (mix + 1)`` of them mixed with another, the teacher labelling every batch as it comes. A fixed set
+of mixes shows the student ``(mix + 1) * 10k`` points of the teacher's function; fresh draws show it a new
+batch every step, and the shift covers the jitter real digits have. On the mnist5k validation split
+(K = 10) it lifted an MLP student from 96 to 98 % of its teacher and a ``cnn-bn`` one from 97 to 99 %.
+
 Teacher-knowledge priors, each a regulariser of the one extraction routine
 (:func:`teacher_priors`): ``feature_stats`` > 0 matches the per-layer activation
 statistics every teacher records over its training images when it is trained
@@ -82,7 +89,7 @@ from nnopt.substrate.visualize import Visualisations, image_regularisers, visual
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
            "random_real_images", "noise_images", "mixed_images", "within_class_cosine", "train_student",
            "filters_from_images", "filter_init_trial", "train_student_adversarial", "validation_split",
-           "kd_images"]
+           "kd_images", "shifted", "augmented_batch", "train_student_online"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,8 @@ class DistillSettings:
     competition: float = 0.0
     competition_steps: int = 100
     centring: float = 0.0
+    kd_online: bool = False
+    kd_shift: int = 0
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -136,6 +145,9 @@ class DistillSettings:
                 or self.competition_steps < 1:
             raise ValueError("feature_stats, activation, balance, competition and centring must be >= 0, "
                              "competition_steps positive")
+        if self.kd_shift < 0 or (self.kd_shift and not self.kd_online):
+            raise ValueError(f"kd_shift must be >= 0 and needs kd_online, got kd_shift={self.kd_shift}, "
+                             f"kd_online={self.kd_online}")
         if self.kd_steps is not None and self.kd_steps < 1:
             raise ValueError(f"kd_steps must be positive, got {self.kd_steps}")
 
@@ -228,6 +240,66 @@ def train_student(data: ImageData, kind: str, x: np.ndarray | torch.Tensor, *, y
     model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed + 1000)
     return train_classifier(model, x, y, soft_targets=soft, temperature=temperature, epochs=epochs,
                             batch_size=batch, seed=seed, device=device)
+
+
+def shifted(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
+    """Every image of ``x`` (B, C, H, W) moved by its own random ``(dy, dx)`` in ``[-max_shift, max_shift]``,
+    the uncovered border filled with zeros (background): the jitter real digits have, one draw per image."""
+    if max_shift <= 0:
+        return x
+    b, c, h, w = x.shape
+    padded = F.pad(x, (max_shift,) * 4)
+    dy, dx = (torch.randint(0, 2 * max_shift + 1, (2, b), generator=gen)).to(x.device)
+    rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
+    return padded[torch.arange(b, device=x.device)[:, None, None, None], torch.arange(c, device=x.device)[None, :, None, None],
+                  rows, cols]
+
+
+def augmented_batch(x: torch.Tensor, batch: int, *, mix: int, shift: int, gen: torch.Generator) -> torch.Tensor:
+    """``batch`` rows drawn from ``x``, each shifted by up to ``shift`` pixels, and a share ``mix / (mix + 1)``
+    of them mixed with another shifted row (weight uniform in [0, 1]) — the same mixture of stored images and
+    convex mixes that :func:`kd_images` builds once, but drawn afresh for every step."""
+    n = len(x)
+    idx = torch.randint(0, n, (batch,), generator=gen).to(x.device)
+    xb = shifted(x[idx], shift, gen)
+    if mix:
+        other = shifted(x[torch.randint(0, n, (batch,), generator=gen).to(x.device)], shift, gen)
+        lam = torch.rand(batch, generator=gen).to(x.device).view(-1, *([1] * (x.ndim - 1)))
+        mixed = torch.rand(batch, generator=gen).to(x.device) < mix / (mix + 1)
+        xb = torch.where(mixed.view_as(lam), lam * xb + (1 - lam) * other, xb)
+    return xb
+
+
+def train_student_online(data: ImageData, kind: str, x: np.ndarray | torch.Tensor, teacher: torch.nn.Module, *,
+                         steps: int = 2000, mix: int = 4, shift: int = 2, batch_size: int = 64, seed: int = 0,
+                         temperature: float = 4.0, lr: float = 3e-3, weight_decay: float = 1e-4,
+                         device: str = "cpu") -> torch.nn.Module:
+    """KD on images augmented afresh at every step (:func:`augmented_batch`), labelled by the teacher online.
+
+    A fixed set of mixes (:func:`kd_images`) shows the student ``(mix + 1) * len(x)`` points of the teacher's
+    function; drawing new shifts and mixes at every step shows it a new batch each time, around the same
+    images, for the price of one teacher forward pass per step. The teacher is only asked — it sees no real
+    image — so the same recipe applies to the noise-KD control.
+    """
+    dev = torch.device(device)
+    model = build_classifier(kind, data.image_shape, data.n_classes, seed=seed + 1000).to(dev)
+    teacher.eval()
+    xt = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=torch.float32).to(dev)
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    t = temperature
+    model.train()
+    for _ in range(steps):
+        xb = augmented_batch(xt, batch_size, mix=mix, shift=shift, gen=gen)  # with replacement: any size
+        with torch.no_grad():
+            target = F.softmax(teacher(xb) / t, dim=1)
+        loss = F.kl_div(F.log_softmax(model(xb) / t, dim=1), target, reduction="batchmean") * t * t
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    model.eval()
+    return model
 
 
 class _Pair(torch.nn.Module):
@@ -363,6 +435,11 @@ def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Mod
                    l2=s.l2, seed=s.seed, temperature=s.temperature, device=s.device)
         kd_student, _ = train_student_adversarial(data, kd_kind, x_kd, teacher, **adv)
         noise_student, _ = train_student_adversarial(data, kd_kind, x_noise, teacher, **adv)
+    elif s.kd_online:
+        online = dict(steps=s.kd_steps or s.student_steps, mix=s.mix, shift=s.kd_shift, seed=s.seed,
+                      temperature=s.temperature, device=s.device)
+        kd_student = train_student_online(data, kd_kind, x_viz, teacher, **online)
+        noise_student = train_student_online(data, kd_kind, noise_images(data, len(x_viz), s.seed), teacher, **online)
     else:
         kd_student = train_student(data, kd_kind, x_kd, soft=soft_viz, **kd_common)
         noise_student = train_student(data, kd_kind, x_noise, soft=soft_noise, **kd_common)
