@@ -55,6 +55,8 @@ def test_distill_json_has_every_number_and_the_controls(tmp_path):
     (("distill", "--plot", "no/such/dir/x.png"), "does not exist"),
     (("distill", "--tv", "-1"), "--tv"),
     (("distill", "--kd-student", "cnn-huge"), "--kd-student"),
+    (("distill", "--kd-fixed", "--kd-shift", "2"), "--kd-online"),
+    (("distill", "--kd-shift", "-1"), "--kd-shift"),
 ])
 def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
     proc = run(*args, cwd=tmp_path)

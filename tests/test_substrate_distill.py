@@ -150,3 +150,61 @@ def test_tiny_cnn_is_ten_times_smaller_than_the_bn_teacher_on_mnist_shapes():
     tiny = build_classifier("cnn-tiny", (1, 28, 28), 10)
     assert count_parameters(teacher) >= 10 * count_parameters(tiny)
     assert tiny(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_shifted_moves_each_image_by_at_most_the_shift_and_keeps_its_ink():
+    from nnopt.substrate.distill import shifted
+
+    x = torch.zeros(40, 1, 9, 9)
+    x[:, 0, 4, 4] = 1.0  # one dot in the middle: every shift of up to 2 px keeps it inside
+    gen = torch.Generator().manual_seed(0)
+    out = shifted(x, 2, gen)
+    assert out.shape == x.shape and torch.allclose(out.sum(dim=(1, 2, 3)), torch.ones(40))
+    where = out[:, 0].flatten(1).argmax(dim=1)
+    rows, cols = where // 9, where % 9
+    assert (rows - 4).abs().max() <= 2 and (cols - 4).abs().max() <= 2
+    assert len(set(zip(rows.tolist(), cols.tolist()))) > 5  # each image its own draw, not one roll for all
+    assert shifted(x, 0, gen) is x
+
+
+def test_augmented_batch_without_mixing_or_shift_draws_stored_rows_and_mixes_stay_convex():
+    from nnopt.substrate.distill import augmented_batch
+
+    x = torch.stack([torch.full((1, 3, 3), float(v)) for v in (0.0, 1.0, 2.0)])
+    gen = torch.Generator().manual_seed(0)
+    plain = augmented_batch(x, 50, mix=0, shift=0, gen=gen)
+    assert plain.shape == (50, 1, 3, 3) and set(plain[:, 0, 0, 0].tolist()) <= {0.0, 1.0, 2.0}
+    mixed = augmented_batch(x, 400, mix=4, shift=0, gen=gen)
+    values = mixed[:, 0, 0, 0]
+    assert torch.allclose(mixed, values.view(-1, 1, 1, 1).expand_as(mixed))  # a mix of constants is a constant
+    assert values.min() >= 0 and values.max() <= 2
+    off_grid = ~torch.isin(values, torch.tensor([0.0, 1.0, 2.0]))
+    # mix / (mix + 1) of the rows are mixes, and a mix of two different rows (2 / 3 of them) leaves the grid
+    assert 0.4 < off_grid.float().mean() < 0.7
+
+
+def test_online_kd_learns_the_teacher_from_its_images_and_is_seeded(digits):
+    from nnopt.substrate.classifiers import accuracy
+    from nnopt.substrate.distill import train_student_online, train_teacher
+
+    torch.set_num_threads(1)
+    teacher = train_teacher(digits, "softmax", epochs=5, seed=0)
+    x, _ = random_real_images(digits, 5, seed=0)
+    a = train_student_online(digits, "softmax", x, teacher, steps=150, mix=2, shift=1, seed=0)
+    b = train_student_online(digits, "softmax", x, teacher, steps=150, mix=2, shift=1, seed=0)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert accuracy(a, digits.x_test, digits.y_test) > 0.6
+
+
+def test_online_kd_settings_are_validated_and_reach_the_report(digits):
+    from nnopt.substrate.distill import distill
+
+    with pytest.raises(ValueError, match="kd_online"):
+        DistillSettings(kd_shift=2)
+    with pytest.raises(ValueError):
+        DistillSettings(kd_online=True, kd_shift=-1)
+    s = DistillSettings(teacher="softmax", k=1, teacher_epochs=2, student_steps=5, viz_steps=5, kd_steps=10,
+                        kd_online=True, kd_shift=1)
+    rep = distill(digits, s).report
+    assert rep["settings"]["kd_online"] is True and rep["settings"]["kd_shift"] == 1
+    assert 0 <= rep["student_accuracy_kd"] <= 1 and 0 <= rep["noise_kd_accuracy"] <= 1

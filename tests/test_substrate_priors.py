@@ -134,6 +134,9 @@ def test_every_table_entry_is_a_valid_setting_and_the_student_follows_the_teache
     assert distill_settings("mlp").feature_stats > 0 and distill_settings("cnn-bn").bn > 0
     assert distill_settings("softmax").feature_stats == 0  # nothing recorded on a one-layer teacher
     assert teacher_defaults("cnn")["student"] == "cnn"  # a teacher outside the table: its own architecture
+    # KD on fresh shifts and mixes where the validation split chose it; not for softmax (its noise control rises)
+    assert distill_settings("mlp").kd_online and distill_settings("cnn-bn").kd_shift == 2
+    assert not distill_settings("softmax").kd_online and distill_settings("softmax").kd_shift == 0
 
 
 def test_explicit_overrides_win_and_none_means_not_given():
