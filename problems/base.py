@@ -317,9 +317,30 @@ class Problem(ABC):
     def pool_add(self, instance: Any, pool: Any, state: Any) -> None:
         """Optional: remember the components of ``state`` (a visited state) in ``pool``."""
 
-    def recombine(self, instance: Any, pool: Any, incumbent: Any, time_limit: float, seed: int) -> Any | None:
+    def recombine(self, instance: Any, pool: Any, incumbent: Any, time_limit: float, seed: int,
+                  columns: np.ndarray | None = None) -> Any | None:
         """Optional: a complete solution assembled from ``pool``'s components that is better
-        than ``incumbent`` (e.g. a set cover over bins), found within ``time_limit`` s, or None."""
+        than ``incumbent`` (e.g. a set cover over bins), found within ``time_limit`` s, or None.
+
+        ``columns`` (indices into the rows of ``pool_features``) restricts the components the
+        assembly may use, besides the incumbent's own; None leaves the choice to the problem.
+        """
+        return None
+
+    def pool_features(self, instance: Any, pool: Any) -> np.ndarray:
+        """Optional: ``(P, F)`` float features of ``pool``'s components, in a fixed order (the
+        order ``recombine``'s ``columns`` index), meaning the same on every instance, so that a
+        learned column filter (``nnopt.solver.column_filter``) can choose what the assembly sees."""
+        raise NotImplementedError(f"problem {self.name!r} offers no pool_features hook")
+
+    def pool_members(self, instance: Any, pool: Any) -> Sequence[np.ndarray]:
+        """Optional: per pooled component (``pool_features`` order), the elements it holds (for
+        binpack2d: a bin's item ids), so a column filter can keep every element covered."""
+        raise NotImplementedError(f"problem {self.name!r} offers no pool_members hook")
+
+    def pretrained_column_filter(self) -> Path | None:
+        """Optional: shipped weights of the learned column filter (``nnopt.solver.column_filter``);
+        None (the default) when there are none."""
         return None
 
     # ----------------------------------------------------- optional hook: proving optima

@@ -91,5 +91,5 @@ class CEM(Method):
 
 
 register_method(CEM("cem", "cross-entropy method on the keys from the best sort order (no network)"))
-register_method(CEM("cem-assign", "cross-entropy method on the soft item-to-bin assignment from the best "
-                    "heuristic packing", encoding="assignment"))
+register_method(CEM("cem-assign", "CEM on the soft item-to-bin assignment from the best heuristic packing",
+                    encoding="assignment"))

@@ -33,6 +33,7 @@ from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
+from nnopt.solver.column_filter import DEFAULT_KEEP, FILTERS, filter_unsupported, make_filter
 from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES, make_chooser
 
 __all__ = ["RRConfig", "RuinRecreate", "ruin_recreate", "MissingHooksError", "best_start"]
@@ -73,6 +74,10 @@ class RRConfig:
     recombine_every: int = 0
     #: seconds each ``recombine`` may take
     recombine_seconds: float = 0.2
+    #: which pooled components a recombination sees (``column_filter.FILTERS``; "none": the
+    #: problem's own choice) and how many under a filter
+    columns: str = "none"
+    columns_keep: int = DEFAULT_KEEP
     #: keyword settings of a learned chooser (``ruin_guide.LearnedChooser``), for experiments
     guide: tuple[tuple[str, Any], ...] = ()
 
@@ -143,6 +148,7 @@ def ruin_recreate(
     on_improve: ProgressCallback | None = None,
     on_state: Callable[[Any], None] | None = None,
     start: Any | None = None,
+    pool: Any | None = None,
 ) -> SearchResult:
     """Ruin and recreate within ``budget``; Ctrl-C and the budget return the best solution so far.
 
@@ -150,10 +156,14 @@ def ruin_recreate(
     starts. ``on_state`` sees every improving solution. With ``config.recombine_every`` and a problem
     that offers a pool (``new_pool``), every accepted state's components are pooled and
     every ``recombine_every`` moves the problem's ``recombine`` may assemble a better solution.
+    ``pool`` (from the problem's ``new_pool``) is filled with every accepted state's components
+    even without recombination, for the caller to read afterwards (training a column filter).
     """
     require_hooks(problem)
     cfg = config or RRConfig()
     chooser = make_chooser(cfg.choice, problem, instance, cfg.max_ruin, cfg.sharpness, seed, **dict(cfg.guide))
+    offers_pool = cfg.recombine_every and not problem.missing_hooks(("new_pool", "recombine"))
+    column_filter = make_filter(cfg.columns, problem, cfg.columns_keep) if offers_pool else None
     rng = np.random.default_rng(seed)
     bound = problem.lower_bound(instance)
     best = Incumbent(problem, instance, on_improve)
@@ -161,7 +171,8 @@ def ruin_recreate(
     moves = accepted = recombined = improved = 0
     least_left = 0.0
     try:
-        pool = problem.new_pool(instance) if cfg.recombine_every else None
+        if pool is None and cfg.recombine_every:
+            pool = problem.new_pool(instance)
         seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
                                                                        problem.search_state(instance, sol)))
         if start is None:
@@ -202,9 +213,16 @@ def ruin_recreate(
             found = None
             if cost[0] == 0:
                 found = problem.state_solution(instance, state)
-            elif pool is not None and moves % cfg.recombine_every == 0 and _slice(cfg, budget) is not None:
-                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
-                                          int(rng.integers(2**31)))
+            elif pool is not None and cfg.recombine_every and moves % cfg.recombine_every == 0 \
+                    and _slice(cfg, budget) is not None:
+                recombine_seed = int(rng.integers(2**31))
+                if column_filter is None:
+                    found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
+                                              recombine_seed)
+                else:
+                    found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
+                                              recombine_seed, columns=column_filter.select(problem, instance,
+                                                                                           pool, rng))
                 recombined += found is not None
             if found is not None:
                 if best.offer([found], problem.cost(instance, [found]), _NO_ENCODING, "ruin-recreate",
@@ -235,7 +253,7 @@ class RuinRecreate(Method):
     """``ruin-recreate``: the loop above as a method; parameters are its ablation switches."""
 
     family = "search"
-    parameters = {"choice": CHOICES, "recombine": ("on", "off")}
+    parameters = {"choice": CHOICES, "recombine": ("on", "off"), "columns": FILTERS}
 
     def unsupported(self, problem: Problem) -> str | None:
         missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
@@ -245,10 +263,12 @@ class RuinRecreate(Method):
             return f"choice={self.params['choice']} needs the component_features hook"
         if self.params["choice"] == "pretrained" and problem.pretrained_guide() is None:
             return "choice=pretrained needs shipped guide weights (pretrained_guide)"
+        if self.params["recombine"] == "on" and not problem.missing_hooks(("recombine",)):
+            return filter_unsupported(self.params["columns"], problem)
         return None
 
     def config(self) -> RRConfig:
-        return RRConfig(choice=self.params["choice"],
+        return RRConfig(choice=self.params["choice"], columns=self.params["columns"],
                         recombine_every=DEFAULT_RECOMBINE_EVERY if self.params["recombine"] == "on" else 0)
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,

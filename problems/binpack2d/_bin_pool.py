@@ -24,7 +24,7 @@ from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._ruin import BinState
 from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
 
-__all__ = ["BinPool", "MAX_ITEMS", "pool_add_state", "recombine_pool"]
+__all__ = ["BinPool", "MAX_ITEMS", "POOL_COLUMNS", "pool_add_state", "pool_features", "recombine_pool"]
 
 #: Above this many items the master is not built: one clause per item, and a slice of a
 #: fraction of a second would not even pay the model's construction.
@@ -41,16 +41,21 @@ class BinPool:
     #: bins added so far, and at the last recombination (none new since: nothing to try)
     added: int = 0
     added_at_last_try: int = 0
+    #: how often each bin was offered (a bin the search keeps finding is a stable one)
+    seen: dict[bytes, int] = field(default_factory=dict)
 
     def add(self, items: np.ndarray, x: np.ndarray, y: np.ndarray, rot: np.ndarray, area: int) -> bytes:
         """Remember one bin (``items`` sorted); a full pool keeps the fuller bins. Returns its key."""
         key = np.ascontiguousarray(items, dtype=np.int64).tobytes()
         if key in self.layouts:
+            self.seen[key] += 1
             return key
         if len(self.layouts) >= self.capacity:
             # full: keep the fuller half (one sort per capacity / 2 additions, not a scan per bin)
             keep = sorted(self.layouts, key=lambda k: -self.layouts[k][4])[:self.capacity // 2]
             self.layouts = {k: self.layouts[k] for k in keep}
+            self.seen = {k: self.seen[k] for k in keep}
+        self.seen[key] = 1
         self.added += 1
         self.layouts[key] = (np.array(items, dtype=np.int64), np.array(x, dtype=np.int64),
                              np.array(y, dtype=np.int64), np.array(rot, dtype=np.uint8), int(area))
@@ -72,9 +77,52 @@ def pool_add_state(instance: BinPackInstance, pool: BinPool, state: BinState, sl
         pool.add(items, state.ix[items], state.iy[items], state.rot[items], int(area[items].sum()))
 
 
+#: What each column of :func:`pool_features` holds (all in [0, 1], the same on every instance).
+POOL_COLUMNS = ("fill", "items / mean items per pool bin (halved, capped at 1)", "largest item area",
+                "mean rarity of its items (1 / pool bins holding the item)",
+                "rarest item's rarity", "fill rank in the pool (0 emptiest)",
+                "times the search offered it (log, relative to the most offered)")
+
+
+def pool_features(instance: BinPackInstance, pool: BinPool) -> np.ndarray:
+    """``(P, 7)`` float64 per pool bin, in the pool's order (``POOL_COLUMNS``): what a learned
+    column filter sees. Rarity is relational: an item that few pool bins hold makes every bin
+    that holds it a likely member of a cover, however thin the bin is."""
+    keys = list(pool.layouts)
+    P = len(keys)
+    out = np.zeros((P, len(POOL_COLUMNS)))
+    if P == 0:
+        return out
+    item_lists = [pool.layouts[k][0] for k in keys]
+    sizes = np.array([len(items) for items in item_lists], dtype=np.int64)
+    flat = np.concatenate(item_lists)
+    owner = np.repeat(np.arange(P), sizes)
+    cover = np.bincount(flat, minlength=instance.n).astype(np.float64)
+    rarity = 1.0 / np.maximum(cover[flat], 1.0)
+    area = (instance.widths * instance.heights).astype(np.float64)
+    fills = np.array([pool.layouts[k][4] for k in keys], dtype=np.float64) / float(instance.bin_area)
+    out[:, 0] = fills
+    out[:, 1] = np.minimum(1.0, 0.5 * sizes / max(1e-9, sizes.mean()))
+    largest = np.zeros(P)
+    np.maximum.at(largest, owner, area[flat])
+    out[:, 2] = largest / float(instance.bin_area)
+    out[:, 3] = np.bincount(owner, weights=rarity, minlength=P) / np.maximum(sizes, 1)
+    rarest = np.zeros(P)
+    np.maximum.at(rarest, owner, rarity)
+    out[:, 4] = rarest
+    out[:, 5] = np.argsort(np.argsort(fills, kind="stable"), kind="stable") / max(1, P - 1)
+    seen = np.log1p(np.array([pool.seen.get(k, 1) for k in keys], dtype=np.float64))
+    out[:, 6] = seen / max(1e-9, seen.max())
+    return out
+
+
 def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing, time_limit: float,
-                   seed: int, max_bins: int = 2000) -> Packing | None:
-    """A packing with fewer bins than ``incumbent`` made of pool bins, or None (none found in time)."""
+                   seed: int, max_bins: int = 2000, columns: np.ndarray | None = None) -> Packing | None:
+    """A packing with fewer bins than ``incumbent`` made of pool bins, or None (none found in time).
+
+    ``columns`` (indices into the pool's order, as :func:`pool_features` rows) are the pool
+    bins the master sees; by default its ``max_bins`` fullest.
+    """
     from ortools.sat.python import cp_model
 
     target = incumbent.num_bins - 1
@@ -91,7 +139,11 @@ def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing,
         incumbent_keys.add(key)
         layouts.setdefault(key, (sel[:, ITEM].astype(np.int64), sel[:, X], sel[:, Y], sel[:, ROT].astype(np.uint8),
                                  int((instance.widths[sel[:, ITEM]] * instance.heights[sel[:, ITEM]]).sum())))
-    keys = sorted(pool.layouts, key=lambda k: -pool.layouts[k][4])[:max_bins]
+    if columns is None:
+        keys = sorted(pool.layouts, key=lambda k: -pool.layouts[k][4])[:max_bins]
+    else:
+        order = list(pool.layouts)
+        keys = [order[int(j)] for j in columns]
     chosen = set(keys)
     keys += [k for k in incumbent_keys if k not in chosen]
     model = cp_model.CpModel()

@@ -490,8 +490,19 @@ class BinPack2D(Problem):
         _bin_pool.pool_add_state(instance, pool, state, state.changed_slots())
 
     def recombine(self, instance: BinPackInstance, pool: _bin_pool.BinPool, incumbent: Packing,
-                  time_limit: float, seed: int) -> Packing | None:
-        return _bin_pool.recombine_pool(instance, pool, incumbent, time_limit, seed)
+                  time_limit: float, seed: int, columns: np.ndarray | None = None) -> Packing | None:
+        return _bin_pool.recombine_pool(instance, pool, incumbent, time_limit, seed, columns=columns)
+
+    def pool_features(self, instance: BinPackInstance, pool: _bin_pool.BinPool) -> np.ndarray:
+        return _bin_pool.pool_features(instance, pool)
+
+    def pool_members(self, instance: BinPackInstance, pool: _bin_pool.BinPool) -> list[np.ndarray]:
+        return [layout[0] for layout in pool.layouts.values()]
+
+    def pretrained_column_filter(self) -> Path | None:
+        """The shipped column-filter weights (``benchmarks/pretrain_column_filter.py``), if present."""
+        path = Path(__file__).with_name("column_filter.npz")
+        return path if path.is_file() else None
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder
