@@ -12,6 +12,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt setup.py
 	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
+	$(BIN)/nnopt warmup
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -144,6 +144,7 @@ class LearnedChooser:
         self._cum: np.ndarray | None = None
         self._weak: np.ndarray | None = None
         self._head: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._weights: tuple[Any, ...] = ()
         self._last: np.ndarray | None = None
         self.moves = 0
         self.guided = 0
@@ -168,6 +169,8 @@ class LearnedChooser:
                                                       P["B"][H:-1])
         # the components' head projections, filled row by row as candidates need them
         self._head = (np.empty((len(self._cum), H)), np.zeros(len(self._cum), dtype=np.bool_), const)
+        # the weights pick_candidate reads, looked up once per state rather than once per move
+        self._weights = (P["A"], P["a"], P["B"][:H], P["B"][-1], P["v"], float(P["c"][0]))
 
     def ready(self) -> bool:
         """Whether the guide chooses: shipped weights, or trained at least once on this run's log."""
@@ -179,11 +182,9 @@ class LearnedChooser:
         self._view(state)
         guided = self.ready() and rng.random() >= self.explore
         EB, have, const = self._head
-        P = self._model.params
-        H = P["A"].shape[1]
-        self._last = pick_candidate(self._cum, EB, have, self._phi, P["A"], P["a"], P["B"][:H], const,
-                                    P["B"][-1], P["v"], float(P["c"][0]), self.K, self.max_ruin, guided,
-                                    int(rng.integers(2**31)), self.mix)
+        A, a, BH, size_w, v, c0 = self._weights
+        self._last = pick_candidate(self._cum, EB, have, self._phi, A, a, BH, const, size_w, v, c0, self.K,
+                                    self.max_ruin, guided, int(rng.integers(2**31)), self.mix)
         self.guided += guided
         return self._last
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._ruin_kernels import bin_fill, component_profile, recreate, refill_slots, ruin_bins
+from nnopt.problems.binpack2d._ruin_kernels import (bin_fill, bin_weakness, component_profile, recreate, refill_slots,
+                                                    ruin_bins)
 from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
 
 __all__ = ["BinState", "RecreateSettings", "state_from_packing", "tighten_state", "state_weakness",
@@ -114,9 +115,7 @@ def tighten_state(instance: BinPackInstance, state: BinState) -> BinState | None
 def state_weakness(instance: BinPackInstance, state: BinState) -> np.ndarray:
     """Per slot: its free fraction, plus 1 per missing item below the mean count (few, big items
     pack badly), so nearly empty and awkward bins are ruined first."""
-    used, count = _fills(instance, state)
-    free = 1.0 - used / float(instance.bin_area)
-    return free + 0.1 * np.maximum(0.0, count.mean() - count)
+    return bin_weakness(instance.widths, instance.heights, float(instance.bin_area), np.int64(state.L), state.ib)
 
 
 #: What each column of :func:`component_features` holds (all about [0, 1], the same on every instance).
