@@ -24,7 +24,8 @@ solution over every order of tiny instances (``generate(seed, n<=6)``) nor any
 decoded solution; ``cost`` must rank like ``objective``. A problem with the optional
 ``prove`` hook must not prove more than is true: handed the worst of a batch of decoded
 solutions, its bound stays at or below the best of them (so a hook that declares its
-incumbent optimal is caught), and a better solution it returns passes ``check``.
+incumbent optimal is caught), and a better solution it returns passes ``check``. A problem
+with the solution-level search hooks must keep them consistent (:func:`check_search_hooks`).
 """
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import PROOF_HOOKS, RESERVED_SOLUTION_KEYS, InstanceError, Problem, SolutionError
+from nnopt.problems.base import (PROOF_HOOKS, RESERVED_SOLUTION_KEYS, RUIN_RECREATE_HOOKS, InstanceError, Problem,
+                                 SolutionError)
 
-__all__ = ["check_problem", "problem_checks"]
+__all__ = ["check_problem", "problem_checks", "check_search_hooks"]
 
 _SEEDS = (0, 1, 2)
 _BATCH = 12
@@ -381,6 +383,75 @@ def check_cost_ranks_like_objective(problem: Problem, instances: list[Any]) -> N
             raise AssertionError(f"{rule}: objective {obj[i]:g} < {obj[j]:g} but cost {cost[i]:g} >= {cost[j]:g}")
 
 
+#: Ruin-and-recreate moves each instance gets in :func:`check_search_hooks`.
+_MOVES = 20
+
+
+def check_search_hooks(problem: Problem, instances: list[Any]) -> None:
+    """A problem offering the solution-level search hooks (``RUIN_RECREATE_HOOKS``) keeps them
+    consistent: a solution's state gives the solution back, ``state_cost`` is two finite numbers
+    and zero left out whenever the state is complete, ``weakness`` (and ``component_features``)
+    score every component, a ruined and recreated state is still a state, and a complete one is
+    a solution the checker accepts. The optional pool hooks: ``pool_features`` and
+    ``pool_members`` describe the same components; ``recombine`` returns nothing or a better,
+    feasible solution."""
+    if problem.missing_hooks(RUIN_RECREATE_HOOKS):
+        return
+    rule = "rule 'search hooks'"
+    rng = np.random.default_rng(0)
+    for inst in instances:
+        sols = problem.decode(inst, _batch(problem, inst, 11))
+        best = sols[int(np.argmin(problem.cost(inst, sols)))]
+        obj = float(problem.objective(inst, best))
+        state = problem.search_state(inst, best)
+        back = problem.state_solution(inst, state)
+        assert back is not None and abs(float(problem.objective(inst, back)) - obj) <= 1e-6 * max(1.0, abs(obj)), (
+            f"{rule}: state_solution(search_state(s)) does not give back a solution of s's objective {obj:g}")
+        cost = problem.state_cost(inst, state)
+        assert len(cost) == 2 and all(np.isfinite(cost)) and cost[0] == 0, (
+            f"{rule}: state_cost of a complete state must be (0, finite), got {cost!r}")
+        pool = problem.new_pool(inst)
+        if pool is not None:
+            problem.pool_add(inst, pool, state)
+        tighter = problem.tighten(inst, state)
+        if tighter is not None:
+            state = tighter
+        for _ in range(_MOVES):
+            weak = np.asarray(problem.weakness(inst, state), dtype=np.float64)
+            assert weak.ndim == 1 and len(weak) >= 1 and np.all(np.isfinite(weak)), (
+                f"{rule}: weakness must be a finite score per component, got shape {weak.shape}")
+            if not problem.missing_hooks(("component_features",)):
+                phi = np.asarray(problem.component_features(inst, state), dtype=np.float64)
+                assert phi.ndim == 2 and phi.shape[0] == len(weak) and np.all(np.isfinite(phi)), (
+                    f"{rule}: component_features must be (components, F) finite, got {phi.shape} "
+                    f"for {len(weak)} components")
+            parts = rng.choice(len(weak), size=min(2, len(weak)), replace=False)
+            cand = problem.ruin(inst, state, parts, rng)
+            problem.recreate(inst, cand, rng)
+            c = problem.state_cost(inst, cand)
+            assert len(c) == 2 and all(np.isfinite(c)) and c[0] >= 0, f"{rule}: state_cost gave {c!r}"
+            if c[0] == 0:
+                sol = problem.state_solution(inst, cand)
+                issues = problem.check(inst, sol) if sol is not None else ["state_solution gave None"]
+                assert not issues, f"{rule}: a state with nothing left out is not a feasible solution: {issues[0]}"
+            state = cand
+            if pool is not None:
+                problem.pool_add(inst, pool, state)
+        if pool is None:
+            continue
+        if not problem.missing_hooks(("pool_features",)):
+            feats = np.asarray(problem.pool_features(inst, pool), dtype=np.float64)
+            assert feats.ndim == 2 and np.all(np.isfinite(feats)), f"{rule}: pool_features must be finite (P, F)"
+            if not problem.missing_hooks(("pool_members",)):
+                assert len(problem.pool_members(inst, pool)) == len(feats), (
+                    f"{rule}: pool_members and pool_features must list the same components")
+        found = problem.recombine(inst, pool, best, 0.5, 0)
+        if found is not None:
+            issues = problem.check(inst, found)
+            assert not issues, f"{rule}: recombine returned an infeasible solution: {issues[0]}"
+            assert float(problem.objective(inst, found)) < obj, f"{rule}: recombine returned no better solution"
+
+
 _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_class_attributes,
     check_instance_round_trip,
@@ -396,6 +467,7 @@ _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_bound_below_optimum,
     check_proof_below_optimum,
     check_cost_ranks_like_objective,
+    check_search_hooks,
 )
 
 

@@ -180,3 +180,44 @@ def test_token_features_is_declared_and_optional():
     assert offers_token_features(get_problem("binpack2d")) and not offers_token_features(get_problem("tsp"))
     assert get_problem("tsp").token_features(get_problem("tsp").generate(seed=0, n=5)) is None
     assert not hasattr(Problem, "features")  # the unused member is gone
+
+
+def _binpack_instances():
+    bp = get_problem("binpack2d")
+    return [bp.generate(seed=s, klass=7, n=25) for s in range(2)]
+
+
+def test_search_hooks_that_lose_a_solution_fail_the_contract():
+    from nnopt.problems.binpack2d import BinPack2D
+    from nnopt.problems.testing import check_search_hooks
+
+    class ForgetsLeftOut(BinPack2D):
+        def state_cost(self, instance, state):  # never admits that anything is left out
+            left, tie = super().state_cost(instance, state)
+            return 0.0, tie
+
+    with pytest.raises(AssertionError, match="search hooks"):
+        check_search_hooks(ForgetsLeftOut(), _binpack_instances())
+
+
+def test_a_recombination_that_returns_an_infeasible_packing_fails_the_contract():
+    from nnopt.problems.binpack2d import BinPack2D
+    from nnopt.problems.testing import check_search_hooks
+
+    class StacksEverything(BinPack2D):
+        def recombine(self, instance, pool, incumbent, time_limit, seed, columns=None):
+            rows = incumbent.placements.copy()
+            rows[:, 1] = 0  # every item in one bin, overlapping
+            rows[:, 2:4] = 0
+            return type(incumbent)(rows)
+
+    with pytest.raises(AssertionError, match="recombine returned an infeasible"):
+        check_search_hooks(StacksEverything(), _binpack_instances())
+
+
+def test_the_shipped_search_hooks_pass():
+    from nnopt.problems.testing import check_search_hooks
+
+    check_search_hooks(get_problem("binpack2d"), _binpack_instances())
+    tsp = get_problem("tsp")
+    check_search_hooks(tsp, [tsp.generate(seed=1, n=30)])
