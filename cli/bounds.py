@@ -19,9 +19,13 @@ from nnopt.cli._common import UserError, debug_option, load_or_error
               help="Seconds for the column-generation (set-cover LP) bound; 0 leaves it out.")
 @click.option("--cp-time", type=float, default=0.0, show_default=True,
               help="Seconds for the destructive bound (CP-SAT proves fewer bins infeasible); 0 leaves it out.")
+@click.option("--budget", type=float, default=0.0, show_default=True,
+              help="CPU seconds for all bounds together, spent where the gap is: a quick packing first, "
+                   "nothing more where the cheap bounds meet it; the destructive bound gets --cp-time "
+                   "(0: as much as the budget allows). 0: each bound with its own cap.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of a table.")
 @debug_option
-def bounds_cmd(instance: str, cg_time: float, cp_time: float, as_json: bool) -> None:
+def bounds_cmd(instance: str, cg_time: float, cp_time: float, budget: float, as_json: bool) -> None:
     """Print every lower bound on the bins of INSTANCE (binpack2d) with its name and time.
 
     \b
@@ -29,17 +33,23 @@ def bounds_cmd(instance: str, cg_time: float, cp_time: float, as_json: bool) -> 
       nnopt bounds examples/cl_07_040_01.json
       nnopt bounds benchmarks/data/2bp/original/Class_01.2bp:3 --json
       nnopt bounds benchmarks/data/2bp/instances/CLASS03_100_06.json --cp-time 1
+      nnopt bounds benchmarks/data/2bp/instances/CLASS05_080_10.json --budget 1
     """
     if not cg_time >= 0:
         raise UserError(f"--cg-time must be at least 0, got {cg_time}")
     if not cp_time >= 0:
         raise UserError(f"--cp-time must be at least 0, got {cp_time}")
+    if not budget >= 0:
+        raise UserError(f"--budget must be at least 0, got {budget}")
     prob, inst = load_or_error(instance, None)
     if prob.name != "binpack2d":
         raise UserError(f"{instance}: bounds are implemented for binpack2d only, not {prob.name!r}")
     from nnopt.problems.binpack2d._bounds import bounds_report
 
-    rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or None)
+    if budget:
+        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or budget, budget=budget)
+    else:
+        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or None)
     if as_json:
         click.echo(json.dumps({
             "instance": inst.name,

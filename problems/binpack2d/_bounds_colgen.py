@@ -259,6 +259,8 @@ def colgen_bound(
     upper: int | None = None,
     seed_columns: list[np.ndarray] | None = None,
     deadline: float | None = None,
+    smoothing: float = SMOOTHING,
+    quick_nodes: int = QUICK_NODES,
 ) -> int:
     """``ceil`` of the best Farley bound met within ``time_limit`` seconds (module docstring).
 
@@ -270,6 +272,8 @@ def colgen_bound(
     LP closer to its optimum; columns never affect validity (only ``z_ub`` does). Instances with more than
     :data:`MAX_ITEMS_CG` items get the area bound. ``deadline`` (a ``time.perf_counter()`` reading) also
     stops it by the wall clock, for callers that must end in time on a loaded machine.
+    ``smoothing`` (the weight of the best-bound duals, 0 for none) and ``quick_nodes`` (the node
+    budget of the column-finding search) tune the speed only, never the validity.
     """
     t_end = time.process_time() + time_limit
     wall_end = float("inf") if deadline is None else deadline
@@ -307,14 +311,14 @@ def colgen_bound(
             break
         # Wentges smoothing: price at a point between the best-bound duals and the
         # master's; fall back to the master's duals when that finds nothing.
-        alpha = SMOOTHING if center is not None else 0.0
+        alpha = smoothing if center is not None else 0.0
         added = 0
         while time_left() > 0:
             pi = pi_lp if alpha == 0.0 else alpha * center + (1 - alpha) * pi_lp
             # A short search first: its incumbents are columns, but its bound is
             # loose. Only when it finds nothing does the long search run, whose
             # upper bound gives a Farley bound.
-            z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=QUICK_NODES, cond=cond, cond_cap=cond_cap)
+            z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=quick_nodes, cond=cond, cond_cap=cond_cap)
             fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if not fresh and not exact:
                 z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=FULL_NODES, cond=cond,
