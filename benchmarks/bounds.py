@@ -98,7 +98,8 @@ def main() -> None:
             if bound not in order:
                 order.append(bound)
             rows.append({"name": name, "class": int(meta[name]["class"]), "n": int(meta[name]["n"]),
-                         "best_known": best_known, "bound": bound, "value": value, "seconds": round(sec, 6)})
+                         "best_known": best_known, "bound": bound, "value": value, "seconds": round(sec, 6),
+                         "instance_cpu": round(cpu[-1], 4)})
         assert default <= dict((b, v) for b, v, _ in report)["best"]
         if (k + 1) % 25 == 0:
             loads.append(os.getloadavg()[0])

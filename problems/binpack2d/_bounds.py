@@ -260,7 +260,7 @@ def _budgeted_rows(
             return
         t0 = time.perf_counter()
         value = colgen_bound(inst, time_limit=cap, start=state["best"], upper=upper, seed_columns=seeds,
-                             smoothing=BUDGET_SMOOTHING, quick_nodes=BUDGET_QUICK_NODES)
+                             smoothing=BUDGET_SMOOTHING, quick_nodes=BUDGET_QUICK_NODES, guard_overrun=True)
         state["cg_time"] += time.perf_counter() - t0
         state["cg"] = max(state["cg"], value)
         state["best"] = max(state["best"], value)

@@ -261,6 +261,7 @@ def colgen_bound(
     deadline: float | None = None,
     smoothing: float = SMOOTHING,
     quick_nodes: int = QUICK_NODES,
+    guard_overrun: bool = False,
 ) -> int:
     """``ceil`` of the best Farley bound met within ``time_limit`` seconds (module docstring).
 
@@ -273,7 +274,9 @@ def colgen_bound(
     :data:`MAX_ITEMS_CG` items get the area bound. ``deadline`` (a ``time.perf_counter()`` reading) also
     stops it by the wall clock, for callers that must end in time on a loaded machine.
     ``smoothing`` (the weight of the best-bound duals, 0 for none) and ``quick_nodes`` (the node
-    budget of the column-finding search) tune the speed only, never the validity.
+    budget of the column-finding search) tune the speed only, never the validity. ``guard_overrun``
+    skips a full pricing search (which checks no clock) when the slowest one so far took longer
+    than the time left, so that the cap holds to within one quick search.
     """
     t_end = time.process_time() + time_limit
     wall_end = float("inf") if deadline is None else deadline
@@ -303,6 +306,7 @@ def colgen_bound(
     nogoods: list[np.ndarray] = []
     center: np.ndarray | None = None  # the duals of the best Farley bound so far
     center_value = 0.0
+    full_cost = 0.0  # CPU seconds of the slowest full pricing search so far
     while time_left() > 0:
         lp, pi_lp = master.duals()
         if math.ceil(lp - _EPS) <= max(best, start):
@@ -321,8 +325,12 @@ def colgen_bound(
             z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=quick_nodes, cond=cond, cond_cap=cond_cap)
             fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if not fresh and not exact:
+                if guard_overrun and time_left() < full_cost:
+                    return best  # the last full search took longer than the time left: stop within the cap
+                c0 = time.process_time()
                 z_ub, sets, exact = price(pi, A, b, conflict, nogoods, node_limit=FULL_NODES, cond=cond,
                                           cond_cap=cond_cap)
+                full_cost = max(full_cost, time.process_time() - c0)
                 fresh = [s for s in sets if float(pi_lp[s].sum()) > 1 + _EPS and tuple(s) not in seen]
             if exact or not fresh:
                 value = float(pi.sum()) / max(1.0, z_ub)
