@@ -47,6 +47,7 @@ def main() -> None:
                     help="cap of the destructive CP-SAT bound per instance, after column generation (0: off)")
     ap.add_argument("--budget", type=float, default=0.0,
                     help="CPU seconds per instance for all bounds together, spent where the gap is (0: the caps alone)")
+    ap.add_argument("--note", default="", help="a paragraph for the header (e.g. the previous run's numbers)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N instances (a quick look)")
     ap.add_argument("--rotation", action="store_true", help="the rotation variant (2BP|R|F) instead")
     ap.add_argument("--out", default=None, help="output stem (default benchmarks/results/bounds[_rotation])")
@@ -168,8 +169,8 @@ def summary(rows: list[dict[str, object]], order: list[str], default_time: float
            " is then the best bound and the LP row the area bound, at no cost). Otherwise the destructive bound"
            " (CP-SAT on the instance reduced by the fixed bins of `_bounds_reduce`, presolve and LP off, DFF rows"
            " per bin) and column generation share what is left of the CPU budget: column generation first"
-           " where at least two thirds of the items are longer than half the bin in exactly one dimension,"
-           " the destructive bound first (half the time left) elsewhere. Every cap is on this process's CPU"
+           " where at least 60 % of the items are long (more than two thirds of the bin one way, at most half"
+           " the other: classes 7 and 8), the destructive bound first (half the time left) elsewhere. Every cap is on this process's CPU"
            " time (CP-SAT is stopped by a watchdog thread that reads the CPU clock), so load on the machine"
            " changes the times below but, up to the few hundredths of a second by which a stop lands late"
            " and the slower work per CPU second of a busy machine, not the bounds."
@@ -185,6 +186,7 @@ def summary(rows: list[dict[str, object]], order: list[str], default_time: float
         f" (the column-generation cap is on CPU time, so the shared machine's load does not weaken the bound;"
         f" the tables below give wall-clock seconds).",
         "",
+    ] + ([args.note, ""] if args.note else []) + [
         "## Totals per class (sum of the bound over the class's instances)",
         "",
         "| bound | " + " | ".join(str(c) for c in classes) + " |",

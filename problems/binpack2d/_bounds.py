@@ -5,7 +5,12 @@ and the strongest of those with the dual-feasible-function bounds of
 :func:`lower_bound` is the one number every solve uses: the best of the cheap
 bounds (about 10 ms of CPU for n = 100). :func:`bounds_report` lists every named
 bound with its value and time, including the opt-in column-generation bound of
-:mod:`._bounds_colgen`, which is stronger and slower (time-capped).
+:mod:`._bounds_colgen` and the destructive CP-SAT bound of
+:mod:`._bounds_destructive`, which are stronger and slower (time-capped). With a
+``budget`` (CPU seconds for the whole report) it spends the time where the gap
+is: nothing expensive where a quick packing (:mod:`._bounds_upper`) meets the
+cheap bounds, and the expensive bound more likely to close the gap first
+(:func:`_budgeted_rows`).
 
 A bound is only useful if it is never wrong: every solver's gap report and every
 "optimal" claim rests on it. So each bound below comes with its validity argument,
