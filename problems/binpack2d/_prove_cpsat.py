@@ -95,7 +95,10 @@ def fewer_bins(
     INFEASIBLE (measured on six classic instances one bin short of their
     optimum: 0.06-0.35 s of CPU against 0.34-1.5 s with the defaults); the
     destructive bound asks with it, the proof hook (which also looks for
-    packings) without.
+    packings) without. It also adds :data:`DFF_ROWS` rows per bin,
+    ``sum f(w_i) g(h_i) p[i,b] <= f(W) g(H)`` for the strongest DFF pairs of
+    :mod:`._bounds_dff` (valid for every bin's item set, so no packing is cut
+    off), which propagate where the area row alone does not.
 
     Returns ``("INFEASIBLE", None)`` (proven: no packing with ``bins`` bins),
     ``("FEASIBLE", packing)`` with a packing the independent checker accepted, or
@@ -175,7 +178,7 @@ def fewer_bins(
                 x_dem[b].append(fh)
                 y_dem[b].append(fw)
         model.add_exactly_one(lits)
-    dff_rows = _dff_rows(inst) if quick_refute and os.environ.get("NNOPT_DFF_ROWS", "1") != "0" else []
+    dff_rows = _dff_rows(inst) if quick_refute else []
     for b in range(bins):
         if len(x_iv[b]) > 1:
             model.add_no_overlap_2d(x_iv[b], y_iv[b])
