@@ -216,13 +216,10 @@ def ruin_recreate(
             elif pool is not None and cfg.recombine_every and moves % cfg.recombine_every == 0 \
                     and _slice(cfg, budget) is not None:
                 recombine_seed = int(rng.integers(2**31))
-                if column_filter is None:
-                    found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
-                                              recombine_seed)
-                else:
-                    found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
-                                              recombine_seed, columns=column_filter.select(problem, instance,
-                                                                                           pool, rng))
+                # a problem without pool_features is never given columns (its hook may not take them)
+                kept = {} if column_filter is None else {"columns": column_filter.select(problem, instance, pool, rng)}
+                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
+                                          recombine_seed, **kept)
                 recombined += found is not None
             if found is not None:
                 if best.offer([found], problem.cost(instance, [found]), _NO_ENCODING, "ruin-recreate",
