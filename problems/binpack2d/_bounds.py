@@ -110,7 +110,7 @@ LONG_SHARE = 0.6
 BUDGET_MARGIN = 0.03
 #: Column generation checks its cap between pricing calls, and one call can run on
 #: for a few hundredths of a second: its cap in a budgeted report is this much lower.
-COLGEN_OVERRUN = 0.05
+COLGEN_OVERRUN = 0.03
 #: Column-generation settings of a budgeted report: no dual smoothing and a larger
 #: column-finding search (measured on the open classic instances: the LP bound
 #: reached in 0.34-0.94 s of CPU instead of 0.62-2 s; speed only, never validity).
