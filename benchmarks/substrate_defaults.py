@@ -1,6 +1,6 @@
 """``nnopt distill``'s defaults, per teacher, on the mnist5k test split: the section "Defaults per teacher".
 
-    python benchmarks/substrate_defaults.py [--seeds 3] [--one-seed-ks 1,50] [--teachers softmax,mlp,cnn-bn]
+    python benchmarks/substrate_defaults.py [--seeds 3] [--one-seed-ks 1,50] [--extra-seeds 3] [--teachers softmax,mlp,cnn-bn]
     python benchmarks/substrate_defaults.py --from-json      # re-render the section from OUT_defaults.json
 
 Every run is exactly what ``nnopt distill --dataset mnist5k --model TEACHER --k K --seed S``
@@ -8,7 +8,8 @@ does with no other flag: :func:`nnopt.substrate.distill_defaults.distill_setting
 one defaults table), teacher 10 epochs, the students of the teacher's own architecture. Each row holds
 every control (class means, random real images, noise KD) from the same run. K = 10 runs every seed
 first (the issue's targets), then the ablation, then the K values in ``--one-seed-ks`` with the first
-``--extra-seeds`` seeds (one niced core may not afford more — the section says so). A prior ablation at K = 10 puts each teacher-knowledge prior beside its absence
+``--extra-seeds`` seeds (one niced core may not afford more — the section says so). A prior ablation
+at K = 10 puts each teacher-knowledge prior beside its absence
 (the default with the prior switched off, or switched on when the default leaves it off).
 Writes ``OUT_defaults.json`` (every run, rewritten after each, so a cut-short run still renders),
 the section between its markers in ``OUT.md`` and one grid per teacher, ``OUT_defaults_TEACHER.png``.
@@ -42,7 +43,8 @@ TEACHER_EPOCHS = 10  # what the CLI trains on mnist5k
 ABLATION: dict[str, list[tuple[str, dict]]] = {
     "softmax": [("KD online, shift 2", {"kd_online": True, "kd_shift": 2}),
                 ("DAFL class balance 1", {"balance": 1.0}), ("competition 1", {"competition": 1.0})],
-    "mlp": [("KD on fixed mixes", {"kd_online": False, "kd_shift": 0}), ("no feature statistics", {"feature_stats": 0.0}),
+    "mlp": [("KD on fixed mixes", {"kd_online": False, "kd_shift": 0}),
+            ("no feature statistics", {"feature_stats": 0.0}),
             ("DAFL activation 0.03", {"activation": 0.03}), ("DAFL class balance 1", {"balance": 1.0}),
             ("competition 1", {"competition": 1.0})],
     # (recorded feature statistics of cnn-bn's convolutions are its BN inputs' statistics: the BN prior again)

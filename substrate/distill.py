@@ -252,8 +252,9 @@ def shifted(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tens
     dy, dx = (torch.randint(0, 2 * max_shift + 1, (2, b), generator=gen)).to(x.device)
     rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]
     cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]
-    return padded[torch.arange(b, device=x.device)[:, None, None, None], torch.arange(c, device=x.device)[None, :, None, None],
-                  rows, cols]
+    batch_index = torch.arange(b, device=x.device)[:, None, None, None]
+    channel_index = torch.arange(c, device=x.device)[None, :, None, None]
+    return padded[batch_index, channel_index, rows, cols]
 
 
 def augmented_batch(x: torch.Tensor, batch: int, *, mix: int, shift: int, gen: torch.Generator) -> torch.Tensor:
