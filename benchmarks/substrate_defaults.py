@@ -50,7 +50,8 @@ ABLATION: dict[str, list[tuple[str, dict]]] = {
     # (recorded feature statistics of cnn-bn's convolutions are its BN inputs' statistics: the BN prior again)
     "cnn-bn": [("KD on fixed mixes", {"kd_online": False, "kd_shift": 0}), ("no BN prior", {"bn": 0.0}),
                ("no centring", {"centring": 0.0}), ("no extraction jitter", {"shift": 0}),
-               ("competition 1", {"competition": 1.0})],
+               ("competition 1", {"competition": 1.0}), ("DAFL activation 0.03", {"activation": 0.03}),
+               ("DAFL class balance 1", {"balance": 1.0})],
 }
 
 
