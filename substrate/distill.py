@@ -23,10 +23,13 @@ optimiser steps:
 (:class:`~nnopt.substrate.image_regularisers.BatchNormStatistics`; teachers with
 batch norm, e.g. ``cnn-bn``). ``bn_per_image`` makes ``bn`` a per-image weight
 (the batch term times the batch size, ``10 * k`` images), so one weight means the
-same pull at every K; the setting chosen on the mnist5k validation split for a
-``cnn-bn`` teacher is ``bn=100, bn_per_image=True, tv=0.05`` with the
-``cnn-tiny`` KD student (838 parameters, 12x fewer than the teacher; see the
-benchmark's batch-norm section, ``python benchmarks/substrate.py --bn-only``). ``mix`` > 0 adds, for both KD students (visualisations and noise alike),
+same pull at every K; the setting chosen on the mnist5k validation split for
+model compression of a ``cnn-bn`` teacher is ``bn=100, bn_per_image=True, tv=0.05``
+with the ``cnn-tiny`` KD student (838 parameters, 12x fewer than the teacher; see
+``python benchmarks/substrate_bn.py``); dataset compression's default run (the
+teacher's own architecture) uses ``bn=30`` with centring and jitter
+(:mod:`nnopt.substrate.distill_defaults`). ``mix`` > 0 adds, for both KD students
+(visualisations and noise alike),
 ``mix`` random convex combinations per stored image, labelled by the teacher
 (mixing visualisations, as in data-free distillation). The KD student is also
 the *model compression* result: ``compression`` is teacher parameters over
