@@ -270,7 +270,15 @@ class RuinRecreate(Method):
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
-        return ruin_recreate(problem, instance, budget, seed=seed, config=self.config(), on_improve=on_improve)
+        found = ruin_recreate(problem, instance, budget, seed=seed, config=self.config(), on_improve=on_improve)
+        columns = self.params["columns"]
+        if columns != "none":
+            why = ("recombine=off" if self.params["recombine"] == "off"
+                   else f"{problem.name} offers no recombination"
+                   if problem.missing_hooks(("new_pool", "recombine")) else None)
+            if why is not None:
+                found.notes.append(f"columns={columns}: {why}, so there was nothing to filter")
+        return found
 
 
 #: Moves between two set-cover recombinations when ``recombine=on``.

@@ -116,3 +116,13 @@ def test_ruin_recreate_with_a_filter_is_verified_and_reproducible(columns):
 def test_the_method_parameter_reaches_the_loop():
     method = get_method("ruin-recreate", BP, columns="random")
     assert method.config().columns == "random" and method.unsupported(BP) is None
+
+
+def test_a_filter_without_a_recombination_says_so():
+    tsp = get_problem("tsp")
+    inst = tsp.generate(seed=2, n=30)
+    found = get_method("ruin-recreate", tsp, columns="learned").run(tsp, inst, Budget(max_evals=50))
+    assert any("nothing to filter" in note for note in found.notes)
+    found = get_method("ruin-recreate", BP, columns="fill").run(BP, BP.generate(seed=2, klass=7, n=30),
+                                                                 Budget(max_evals=50))
+    assert not any("nothing to filter" in note for note in found.notes)
