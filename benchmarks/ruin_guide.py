@@ -69,27 +69,41 @@ def _instance(spec: dict[str, Any]) -> tuple[Any, Any]:
     return prob, prob.generate(spec["seed"], klass=spec["klass"], n=spec["n"])
 
 
+def _config(option: str) -> Any:
+    """The loop's settings for an option: a choice, optionally with guide settings after a colon
+    (``pretrained:candidates=8``)."""
+    from nnopt.solver.ruin_recreate import RRConfig
+
+    choice, _, extra = option.partition(":")
+    guide = tuple((k, int(v) if v.lstrip("-").isdigit() else float(v))
+                  for k, v in (kv.split("=", 1) for kv in extra.split(",") if kv))
+    return RRConfig(choice=choice, guide=guide)
+
+
+def _base(option: str) -> str:
+    return option.partition(":")[0]
+
+
 def _warm(options: list[str]) -> None:
     """Compile every kernel and import torch in this worker, outside the measured runs."""
     from nnopt.solver._budget import Budget
-    from nnopt.solver.ruin_recreate import RRConfig, ruin_recreate
+    from nnopt.solver.ruin_recreate import ruin_recreate
 
     prob, inst = _instance({"seed": 1, "klass": 7, "n": 60})
     for option in options:
-        cfg = RRConfig(choice=option)
-        ruin_recreate(prob, inst, Budget(max_evals=400), seed=0, config=cfg)
+        ruin_recreate(prob, inst, Budget(max_evals=400), seed=0, config=_config(option))
     import torch  # noqa: F401  (the gradient option's extraction)
 
 
 def run_one(task: tuple[str, dict[str, Any], str, str, float]) -> dict[str, Any]:
     from nnopt.solver._budget import Budget
-    from nnopt.solver.ruin_recreate import RRConfig, ruin_recreate
+    from nnopt.solver.ruin_recreate import ruin_recreate
 
     name, spec, budget_name, option, amount = task
     prob, inst = _instance(spec)
     budget = Budget(max_evals=int(amount)) if budget_name.startswith("moves") else Budget(time_limit=amount)
     t = time.perf_counter()
-    res = ruin_recreate(prob, inst, budget, seed=0, config=RRConfig(choice=option))
+    res = ruin_recreate(prob, inst, budget, seed=0, config=_config(option))
     seconds = time.perf_counter() - t
     bins = float(res.objective)
     left = float(res.info.get("left_out", 0.0))
@@ -149,7 +163,8 @@ def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000) ->
 def summarise(rows: list[dict[str, Any]]) -> str:
     budgets = sorted({r["budget"] for r in rows}, key=lambda b: (not b.startswith("moves"), len(b), b))
     by = {(r["instance"], r["budget"], r["option"]): r for r in rows}
-    options = [o for o in OPTIONS if any(r["option"] == o for r in rows)]
+    seen = list(dict.fromkeys(r["option"] for r in rows))
+    options = [o for o in OPTIONS if o in seen] + [o for o in seen if o not in OPTIONS]
     out = ["| budget | option | bins | smooth cost | improving moves | seconds |", "|---|---|---:|---:|---:|---:|"]
     for b in budgets:
         for o in options:
@@ -161,7 +176,7 @@ def summarise(rows: list[dict[str, Any]]) -> str:
             "| budget | option | control | smooth: wins / losses, p | bins: wins / losses, p |",
             "|---|---|---|---|---|"]
     for b in budgets:
-        for o in (x for x in options if x in NETWORK):
+        for o in (x for x in options if _base(x) in NETWORK):
             for c in (x for x in options if x in CONTROLS):
                 names = sorted({i for (i, bb, oo) in by if bb == b and oo == o and (i, b, c) in by})
                 cells = []
@@ -226,7 +241,7 @@ def main() -> None:
         step = max(1, len(open_ones) // args.decision_cost)
         cost = decision_cost(open_ones[::step][: args.decision_cost])
         text += ("\nCost of the choice, microseconds per move (3,000 moves, one process, `learned` with "
-                 "`explore` as shipped; *pick* = the decision: state features once per accepted state, 16 candidates "
+                 "`explore` as shipped; *pick* = the decision: state features once per accepted state, the candidates "
                  "drawn and scored; *choice* = pick + logging + training; shares of a whole `weakness` move):\n\n"
                  "| instance | weakness move | weakness pick | learned pick | learned choice | pick share | "
                  "choice share | added share |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")

@@ -34,9 +34,10 @@ MAX_RUIN_RECREATE_SIZE = 5000
 #: The portfolio's ruin choices, its default first. ``pretrained`` (the shipped guide, NumPy,
 #: no start-up) had the fewest bins at equal wall time on both sets measured: the classic 500
 #: at 10 s 7,235 against 7,238 (``random``) and 7,239 (``weakness``), 454 proofs against 450
-#: and 449 (``classic_10s_guide.md``); 100 held-out generated instances at 10 s 8,118 against
-#: 8,120 and 8,122 (``ablation.md``). Against ``weakness`` its smooth cost is lower with
-#: p = 0.02; against ``random`` the difference is not significant. A problem without
+#: and 449 (``classic_10s_guide.md``; as shipped now, 8 candidates: 7,235 / 454,
+#: ``classic_10s_default.md``); 100 held-out generated instances at 10 s 8,117 against 8,119
+#: and 8,122 (``ablation_stop20.md``). Against ``weakness`` its smooth cost is lower with
+#: p = 0.002; against ``random`` the difference is not significant (p = 0.06). A problem without
 #: component features or shipped weights runs the search's own choice (see ``Portfolio.choice``).
 DEFAULT_CHOICES = ("pretrained",) + tuple(c for c in CHOICES if c != "pretrained")
 
