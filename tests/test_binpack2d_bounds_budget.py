@@ -26,7 +26,7 @@ from nnopt.problems.binpack2d._bounds import (
 from nnopt.problems.binpack2d._bounds_colgen import fits_one_bin
 from nnopt.problems.binpack2d._bounds_reduce import fits_three, reduce_instance, sub_instance
 from nnopt.problems.binpack2d._bounds_upper import quick_packing_bins
-from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, read_instance
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum
 from nnopt.problems.binpack2d._prove_cpsat import fewer_bins
 
@@ -37,9 +37,8 @@ _spec.loader.exec_module(brute)  # type: ignore[union-attr]
 INSTANCES = HERE.parent / "benchmarks" / "data" / "2bp" / "instances"
 
 
-def make(bin_wh: tuple[int, int], items: list[tuple[int, int]], rotation: bool = False) -> BinPackInstance:
-    return parse_instance({"name": "t", "bin": {"width": bin_wh[0], "height": bin_wh[1]},
-                           "items": [{"width": w, "height": h} for w, h in items], "allow_rotation": rotation})
+#: an instance from (bin width, height) and item sizes, as in the brute-force bounds tests
+make = brute.make
 
 
 def best_of(rows: list[tuple[str, int, float]]) -> int:

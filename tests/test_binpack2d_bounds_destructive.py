@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from nnopt.problems.binpack2d._bounds import bounds_report, lower_bound
 from nnopt.problems.binpack2d._bounds_destructive import destructive_bound
-from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, read_instance
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum
 
 HERE = Path(__file__).resolve().parent
@@ -25,9 +25,8 @@ _spec.loader.exec_module(brute)  # type: ignore[union-attr]
 INSTANCES = HERE.parent / "benchmarks" / "data" / "2bp" / "instances"
 
 
-def make(bin_wh: tuple[int, int], items: list[tuple[int, int]], rotation: bool = False) -> BinPackInstance:
-    return parse_instance({"name": "t", "bin": {"width": bin_wh[0], "height": bin_wh[1]},
-                           "items": [{"width": w, "height": h} for w, h in items], "allow_rotation": rotation})
+#: an instance from (bin width, height) and item sizes, as in the brute-force bounds tests
+make = brute.make
 
 
 @st.composite

@@ -23,7 +23,7 @@ from nnopt.problems.binpack2d._bounds import bounds_report, lower_bound, lower_b
 from nnopt.problems.binpack2d._bounds_colgen import colgen_bound, conflicts, fits_one_bin, pricing_rows
 from nnopt.problems.binpack2d._bounds_colgen_pricing import price
 from nnopt.problems.binpack2d._bounds_dff import dff_bound, dff_item_terms, dff_values, best_dff_pairs
-from nnopt.problems.binpack2d._instance import BinPackInstance, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, read_instance
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum
 
 HERE = Path(__file__).resolve().parent
@@ -35,9 +35,8 @@ _spec.loader.exec_module(brute)  # type: ignore[union-attr]
 DATA = HERE.parent / "benchmarks" / "data" / "2bp"  # ships with the repository
 
 
-def make(bin_wh: tuple[int, int], items: list[tuple[int, int]], rotation: bool = False) -> BinPackInstance:
-    return parse_instance({"name": "t", "bin": {"width": bin_wh[0], "height": bin_wh[1]},
-                           "items": [{"width": w, "height": h} for w, h in items], "allow_rotation": rotation})
+#: an instance from (bin width, height) and item sizes, as in the brute-force bounds tests
+make = brute.make
 
 
 # ------------------------------------------------------------------------ the DFFs
