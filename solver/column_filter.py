@@ -107,20 +107,24 @@ class ColumnFilter:
             scores = features[:, 0] if self.kind == "fill" else self.model.logits(features)
         order = np.argsort(-scores, kind="stable")
         chosen = np.zeros(P, dtype=bool)
+        kept = 0
         if not problem.missing_hooks(("pool_members",)):
             members = problem.pool_members(instance, pool)
             covered: set[int] = set()
             for j in order:  # best first: a column joins when it holds an element not yet covered
-                if chosen.sum() >= self.keep:
+                if kept >= self.keep:
                     break
                 new = [int(e) for e in members[j] if int(e) not in covered]
                 if new:
                     chosen[j] = True
+                    kept += 1
                     covered.update(new)
         for j in order:
-            if chosen.sum() >= self.keep:
+            if kept >= self.keep:
                 break
-            chosen[j] = True
+            if not chosen[j]:
+                chosen[j] = True
+                kept += 1
         return np.flatnonzero(chosen)
 
 
