@@ -241,13 +241,17 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
         raise UserError(f"--epochs must be positive, got {epochs}")
     if adversarial is not None and adversarial < 0:
         raise UserError(f"--adversarial must be >= 0, got {adversarial}")
-    if any(v is not None and v < 1 for v in (student_steps, steps, kd_steps)):
-        raise UserError("--student-steps, --kd-steps and --steps must be positive")
-    if any(v is not None and v < 0 for v in (l2, jitter, diversity, mix, bn, tv, feature_stats, activation,
-                                             balance, competition, centring, kd_shift)) or (temperature is not None
-                                                                        and not temperature > 0):
-        raise UserError("--l2, --jitter, --diversity, --mix, --bn, --tv, --feature-stats, --activation, --balance, "
-                        "--competition, --centring, --kd-shift must be >= 0 and --temperature positive")
+    for flag, v in (("--student-steps", student_steps), ("--steps", steps), ("--kd-steps", kd_steps)):
+        if v is not None and v < 1:
+            raise UserError(f"{flag} must be positive, got {v}")
+    for flag, v in (("--l2", l2), ("--jitter", jitter), ("--diversity", diversity), ("--mix", mix), ("--bn", bn),
+                    ("--tv", tv), ("--feature-stats", feature_stats), ("--activation", activation),
+                    ("--balance", balance), ("--competition", competition), ("--centring", centring),
+                    ("--kd-shift", kd_shift)):
+        if v is not None and v < 0:
+            raise UserError(f"{flag} must be >= 0, got {v}")
+    if temperature is not None and not temperature > 0:
+        raise UserError(f"--temperature must be positive, got {temperature}")
     data = _load(dataset, data_dir, device, {"--plot": plot})
     from nnopt.substrate.distill_defaults import CHOSEN_ON, distill_settings
 
