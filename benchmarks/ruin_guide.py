@@ -10,7 +10,8 @@ trained on generated instances only), ``gradient`` (extraction moves a soft mask
 over the bins) and the controls ``weakness`` (the default) and ``random``.
 
 Sets: ``heldout`` — 100 generated instances, classes 1-10, n = 200 and 500, seeds
-9001-9005 (never used in pre-training, which uses seeds below 9000); ``classic`` —
+9001-9005 (never used in pre-training, which uses seeds below 9000); ``tuning`` — the
+same classes and sizes, seeds 8001-8003, where the guide's settings are chosen; ``classic`` —
 the 500 classic instances in ``benchmarks/data/2bp``. Budgets: equal moves
 (``--moves``; the network's own time not counted, reproducible bit for bit) and
 equal wall time (``--time-limit``; everything counted, kernels compiled and torch
@@ -44,6 +45,8 @@ OPTIONS = ("weakness", "random", "learned", "pretrained", "gradient")
 CONTROLS = ("weakness", "random")
 NETWORK = ("learned", "pretrained", "gradient")
 HELDOUT_SEEDS = (9001, 9002, 9003, 9004, 9005)
+#: the tuning set's seeds: settings of the guide are chosen there, never on the held-out set
+TUNING_SEEDS = (8001, 8002, 8003)
 #: Everything from this line on in the results markdown is hand-written commentary, kept by reruns.
 COMMENTARY = "<!-- commentary: kept when the tables above are regenerated -->"
 FIELDS = ("instance", "budget", "option", "bins", "smooth", "lower_bound", "seconds", "moves", "improved",
@@ -54,6 +57,12 @@ def heldout() -> list[tuple[str, dict[str, Any]]]:
     """(name, generator parameters) of the held-out set."""
     return [(f"g{c:02d}_{n:03d}_{s}", {"seed": s, "klass": c, "n": n})
             for c in range(1, 11) for n in (200, 500) for s in HELDOUT_SEEDS]
+
+
+def tuning() -> list[tuple[str, dict[str, Any]]]:
+    """(name, generator parameters) of the tuning set: like the held-out set, other seeds."""
+    return [(f"t{c:02d}_{n:03d}_{s}", {"seed": s, "klass": c, "n": n})
+            for c in range(1, 11) for n in (200, 500) for s in TUNING_SEEDS]
 
 
 def classic() -> list[tuple[str, dict[str, Any]]]:
@@ -113,9 +122,11 @@ def run_one(task: tuple[str, dict[str, Any], str, str, float]) -> dict[str, Any]
             "guided": res.info["guided"], "verified": not prob.check(inst, res.solution)}
 
 
-def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000) -> list[dict[str, Any]]:
+def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000,
+                  guide: str = "pretrained") -> list[dict[str, Any]]:
     """Per instance: microseconds per move spent choosing (``pick``) and logging/training (``observe``)
-    for each option, beside the whole move; the learned choice's own share is what it adds to ``weakness``."""
+    for ``weakness`` and the ``guide`` option (as the default runs it), beside the whole move; the
+    guide's own share is what it adds to ``weakness``."""
     import nnopt.solver.ruin_recreate as rr
     from nnopt.solver._budget import Budget
 
@@ -123,7 +134,7 @@ def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000) ->
     for name, spec in specs:
         prob, inst = _instance(spec)
         row: dict[str, Any] = {"instance": name}
-        for option in ("weakness", "learned"):
+        for key, option in (("weakness", "weakness"), ("learned", guide)):
             spent = {"pick": 0.0, "observe": 0.0}
             make = rr.make_chooser
 
@@ -145,17 +156,17 @@ def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000) ->
             rr.make_chooser = timed
             try:
                 t = time.perf_counter()
-                res = rr.ruin_recreate(prob, inst, Budget(max_evals=moves), seed=0, config=rr.RRConfig(choice=option))
+                res = rr.ruin_recreate(prob, inst, Budget(max_evals=moves), seed=0, config=_config(option))
                 total = time.perf_counter() - t
             finally:
                 rr.make_chooser = make
             m = max(1, res.info["moves"])
-            row[f"{option}_move_us"] = round(1e6 * total / m, 1)
-            row[f"{option}_pick_us"] = round(1e6 * spent["pick"] / m, 1)
-            row[f"{option}_choice_us"] = round(1e6 * (spent["pick"] + spent["observe"]) / m, 1)
-        row["pick_share"] = round(row["learned_pick_us"] / row["weakness_move_us"], 3)
-        row["choice_share"] = round(row["learned_choice_us"] / row["weakness_move_us"], 3)
-        row["added_share"] = round((row["learned_choice_us"] - row["weakness_choice_us"]) / row["weakness_move_us"], 3)
+            row[f"{key}_move_us"] = round(1e6 * total / m, 1)
+            row[f"{key}_pick_us"] = round(1e6 * spent["pick"] / m, 1)
+            row[f"{key}_choice_us"] = round(1e6 * (spent["pick"] + spent["observe"]) / m, 1)
+        row["pick_share"] = round(row["guide_pick_us"] / row["weakness_move_us"], 3)
+        row["choice_share"] = round(row["guide_choice_us"] / row["weakness_move_us"], 3)
+        row["added_share"] = round((row["guide_choice_us"] - row["weakness_choice_us"]) / row["weakness_move_us"], 3)
         out.append(row)
     return out
 
@@ -192,7 +203,7 @@ def summarise(rows: list[dict[str, Any]]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=("heldout", "classic"), default="heldout")
+    ap.add_argument("--set", choices=("heldout", "tuning", "classic"), default="heldout")
     ap.add_argument("--moves", type=int, nargs="*", default=[200, 1000])
     ap.add_argument("--time-limit", type=float, default=10.0, help="0: equal moves only")
     ap.add_argument("--options", nargs="*", default=list(OPTIONS))
@@ -200,10 +211,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N instances (a quick look)")
     ap.add_argument("--decision-cost", type=int, default=0, metavar="N",
                     help="also time the choice itself on N of the set's instances that the start does not solve")
+    ap.add_argument("--guide", default="pretrained:refresh=8",
+                    help="the guide option whose decision cost is timed (as the default runs it)")
     ap.add_argument("--names", help="a file with one instance name per line: only these (a quick look)")
     ap.add_argument("--out", default="benchmarks/results/ruin_guide")
     args = ap.parse_args()
-    insts = heldout() if args.set == "heldout" else classic()
+    insts = {"heldout": heldout, "tuning": tuning, "classic": classic}[args.set]()
     if args.limit:
         insts = insts[: args.limit]
     if args.names:
@@ -239,14 +252,15 @@ def main() -> None:
         open_ones = [(n, s) for n, s in insts if any(r["instance"] == n and int(r["bins"]) > float(r["lower_bound"])
                                                      for r in rows)]
         step = max(1, len(open_ones) // args.decision_cost)
-        cost = decision_cost(open_ones[::step][: args.decision_cost])
-        text += ("\nCost of the choice, microseconds per move (3,000 moves, one process, `learned` with "
-                 "`explore` as shipped; *pick* = the decision: state features once per accepted state, the candidates "
-                 "drawn and scored; *choice* = pick + logging + training; shares of a whole `weakness` move):\n\n"
-                 "| instance | weakness move | weakness pick | learned pick | learned choice | pick share | "
+        cost = decision_cost(open_ones[::step][: args.decision_cost], guide=args.guide)
+        text += (f"\nCost of the choice, microseconds per move (3,000 moves, one process, the guide as "
+                 f"`{args.guide}`; *pick* = the decision: the state's view (features, weakness, embeddings that "
+                 "changed), the candidates drawn and scored; *choice* = pick + logging + training; shares of a "
+                 "whole `weakness` move):\n\n"
+                 "| instance | weakness move | weakness pick | guide pick | guide choice | pick share | "
                  "choice share | added share |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
         text += "".join(f"| {r['instance']} | {r['weakness_move_us']} | {r['weakness_pick_us']} | "
-                        f"{r['learned_pick_us']} | {r['learned_choice_us']} | {r['pick_share']:.1%} | "
+                        f"{r['guide_pick_us']} | {r['guide_choice_us']} | {r['pick_share']:.1%} | "
                         f"{r['choice_share']:.1%} | {r['added_share']:.1%} |\n" for r in cost)
     md = Path(f"{args.out}.md")
     if md.exists() and COMMENTARY in md.read_text():  # hand-written reading: kept across reruns

@@ -281,7 +281,10 @@ class Problem(ABC):
         raise NotImplementedError(f"problem {self.name!r} offers no weakness hook")
 
     def ruin(self, instance: Any, state: Any, components: np.ndarray, rng: np.random.Generator) -> Any:
-        """A new state with (part of) ``components`` taken out; ``state`` stays as it was."""
+        """A new state with (part of) ``components`` taken out; ``state`` stays as it was.
+
+        Ruin and recreate keep the number of components (only ``tighten`` changes it), so a
+        learned chooser may read one view of a state's components for a few moves."""
         raise NotImplementedError(f"problem {self.name!r} offers no ruin hook")
 
     def recreate(self, instance: Any, state: Any, rng: np.random.Generator) -> None:

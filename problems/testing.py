@@ -430,6 +430,9 @@ def check_search_hooks(problem: Problem, instances: list[Any]) -> None:
             problem.recreate(inst, cand, rng)
             c = problem.state_cost(inst, cand)
             assert len(c) == 2 and all(np.isfinite(c)) and c[0] >= 0, f"{rule}: state_cost gave {c!r}"
+            after = len(np.asarray(problem.weakness(inst, cand)))
+            assert after == len(weak), (f"{rule}: ruin and recreate must keep the number of components "
+                                        f"(only tighten changes it): {len(weak)} before, {after} after")
             if c[0] == 0:
                 sol = problem.state_solution(inst, cand)
                 issues = problem.check(inst, sol) if sol is not None else ["state_solution gave None"]

@@ -194,16 +194,19 @@ class AttemptLog:
         self._positives = 0
 
     def add(self, phi_members: np.ndarray, context: np.ndarray, success: bool) -> None:
+        """Log one move: the ruined components' features ``phi_members`` (one row each)."""
+        self.add_rows(phi_members, np.arange(len(phi_members)), context, success)
+
+    def add_rows(self, phi: np.ndarray, rows: np.ndarray, context: np.ndarray, success: bool) -> None:
+        """Log one move whose ruined components are ``rows`` of the state's features ``phi``
+        (one compiled copy, no intermediate array: the loop logs every move)."""
+        from nnopt.solver._guide_kernels import log_attempt
+
         i = self._next
         if self.size == len(self.counts):  # full: the row overwritten leaves the count
             self._positives -= int(self.success[i])
         self._positives += bool(success)
-        k = len(phi_members)
-        self.members[i, :k] = phi_members
-        self.members[i, k:] = 0.0
-        self.counts[i] = k
-        self.context[i] = context
-        self.success[i] = 1.0 if success else 0.0
+        log_attempt(self.members, self.counts, self.context, self.success, i, phi, rows, context, bool(success))
         self._next = (i + 1) % len(self.counts)
         self.size = min(self.size + 1, len(self.counts))
 

@@ -231,6 +231,7 @@ def ruin_recreate(
                 tighter = problem.tighten(instance, problem.search_state(instance, best.solution))
                 if tighter is not None:
                     state = tighter
+                    chooser.restart()
                     cost = problem.state_cost(instance, state)
                     history = [cost] * cfg.history
                     least_left = cost[0]

@@ -203,7 +203,9 @@ def test_compiled_state_view_and_lazy_rows_match_the_model():
     model = GuideModel.new(10, 5, seed=3)
     phi, weak = rng.random((23, 10)), rng.random(23)
     P = model.params
-    cum, const, context = state_view(phi, weak, 2.0, P["b"], P["B"][HIDDEN:-1])
+    phi_old, known = np.full((23, 10), np.nan), np.ones(23, dtype=np.bool_)
+    cum, const, context = state_view(phi, weak, 2.0, P["b"], P["B"][HIDDEN:-1], phi_old, known)
+    assert not known.any() and np.array_equal(phi_old, phi)  # nothing carried from an unknown state
     EB2, const2 = model.prepare(phi, phi.mean(axis=0))
     np.testing.assert_allclose(const, const2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(context, phi.mean(axis=0))
@@ -217,3 +219,44 @@ def test_compiled_state_view_and_lazy_rows_match_the_model():
     assert have.any() and not have.all()  # only the rows some candidate needed
     np.testing.assert_allclose(EB[have], EB2[have], rtol=1e-10, atol=1e-12)
     assert set(lazy.tolist()) <= set(np.flatnonzero(have).tolist())
+
+
+def test_state_view_keeps_only_the_rows_whose_features_did_not_change():
+    from nnopt.solver._guide_kernels import state_view
+
+    rng = np.random.default_rng(3)
+    model = GuideModel.new(10, 5, seed=1)
+    P = model.params
+    phi = rng.random((12, 10))
+    phi_old, known = phi.copy(), np.ones(12, dtype=np.bool_)
+    known[4] = False  # never computed: stays unknown
+    new = phi.copy()
+    new[[2, 7], 3] += 0.5  # two components changed by a move
+    state_view(new, rng.random(12), 2.0, P["b"], P["B"][HIDDEN:-1], phi_old, known)
+    assert np.flatnonzero(~known).tolist() == [2, 4, 7]
+    np.testing.assert_array_equal(phi_old, new)
+
+
+@settings(max_examples=40, deadline=None)
+@given(C=st.integers(1, 30), max_ruin=st.integers(1, 6), seed=st.integers(0, 2**31 - 1), uniform=st.booleans())
+def test_compiled_control_draw_is_distinct_components(C, max_ruin, seed, uniform):
+    from nnopt.solver._guide_kernels import draw_members, roulette
+
+    weak = np.random.default_rng(seed).random(C)
+    cum = roulette(weak, 2.0, uniform)
+    np.testing.assert_allclose(cum, np.cumsum(np.ones(C) if uniform else weak ** 2 + 1e-3))
+    members = draw_members(cum, max_ruin, seed)
+    assert 1 <= len(members) <= min(max_ruin, C)
+    assert len(set(members.tolist())) == len(members) and members.min() >= 0 and members.max() < C
+    np.testing.assert_array_equal(members, draw_members(cum, max_ruin, seed))  # seeded: reproducible
+
+
+def test_the_weakness_draw_prefers_weak_components():
+    from nnopt.solver._guide_kernels import draw_members, roulette
+
+    weak = np.array([0.0, 0.0, 0.0, 1.0])
+    counts = np.zeros(4)
+    for seed in range(400):
+        for j in draw_members(roulette(weak, 2.0, False), 1, seed):
+            counts[j] += 1
+    assert counts[3] > 0.95 * counts.sum()
