@@ -65,7 +65,7 @@ class DrawChooser:
 
     The roulette (weakness ** sharpness, or uniform) is built once per state and the
     draw is one compiled call: in Python the draw alone cost 15 us, a fifth of a cheap
-    move, and the controls should not be slowed by bookkeeping the guide does not pay.
+    move, which handicapped the controls at equal wall time (the guide's draw was compiled).
     """
 
     def __init__(self, problem: Problem, max_ruin: int, uniform: bool, sharpness: float) -> None:

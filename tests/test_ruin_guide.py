@@ -260,3 +260,52 @@ def test_the_weakness_draw_prefers_weak_components():
         for j in draw_members(roulette(weak, 2.0, False), 1, seed):
             counts[j] += 1
     assert counts[3] > 0.95 * counts.sum()
+
+
+def test_a_view_serves_refresh_picks_and_restart_forces_a_new_one():
+    inst = _instance()
+    calls = []
+
+    class Counting(type(BP)):
+        def component_features(self, instance, state):
+            calls.append(state)
+            return super().component_features(instance, state)
+
+    prob = Counting()
+    chooser = make_chooser("pretrained", prob, inst, 5, 2.0, seed=0, refresh=3)
+    rng = np.random.default_rng(0)
+    sol = prob.decode(inst, prob.heuristic_encodings(inst)[:1])[0]
+    state = prob.tighten(inst, prob.search_state(inst, sol))
+    moved = [prob.ruin(inst, state, np.array([0]), rng) for _ in range(4)]
+    for s in [state, state] + moved[:2]:  # the viewed state twice, then two moved-on states: one view
+        chooser.pick(inst, s, rng)
+    assert len(calls) == 1
+    chooser.pick(inst, moved[2], rng)  # a third pick past the view: a new one
+    assert calls[-1] is moved[2] and len(calls) == 2
+    chooser.restart()
+    chooser.pick(inst, moved[2], rng)
+    assert len(calls) == 3
+
+
+def test_the_guide_survives_every_tighten_of_a_run():
+    """Each improvement replaces the state by one with a bin fewer; a stale view of the old
+    one would name bins that no longer exist. From one item per bin, the run tightens often."""
+    from nnopt.problems.binpack2d._solution import Packing
+
+    inst = BP.generate(3, klass=1, n=40)
+    n = inst.n
+    alone = Packing(np.stack([np.arange(n), np.arange(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+                              inst.widths, inst.heights, np.zeros(n, dtype=np.int64)], axis=1).astype(np.int64))
+    assert not BP.check(inst, alone)
+    tightened = []
+
+    class Counting(type(BP)):
+        def tighten(self, instance, state):
+            tightened.append(state)
+            return super().tighten(instance, state)
+
+    prob = Counting()
+    res = ruin_recreate(prob, inst, Budget(max_evals=400), seed=0, start=alone,
+                        config=RRConfig(choice="pretrained", guide=(("refresh", 50),)))
+    assert len(tightened) >= 3 and not prob.check(inst, res.solution)
+    assert res.objective < n
