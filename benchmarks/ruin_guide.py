@@ -134,7 +134,7 @@ def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000,
     for name, spec in specs:
         prob, inst = _instance(spec)
         row: dict[str, Any] = {"instance": name}
-        for key, option in (("weakness", "weakness"), ("learned", guide)):
+        for key, option in (("weakness", "weakness"), ("guide", guide)):
             spent = {"pick": 0.0, "observe": 0.0}
             make = rr.make_chooser
 
@@ -153,6 +153,8 @@ def decision_cost(specs: list[tuple[str, dict[str, Any]]], moves: int = 3000,
                     setattr(chooser, hook, wrapper)
                 return chooser
 
+            # kernels loaded and the instance's arrays touched outside the timed run
+            rr.ruin_recreate(prob, inst, Budget(max_evals=300), seed=0, config=_config(option))
             rr.make_chooser = timed
             try:
                 t = time.perf_counter()

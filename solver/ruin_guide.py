@@ -43,6 +43,12 @@ _EMPTY_EB = np.zeros((0, 0))
 _EMPTY_CONST = np.zeros(0)
 _EMPTY_HAVE = np.zeros(0, dtype=np.bool_)
 
+#: A view of a state serves one pick more per this many components (at most ``refresh``):
+#: a move rewrites a handful of components, so after ``r`` picks about ``r * 3 / C`` of
+#: a view is stale. On the classic instances (up to ~70 bins) a view per state was better
+#: at 1 s than 8 picks per view (7,240 and 7,241 bins against 7,244 twice, seeds 0 and 1).
+VIEW_COMPONENTS_PER_PICK = 16
+
 #: Every component choice the loop knows; the first two need no network.
 CHOICES = ("weakness", "random", "learned", "pretrained", "gradient")
 #: The choices that need the problem's ``component_features`` hook.
@@ -97,10 +103,11 @@ class LearnedChooser:
     the first candidate, which is exactly a ``weakness`` draw. A share ``explore`` of
     later moves does too, so the log keeps seeing what the guide would not choose.
     One view of a state (its features, weakness and the members' embeddings) serves up to
-    ``refresh`` = 8 picks once the state has moved on: on the tuning set (seeds 8001-8003,
-    60 instances, 5 s) that made 13 % more improving moves than a fresh view per state and
-    the lowest smooth cost of 1, 4, 8, 16 and 32 (4,614.46 against 4,615.48 for 1; at 1,000
-    moves 4,624.64 against 4,624.89), so the stale views cost nothing measurable.
+    ``refresh`` = 8 picks once the state has moved on, fewer on states with fewer than 128
+    components (``VIEW_COMPONENTS_PER_PICK``): on the tuning set (seeds 8001-8003, 60
+    instances, n = 200 and 500, 5 s) 8 picks per view made 13 % more improving moves than
+    a view per state and the lowest smooth cost of 1, 4, 8, 16 and 32 (4,614.46 against
+    4,615.48 for 1; at 1,000 moves 4,624.64 against 4,624.89).
     Every ``refit_every`` moves the guide takes ``refit_steps`` more steps on the log
     (40 steps every 250 moves cost about a third of a move at n = 500; see
     ``benchmarks/results/ablation.md`` for the cost as shipped).
@@ -109,13 +116,15 @@ class LearnedChooser:
     def __init__(self, problem: Problem, instance: Any, max_ruin: int, sharpness: float, seed: int,
                  model: GuideModel | None = None, candidates: int = 8, warmup: int = 300, min_positives: int = 10,
                  explore: float = 0.1, refit_every: int = 1000, refit_steps: int = 20, first_steps: int = 100,
-                 mix: int = 2, refresh: int = 8) -> None:
+                 mix: int = 2, refresh: int = 8, per_pick: int | None = None) -> None:
         self.problem, self.instance = problem, instance
         self.max_ruin, self.sharpness = max_ruin, sharpness
         self.K, self.warmup, self.min_positives, self.explore = candidates, warmup, min_positives, explore
         self.refit_every, self.refit_steps, self.first_steps = refit_every, refit_steps, first_steps
         self.mix, self.refresh = mix, refresh
-        self._age = 0
+        #: components per pick a view serves (``VIEW_COMPONENTS_PER_PICK``; 0: ``refresh`` on any state)
+        self.per_pick = VIEW_COMPONENTS_PER_PICK if per_pick is None else per_pick
+        self._age = self._serves = 0
         self.pretrained = model is not None
         self._model = model
         self._seed = seed
@@ -147,7 +156,7 @@ class LearnedChooser:
         where its features did not change (``state_view``), and computed when a candidate
         first needs it otherwise; a refit or a change in the number of components drops them all.
         """
-        if self._state is not None and (state is self._state or self._age < self.refresh):
+        if self._state is not None and (state is self._state or self._age < self._serves):
             self._age += state is not self._state
             return
         from nnopt.solver._guide_kernels import state_view
@@ -155,6 +164,7 @@ class LearnedChooser:
         self._state, self._age = state, 1
         self._phi = np.asarray(self.problem.component_features(self.instance, state), dtype=np.float64)
         C, F = self._phi.shape
+        self._serves = self.refresh if self.per_pick <= 0 else max(1, min(self.refresh, C // self.per_pick))
         if self._model is None:
             self._model = GuideModel.new(F, self.max_ruin, self._seed)
         if self._log is None:

@@ -262,7 +262,13 @@ def test_the_weakness_draw_prefers_weak_components():
     assert counts[3] > 0.95 * counts.sum()
 
 
-def test_a_view_serves_refresh_picks_and_restart_forces_a_new_one():
+@pytest.mark.parametrize("per_pick, views", [(1, 3), (10**6, 5)])
+def test_a_view_serves_refresh_picks_and_restart_forces_a_new_one(monkeypatch, per_pick, views):
+    """A view serves ``refresh`` picks where the state has at least ``refresh`` times
+    ``VIEW_COMPONENTS_PER_PICK`` components; with fewer (here: a huge per-pick count) one per state."""
+    import nnopt.solver.ruin_guide as rg
+
+    monkeypatch.setattr(rg, "VIEW_COMPONENTS_PER_PICK", per_pick)  # read when a chooser is made
     inst = _instance()
     calls = []
 
@@ -277,17 +283,17 @@ def test_a_view_serves_refresh_picks_and_restart_forces_a_new_one():
     sol = prob.decode(inst, prob.heuristic_encodings(inst)[:1])[0]
     state = prob.tighten(inst, prob.search_state(inst, sol))
     moved = [prob.ruin(inst, state, np.array([0]), rng) for _ in range(4)]
-    for s in [state, state] + moved[:2]:  # the viewed state twice, then two moved-on states: one view
+    for s in [state, state] + moved[:2]:  # the viewed state twice, then two moved-on states
         chooser.pick(inst, s, rng)
-    assert len(calls) == 1
-    chooser.pick(inst, moved[2], rng)  # a third pick past the view: a new one
-    assert calls[-1] is moved[2] and len(calls) == 2
+    assert len(calls) == (1 if views == 3 else 3)
+    chooser.pick(inst, moved[2], rng)  # a third pick past the view: a new one either way
+    assert calls[-1] is moved[2] and len(calls) == views - 1
     chooser.restart()
     chooser.pick(inst, moved[2], rng)
-    assert len(calls) == 3
+    assert len(calls) == views
 
 
-def test_the_guide_survives_every_tighten_of_a_run():
+def test_the_guide_survives_every_tighten_of_a_run(monkeypatch):
     """Each improvement replaces the state by one with a bin fewer; a stale view of the old
     one would name bins that no longer exist. From one item per bin, the run tightens often."""
     from nnopt.problems.binpack2d._solution import Packing
@@ -305,6 +311,9 @@ def test_the_guide_survives_every_tighten_of_a_run():
             return super().tighten(instance, state)
 
     prob = Counting()
+    import nnopt.solver.ruin_guide as rg
+
+    monkeypatch.setattr(rg, "VIEW_COMPONENTS_PER_PICK", 1)  # 40 bins: stale views of up to 40 picks
     res = ruin_recreate(prob, inst, Budget(max_evals=400), seed=0, start=alone,
                         config=RRConfig(choice="pretrained", guide=(("refresh", 50),)))
     assert len(tightened) >= 3 and not prob.check(inst, res.solution)
