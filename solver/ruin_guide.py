@@ -202,13 +202,17 @@ class LearnedChooser:
         """Log the last move; success means less left out (or, with nothing left out, a lower cost)."""
         if self._last is None or self._phi is None:
             return
+        if self.refit_every <= 0 and self.pretrained:  # shipped weights, never refined: nothing to log
+            self.moves += 1
+            return
         success = new[0] < current[0] or (current[0] == 0 and new < current)
         self._log.add_rows(self._phi, self._last, self._context, success)
         self.moves += 1
         if self._log.positives < self.min_positives:
             return
         first = not self.pretrained and self.refits == 0
-        if (first and self._log.size >= self.warmup) or (not first and self.moves % self.refit_every == 0):
+        if (first and self._log.size >= self.warmup) or (not first and self.refit_every > 0
+                                                          and self.moves % self.refit_every == 0):
             members, counts, context, y = self._log.arrays()
             self._adam = self._model.fit(members, counts, context, y, self.first_steps if first else self.refit_steps,
                                          self._train_rng, adam=self._adam)

@@ -318,3 +318,16 @@ def test_the_guide_survives_every_tighten_of_a_run(monkeypatch):
                         config=RRConfig(choice="pretrained", guide=(("refresh", 50),)))
     assert len(tightened) >= 3 and not prob.check(inst, res.solution)
     assert res.objective < n
+
+
+def test_a_pretrained_guide_without_refits_logs_nothing_and_still_runs():
+    inst = _instance()
+    res = ruin_recreate(BP, inst, Budget(max_evals=300), seed=0,
+                        config=RRConfig(choice="pretrained", guide=(("refit_every", 0),)))
+    assert not BP.check(inst, res.solution)
+    chooser = make_chooser("pretrained", BP, inst, 5, 2.0, seed=0, refit_every=0)
+    sol = BP.decode(inst, BP.heuristic_encodings(inst)[:1])[0]
+    state = BP.tighten(inst, BP.search_state(inst, sol))
+    chooser.pick(inst, state, np.random.default_rng(0))
+    chooser.observe((0.0, 0.0), (1.0, 0.0))
+    assert chooser.moves == 1 and chooser._log.size == 0
