@@ -46,16 +46,19 @@ def bounds_cmd(instance: str, cg_time: float, cp_time: float, budget: float, as_
         raise UserError(f"{instance}: bounds are implemented for binpack2d only, not {prob.name!r}")
     from nnopt.problems.binpack2d._bounds import bounds_report
 
+    skipped: list[str] = []
     if budget:
-        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or budget, budget=budget)
+        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or budget, budget=budget,
+                             skipped=skipped)
     else:
-        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or None)
+        rows = bounds_report(inst, column_generation=cg_time or None, destructive=cp_time or None, skipped=skipped)
     if as_json:
         click.echo(json.dumps({
             "instance": inst.name,
             "n": inst.n,
             "allow_rotation": inst.allow_rotation,
-            "bounds": [{"name": name, "value": value, "seconds": round(sec, 6)} for name, value, sec in rows],
+            "bounds": [{"name": name, "value": value, "seconds": round(sec, 6), "skipped": name in skipped}
+                       for name, value, sec in rows],
         }))
         return
     from rich.console import Console
@@ -66,6 +69,10 @@ def bounds_cmd(instance: str, cg_time: float, cp_time: float, budget: float, as_
     table.add_column("bins", justify="right")
     table.add_column("seconds", justify="right")
     for name, value, sec in rows:
-        style = "bold" if name == "best" else None
-        table.add_row(name, str(value), f"{sec:.3f}", style=style)
-    Console().print(table)
+        style = "bold" if name == "best" else "dim" if name in skipped else None
+        table.add_row(name, str(value), "skipped" if name in skipped else f"{sec:.3f}", style=style)
+    console = Console()
+    console.print(table)
+    if skipped:
+        console.print("skipped: a packing already meets the bounds above them, so nothing higher is true "
+                      "(their rows repeat a bound that holds anyway)")

@@ -53,3 +53,28 @@ def test_bounds_destructive_row(example_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     rows = {b["name"]: b["value"] for b in json.loads(res.stdout)["bounds"]}
     assert rows["best"] == rows["destructive (cp-sat: fewer bins infeasible)"] >= rows["martello-vigo L2"]
+
+
+def test_budgeted_rows_that_were_not_run_say_so() -> None:
+    """Where a quick packing meets the cheap bounds, the expensive rows are not computed:
+    the table says "skipped" instead of a time, and the JSON marks them."""
+    inst = Path(__file__).resolve().parents[1] / "benchmarks/data/2bp/instances/CLASS01_020_01.json"
+    res = run("bounds", str(inst), "--budget", "1", "--json")
+    assert res.returncode == 0, res.stderr
+    rows = {b["name"]: b for b in json.loads(res.stdout)["bounds"]}
+    assert rows["destructive (cp-sat: fewer bins infeasible)"]["skipped"]
+    assert rows["set-cover lp (column generation)"]["skipped"]
+    assert not rows["area L0"]["skipped"] and not rows["best"]["skipped"]
+    table = run("bounds", str(inst), "--budget", "1")
+    assert table.returncode == 0 and table.stdout.count("skipped") >= 3  # two rows and the footnote
+
+
+def test_budgeted_rows_that_ran_are_not_marked_skipped() -> None:
+    from nnopt.problems.binpack2d._bounds import bounds_report
+    from nnopt.problems.binpack2d._instance import read_instance
+
+    inst = read_instance(Path(__file__).resolve().parents[1] / "benchmarks/data/2bp/instances/CLASS06_040_02.json")
+    skipped: list[str] = []
+    rows = bounds_report(inst, column_generation=0.3, destructive=0.3, budget=0.6, skipped=skipped)
+    ran = [name for name, _, sec in rows if sec > 0 and name != "best"]
+    assert ran and skipped == []  # the gap is open there: both expensive rows ran

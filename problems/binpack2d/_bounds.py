@@ -125,8 +125,13 @@ def bounds_report(
     packing: "Packing | None" = None,
     destructive: float | None = None,
     budget: float | None = None,
+    skipped: list[str] | None = None,
 ) -> list[tuple[str, int, float]]:
     """Every named bound of ``inst`` as ``(name, value, seconds)``, then ``best``.
+
+    ``skipped`` (optional) receives the names of rows that were not computed because a
+    known or quick packing already meets the bounds before them (their value is then a
+    weaker bound that holds anyway: the best bound so far, or the area bound).
 
     ``column_generation`` is the CPU-time cap in seconds of the set-cover LP bound
     (``None`` or ``0`` leaves it out); ``upper``, the bins of a known packing,
@@ -158,7 +163,8 @@ def bounds_report(
     rows += [("area L0", mv["L0"], dt), ("martello-vigo L1", mv["L1"], dt), ("martello-vigo L2", mv["L2"], dt)]
     timed("dff (fekete-schepers, carlier-clautiaux-moukrim)", lambda: dff_bound(inst))
     if budget is not None:
-        _budgeted_rows(inst, rows, timed, cpu0 + budget, column_generation, destructive, upper, packing)
+        _budgeted_rows(inst, rows, timed, cpu0 + budget, column_generation, destructive, upper, packing,
+                       skipped if skipped is not None else [])
         rows.append(("best", max(r[1] for r in rows), sum(r[2] for r in rows)))
         return rows
     if column_generation:
@@ -173,6 +179,8 @@ def bounds_report(
 
         best = max(r[1] for r in rows)
         done = upper is not None and best >= upper  # nothing above a known packing's bins is true
+        if done and skipped is not None:
+            skipped.append(DESTRUCTIVE_ROW)
         timed(DESTRUCTIVE_ROW,
               lambda: best if done else destructive_bound(inst, best, destructive, upper=upper))
     rows.append(("best", max(r[1] for r in rows), sum(r[2] for r in rows)))
@@ -200,6 +208,7 @@ def _budgeted_rows(
     destructive: float | None,
     upper: int | None,
     packing: "Packing | None",
+    skipped: list[str],
 ) -> None:
     """The expensive rows of a report that must end by the CPU clock ``cpu_end``.
 
@@ -240,8 +249,10 @@ def _budgeted_rows(
     if best >= upper or (not destructive and not column_generation):
         if destructive:
             rows.append((DESTRUCTIVE_ROW, best, 0.0))
+            skipped.append(DESTRUCTIVE_ROW)
         if column_generation:
             rows.append((COLGEN_ROW, area, 0.0))
+            skipped.append(COLGEN_ROW)
         return
 
     def cpu_left() -> float:
