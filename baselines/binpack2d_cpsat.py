@@ -47,7 +47,6 @@ never returns worse than its hint.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -58,7 +57,9 @@ import numpy as np
 from nnopt.problems.base import Problem
 from nnopt.problems.binpack2d import BinPack2D, BinPackInstance, Packing
 from nnopt.problems.binpack2d._bounds import lower_bound
+from nnopt.problems.binpack2d._bounds_colgen import conflicts
 from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._cpsat_model import add_placements, cores, greedy_clique, placement_orientations
 from nnopt.solver.methods import Budget, Method, ProgressCallback, RunContext, SearchResult, register_method
 
 __all__ = ["METHOD", "CpSatResult", "solve_cpsat", "heuristic_packing", "conflict_matrix", "greedy_clique"]
@@ -87,14 +88,6 @@ class CpSatResult:
 
 
 # --------------------------------------------------------------------------- helpers
-def _cores() -> int:
-    """Cores this process may run on (the affinity mask, where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def heuristic_packing(inst: BinPackInstance) -> Packing:
     """The best packing of the classic sort orders over every decoder (fewest bins).
 
@@ -113,24 +106,6 @@ def heuristic_packing(inst: BinPackInstance) -> Packing:
     return best
 
 
-def _orientations(inst: BinPackInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Placed sizes per item and orientation, ``(n, 2)`` each, and which are allowed.
-
-    Orientation 0 is the item as listed, 1 turned; 1 is allowed only with
-    rotation, when it fits the bin and differs from 0 (a square turned is itself).
-    """
-    w = np.asarray(inst.widths, dtype=np.int64)
-    h = np.asarray(inst.heights, dtype=np.int64)
-    W, H = inst.bin_width, inst.bin_height
-    ow = np.stack([w, h], axis=1)
-    oh = np.stack([h, w], axis=1)
-    ok = (ow <= W) & (oh <= H)
-    if not inst.allow_rotation:
-        ok[:, 1] = False
-    ok[:, 1] &= w != h
-    return ow, oh, ok
-
-
 def conflict_matrix(inst: BinPackInstance) -> np.ndarray:
     """``(n, n)`` bool: items ``i`` and ``j`` can never share a bin.
 
@@ -138,38 +113,9 @@ def conflict_matrix(inst: BinPackInstance) -> np.ndarray:
     (``w_i + w_j <= W``) or stacked (``h_i + h_j <= H``): if neither holds, their
     x-extents and their y-extents must both overlap wherever they are put. With
     rotation the pair conflicts only if that holds for every allowed orientation.
+    The same matrix as the bounds' (:func:`nnopt.problems.binpack2d._bounds_colgen.conflicts`).
     """
-    ow, oh, ok = _orientations(inst)
-    W, H = inst.bin_width, inst.bin_height
-    clash = (ow[:, :, None, None] + ow[None, None, :, :] > W) & (oh[:, :, None, None] + oh[None, None, :, :] > H)
-    valid = ok[:, :, None, None] & ok[None, None, :, :]
-    out = np.all(clash | ~valid, axis=(1, 3))
-    np.fill_diagonal(out, False)
-    return out
-
-
-def greedy_clique(conflict: np.ndarray, areas: np.ndarray) -> list[int]:
-    """A large set of pairwise conflicting items (they need distinct bins).
-
-    Greedy from every item as a seed, adding the candidate that conflicts with
-    the most remaining candidates (ties: larger area, then lower index); the
-    largest clique wins. The clique size is a lower bound on the bins, and
-    pinning its items to bins 0.. removes symmetric copies of every packing.
-    """
-    n = conflict.shape[0]
-    best: list[int] = []
-    for seed in np.lexsort((np.arange(n), -areas)):
-        clique = [int(seed)]
-        cand = conflict[seed].copy()
-        while cand.any():
-            idx = np.flatnonzero(cand)
-            degree = conflict[np.ix_(idx, idx)].sum(axis=1)
-            pick = idx[np.lexsort((idx, -areas[idx], -degree))[0]]
-            clique.append(int(pick))
-            cand &= conflict[pick]
-        if len(clique) > len(best):
-            best = clique
-    return sorted(best, key=lambda i: (-int(areas[i]), i))
+    return conflicts(inst)
 
 
 def _canonical(rows: np.ndarray, rank: np.ndarray, groups: list[list[int]], widths: np.ndarray) -> np.ndarray:
@@ -246,7 +192,7 @@ def solve_cpsat(
     hint_rows[hint.placements[:, _ITEM]] = hint.placements
     model_start = time.perf_counter()
 
-    ow, oh, ok = _orientations(inst)
+    ow, oh, ok = placement_orientations(inst)
     areas = np.asarray(inst.widths * inst.heights, dtype=np.int64)
     conflict = conflict_matrix(inst)
     clique = greedy_clique(conflict, areas)
@@ -296,54 +242,10 @@ def solve_cpsat(
         top = min(int(rank[i]), U - 1)
         return [b for b in range(top + 1) if b >= k or not conflict[i, clique[b]]]
 
-    turned: dict[int, cp_model.IntVar] = {}
-    present: dict[tuple[int, int], cp_model.IntVar] = {}
-    x_dem: list[list[cp_model.LinearExprT]] = [[] for _ in bins]
-    y_dem: list[list[cp_model.LinearExprT]] = [[] for _ in bins]
-    x_iv: list[list[cp_model.IntervalVar]] = [[] for _ in bins]
-    y_iv: list[list[cp_model.IntervalVar]] = [[] for _ in bins]
-    xs: dict[int, cp_model.IntVar] = {}
-    ys: dict[int, cp_model.IntVar] = {}
-    for i in order:
-        rotatable = bool(ok[i, 1]) and bool(ok[i, 0])
-        min_w = int(ow[i][ok[i]].min())
-        min_h = int(oh[i][ok[i]].min())
-        x = model.new_int_var(0, W - min_w, f"x[{i}]")
-        y = model.new_int_var(0, H - min_h, f"y[{i}]")
-        xs[i], ys[i] = x, y
-        if rotatable:
-            r = model.new_bool_var(f"r[{i}]")
-            turned[i] = r
-            pw = int(ow[i, 0]) + int(ow[i, 1] - ow[i, 0]) * r
-            ph = int(oh[i, 0]) + int(oh[i, 1] - oh[i, 0]) * r
-            x_end = model.new_int_var(min_w, W, f"x_end[{i}]")
-            y_end = model.new_int_var(min_h, H, f"y_end[{i}]")
-            model.add(x + pw == x_end)
-            model.add(y + ph == y_end)
-        fixed = 0 if ok[i, 0] else 1  # the only orientation, when there is one
-        lits = []
-        for b in allowed_bins(i):
-            lit = model.new_bool_var(f"p[{i},{b}]")
-            present[i, b] = lit
-            lits.append(lit)
-            if rotatable:
-                x_iv[b].append(model.new_optional_interval_var(x, pw, x_end, lit, f"xi[{i},{b}]"))
-                y_iv[b].append(model.new_optional_interval_var(y, ph, y_end, lit, f"yi[{i},{b}]"))
-            else:
-                x_iv[b].append(model.new_optional_fixed_size_interval_var(x, int(ow[i, fixed]), lit, f"xi[{i},{b}]"))
-                y_iv[b].append(model.new_optional_fixed_size_interval_var(y, int(oh[i, fixed]), lit, f"yi[{i},{b}]"))
-            model.add_implication(lit, used[b])
-            x_dem[b].append(ph if rotatable else int(oh[i, fixed]))
-            y_dem[b].append(pw if rotatable else int(ow[i, fixed]))
-        model.add_exactly_one(lits)
-
-    for b in bins:
-        if len(x_iv[b]) > 1:
-            model.add_no_overlap_2d(x_iv[b], y_iv[b])
-            # Redundant: cut the bin by any vertical line and the items it
-            # crosses stack, so their heights fit in H (and the same across).
-            model.add_cumulative(x_iv[b], x_dem[b], H)
-            model.add_cumulative(y_iv[b], y_dem[b], W)
+    # Placements, NoOverlap2D and the two redundant cumulatives per bin: the shared model
+    # (a vertical line crosses items whose heights stack to at most H, and the same across).
+    placed = add_placements(model, inst, ow, oh, ok, order, allowed_bins, U, used=used)
+    present, turned, xs, ys = placed.present, placed.turned, placed.xs, placed.ys
     for b in range(U - 1):
         model.add_implication(used[b + 1], used[b])
     if use_bound:
@@ -383,7 +285,7 @@ def solve_cpsat(
     # ------------------------------------------------------------------ solve
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.perf_counter() - model_start))
-    solver.parameters.num_workers = int(workers) if workers else _cores()
+    solver.parameters.num_workers = int(workers) if workers else cores()
     solver.parameters.random_seed = int(seed)
     # See the module docstring: this and the cumulatives make the proofs fast.
     solver.parameters.use_area_energetic_reasoning_in_no_overlap_2d = True

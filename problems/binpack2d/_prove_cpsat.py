@@ -26,14 +26,13 @@ OR-Tools is imported inside the functions, so ``import nnopt`` does not load it.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
 from nnopt.problems.binpack2d._bounds_colgen import conflicts
-from nnopt.problems.binpack2d._bounds_dff import orientations
 from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._cpsat_model import add_placements, cores, greedy_clique, placement_orientations
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._solution import Packing
 
@@ -42,37 +41,6 @@ __all__ = ["fewer_bins", "greedy_clique", "cores"]
 _ITEM, _BIN, _X, _Y, _W, _H, _ROT = range(7)
 #: DFF rows per bin in the model when asked to refute quickly.
 DFF_ROWS = 4
-
-
-def cores() -> int:
-    """Cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def greedy_clique(conflict: np.ndarray, areas: np.ndarray) -> list[int]:
-    """A large set of pairwise incompatible items (each needs a bin of its own).
-
-    From every item as a seed (largest first), repeatedly add the candidate
-    that is incompatible with the most other candidates; keep the largest set.
-    Returned largest area first.
-    """
-    n = conflict.shape[0]
-    best: list[int] = []
-    for seed in np.lexsort((np.arange(n), -areas)):
-        chosen = [int(seed)]
-        cand = conflict[seed].copy()
-        while cand.any():
-            idx = np.flatnonzero(cand)
-            degree = conflict[np.ix_(idx, idx)].sum(axis=1)
-            pick = int(idx[np.lexsort((idx, -areas[idx], -degree))[0]])
-            chosen.append(pick)
-            cand &= conflict[pick]
-        if len(chosen) > len(best):
-            best = chosen
-    return sorted(best, key=lambda i: (-int(areas[i]), i))
 
 
 def fewer_bins(
@@ -109,9 +77,7 @@ def fewer_bins(
     cpu_end = None if cpu_limit is None else time.process_time() + cpu_limit
     n = inst.n
     W, H = inst.bin_width, inst.bin_height
-    pw, ph, ok = orientations(inst)
-    ok = ok.copy()
-    ok[:, 1] &= pw[:, 0] != ph[:, 0]  # a square turned is itself: one orientation
+    pw, ph, ok = placement_orientations(inst)
     areas = np.asarray(inst.widths, dtype=np.int64) * np.asarray(inst.heights, dtype=np.int64)
     conflict = conflicts(inst)
     clique = greedy_clique(conflict, areas)
@@ -135,60 +101,18 @@ def fewer_bins(
         return [b for b in range(top + 1) if b >= c or not conflict[i, clique[b]]]
 
     model = cp_model.CpModel()
-    present: dict[tuple[int, int], object] = {}
-    turned: dict[int, object] = {}
-    xs: dict[int, object] = {}
-    ys: dict[int, object] = {}
-    x_iv: list[list[object]] = [[] for _ in range(bins)]
-    y_iv: list[list[object]] = [[] for _ in range(bins)]
-    x_dem: list[list[object]] = [[] for _ in range(bins)]
-    y_dem: list[list[object]] = [[] for _ in range(bins)]
-    for i in order:
-        both = bool(ok[i, 0] and ok[i, 1])
-        min_w = int(pw[i][ok[i]].min())
-        min_h = int(ph[i][ok[i]].min())
-        x = model.new_int_var(0, W - min_w, f"x{i}")
-        y = model.new_int_var(0, H - min_h, f"y{i}")
-        xs[i], ys[i] = x, y
-        if both:
-            r = model.new_bool_var(f"r{i}")
-            turned[i] = r
-            size_x = int(pw[i, 0]) + int(pw[i, 1] - pw[i, 0]) * r
-            size_y = int(ph[i, 0]) + int(ph[i, 1] - ph[i, 0]) * r
-            x_end = model.new_int_var(min_w, W, f"xe{i}")
-            y_end = model.new_int_var(min_h, H, f"ye{i}")
-            model.add(x + size_x == x_end)
-            model.add(y + size_y == y_end)
-        else:
-            o = 0 if ok[i, 0] else 1
-            fw, fh = int(pw[i, o]), int(ph[i, o])
-        lits = []
-        for b in allowed_bins(i):
-            lit = model.new_bool_var(f"p{i}_{b}")
-            present[i, b] = lit
-            lits.append(lit)
-            if both:
-                x_iv[b].append(model.new_optional_interval_var(x, size_x, x_end, lit, f"xi{i}_{b}"))
-                y_iv[b].append(model.new_optional_interval_var(y, size_y, y_end, lit, f"yi{i}_{b}"))
-                x_dem[b].append(size_y)
-                y_dem[b].append(size_x)
-            else:
-                x_iv[b].append(model.new_optional_fixed_size_interval_var(x, fw, lit, f"xi{i}_{b}"))
-                y_iv[b].append(model.new_optional_fixed_size_interval_var(y, fh, lit, f"yi{i}_{b}"))
-                x_dem[b].append(fh)
-                y_dem[b].append(fw)
-        model.add_exactly_one(lits)
     dff_rows = _dff_rows(inst) if quick_refute else []
-    for b in range(bins):
-        if len(x_iv[b]) > 1:
-            model.add_no_overlap_2d(x_iv[b], y_iv[b])
-            model.add_cumulative(x_iv[b], x_dem[b], H)
-            model.add_cumulative(y_iv[b], y_dem[b], W)
-        inside = [i for i in order if (i, b) in present]
-        model.add(sum(int(areas[i]) * present[i, b] for i in inside) <= W * H)
+
+    def bin_rows(b: int, placed) -> None:  # type: ignore[no-untyped-def]
+        """The area row and the DFF rows of bin ``b``."""
+        inside = [i for i in order if (i, b) in placed.present]
+        model.add(sum(int(areas[i]) * placed.present[i, b] for i in inside) <= W * H)
         for terms, cap in dff_rows:
             if sum(int(terms[i]) for i in inside) > cap:
-                model.add(sum(int(terms[i]) * present[i, b] for i in inside if terms[i]) <= cap)
+                model.add(sum(int(terms[i]) * placed.present[i, b] for i in inside if terms[i]) <= cap)
+
+    placed = add_placements(model, inst, pw, ph, ok, order, allowed_bins, bins, after_bin=bin_rows)
+    present, turned, xs, ys = placed.present, placed.turned, placed.xs, placed.ys
 
     if hint is not None and not check_packing(inst, hint):
         _add_hint(model, hint, present, xs, ys, turned, clique, bins)
