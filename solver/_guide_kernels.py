@@ -33,6 +33,15 @@ def _draw(cum, u):
 
 
 @njit(cache=True)
+def _among(members, m, j):
+    """Whether ``j`` is one of the first ``m`` members (a few at most: a linear scan)."""
+    for q in range(m):
+        if members[q] == j:
+            return True
+    return False
+
+
+@njit(cache=True)
 def _embed_row(phi, A, a, BH, EB, j):
     """Component ``j``'s head projection ``tanh(phi[j] A + a) BH`` into ``EB[j]``."""
     F, H = A.shape
@@ -72,14 +81,9 @@ def pick_candidate(cum, EB, have, phi, A, a, BH, const, size_w, v, c0, K, max_ru
         k = np.random.randint(1, max_ruin + 1)
         m = 0
         for _ in range(k):
-            roulette = mix == 0 or i % mix == 0
-            j = _draw(cum, np.random.random()) if roulette else np.random.randint(0, cum.shape[0])
-            dup = False
-            for q in range(m):
-                if members[q] == j:
-                    dup = True
-                    break
-            if not dup:
+            weighted = mix == 0 or i % mix == 0
+            j = _draw(cum, np.random.random()) if weighted else np.random.randint(0, cum.shape[0])
+            if not _among(members, m, j):
                 members[m] = j
                 m += 1
         if not guided:
@@ -116,11 +120,7 @@ def state_view(phi, weak, sharpness, b, Bctx, phi_old, have):
     between consecutive states on 500-item instances). ``phi_old`` becomes ``phi``.
     """
     C, F = phi.shape
-    cum = np.empty(C)
-    total = 0.0
-    for c in range(C):
-        total += max(weak[c], 0.0) ** sharpness + 1e-3
-        cum[c] = total
+    cum = roulette(weak, sharpness, False)
     context = np.zeros(F)
     for c in range(C):
         same = have[c]
@@ -160,12 +160,7 @@ def draw_members(cum, max_ruin, seed):
     m = 0
     while m < k:
         j = _draw(cum, np.random.random())
-        dup = False
-        for q in range(m):
-            if members[q] == j:
-                dup = True
-                break
-        if not dup:
+        if not _among(members, m, j):
             members[m] = j
             m += 1
     return members
