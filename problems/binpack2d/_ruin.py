@@ -74,6 +74,13 @@ class RecreateSettings:
     #: bin choice of a recreate: the tightest hole (best short side fit) first, else the bin
     #: left with the least free area first
     fit_first: bool = False
+    #: a repack that no sort order manages is searched exactly (``_opp_kernels``) when the
+    #: bin would hold at most this many items (0: never). Off: at 12 it halved the moves on
+    #: instances with few items per bin and found no bin more (classic 500 at 10 s: 7,237
+    #: against 7,235, ``classic_10s_exact.md``; ``exact_repack.md``, ``ruin_guide_tuning_exact.md``) ...
+    exact_items: int = 0
+    #: ... within this many placements per recreate, shared by its exact searches
+    exact_nodes: int = 300
 
 
 def state_from_packing(instance: BinPackInstance, packing: Packing) -> BinState:
@@ -160,7 +167,8 @@ def recreate_state(instance: BinPackInstance, state: BinState, rng: np.random.Ge
     left, sq = recreate(instance.widths, instance.heights, np.int64(instance.bin_width),
                         np.int64(instance.bin_height), instance.allow_rotation, np.int64(state.L),
                         state.ib, state.ix, state.iy, state.rot, int(rng.integers(2**31)),
-                        settings.blink, settings.noise, np.int64(settings.repack_orders), settings.fit_first)
+                        settings.blink, settings.noise, np.int64(settings.repack_orders), settings.fit_first,
+                        np.int64(settings.exact_items), np.int64(settings.exact_nodes))
     if settings.left_power != 1.0 and left > 0:
         rel = (instance.widths * instance.heights)[state.ib < 0] / instance.bin_area
         left_cost = float((rel ** settings.left_power).sum())

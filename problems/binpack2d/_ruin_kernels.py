@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best, _mr_hits, _mr_place
+from nnopt.problems.binpack2d._opp_kernels import fits_one_bin
 
 __all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "bin_profile", "component_profile", "free_capacity"]
 
@@ -229,7 +230,8 @@ def _insert_sorted(keys, order, m):
 
 
 @njit(cache=True)
-def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, blink, noise, repack_orders, fit_first):
+def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, blink, noise, repack_orders, fit_first,
+             exact_items, exact_nodes):
     """Insert every left-out item (``ib == -1``) into the ``L`` slots, in place.
 
     Items go most-restricted first (largest area; ``noise`` perturbs the keys
@@ -238,7 +240,10 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
     a bin is skipped with probability ``blink``, SISR's "blinks"); failing that,
     an empty slot; failing that, the first bin — fullest first — whose items
     plus the newcomer repack into one bin, trying up to ``repack_orders`` sort
-    orders (area, height, width, relative max side; all descending). What still does not fit stays out.
+    orders (area, height, width, relative max side; all descending), then, for a bin
+    of at most ``exact_items`` items with it, the exact corner-point search of
+    ``_opp_kernels`` (``exact_nodes`` placements per call of this kernel, shared by
+    all its searches). What still does not fit stays out.
     Returns (left-out area, sum over bins of squared used area).
     """
     np.random.seed(seed)
@@ -281,6 +286,12 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
     ty = np.empty(n, dtype=np.int64)
     dummy = np.empty(1, dtype=np.int64)
     slots = np.empty(L, dtype=np.int64)
+    nodes_left = exact_nodes
+    ew = np.empty(n, dtype=np.int64)
+    eh = np.empty(n, dtype=np.int64)
+    ex = np.empty(n, dtype=np.int64)
+    ey = np.empty(n, dtype=np.int64)
+    er = np.empty(n, dtype=np.uint8)
 
     for t in range(npool):
         it = pool[t]
@@ -390,6 +401,22 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
                         if _pack_alone(F, T, b, ids, k, pw, ph, W, H, tx, ty, dummy):
                             done = True
                             break
+                    if not done and k <= exact_items and nodes_left > 0:
+                        for u in range(k):
+                            ew[u] = pw[ids[u]]
+                            eh[u] = ph[ids[u]]
+                        found, spent = fits_one_bin(ew[:k], eh[:k], W, H, allow_rotation, nodes_left,
+                                                    ex, ey, er)
+                        nodes_left -= spent
+                        if found == 1:
+                            for u in range(k):
+                                v = ids[u]
+                                if er[u] != 0:
+                                    rot[v] = 1 - rot[v]
+                                    pw[v], ph[v] = ph[v], pw[v]
+                                tx[v] = ex[u]
+                                ty[v] = ey[u]
+                            done = True
                     if done:
                         for u in range(k):
                             ix[ids[u]] = tx[ids[u]]
