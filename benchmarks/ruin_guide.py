@@ -85,6 +85,23 @@ def _recreate_settings(prob: Any) -> None:
     prob.recreate_settings = dataclasses.replace(prob.recreate_settings, **values)
 
 
+def _check_recreate(ap: argparse.ArgumentParser, text: str) -> None:
+    """One clear line for a ``--recreate`` key that binpack2d's settings do not have, before any worker starts."""
+    import dataclasses
+
+    from nnopt.problems.binpack2d._ruin import RecreateSettings
+
+    known = {f.name for f in dataclasses.fields(RecreateSettings)}
+    for kv in filter(None, text.split(",")):
+        key, eq, value = kv.partition("=")
+        if key not in known or not eq:
+            ap.error(f"--recreate: {kv!r} is not KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        try:
+            float(value)
+        except ValueError:
+            ap.error(f"--recreate: {key}={value!r} is not a number")
+
+
 def _instance(spec: dict[str, Any]) -> tuple[Any, Any]:
     import nnopt
 
@@ -245,6 +262,7 @@ def main() -> None:
     ap.add_argument("--names", help="a file with one instance name per line: only these (a quick look)")
     ap.add_argument("--out", default="benchmarks/results/ruin_guide")
     args = ap.parse_args()
+    _check_recreate(ap, args.recreate)
     os.environ[RECREATE_ENV] = args.recreate  # before the workers start: they inherit it
     insts = {"heldout": heldout, "tuning": tuning, "classic": classic}[args.set]()
     if args.limit:

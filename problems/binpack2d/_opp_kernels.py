@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["fits_one_bin"]
+__all__ = ["fits_one_bin", "dff_excludes"]
 
 
 @njit(cache=True)
@@ -165,6 +165,7 @@ def fits_one_bin(w0, h0, W, H, allow_rotation, max_nodes, outx, outy, outrot):
     CX = np.empty((k + 1, k + 2), dtype=np.int64)
     CY = np.empty((k + 1, k + 2), dtype=np.int64)
     nxt = np.zeros(k + 1, dtype=np.int64)  # next (corner, item, turn) to try at each depth
+    area_at = np.zeros(k + 1, dtype=np.int64)  # area of the items placed above each depth
     nodes = 0
     depth = 0
     xs = np.empty(k + 1, dtype=np.int64)
@@ -217,10 +218,8 @@ def fits_one_bin(w0, h0, W, H, allow_rotation, max_nodes, outx, outy, outrot):
             used[j] = True
             placed_ids[depth] = j
             nc, env = _corners(px, py, pw, ph, placed_ids, depth + 1, W, CX[depth + 1], CY[depth + 1], xs)
-            placed_area = 0
-            for t in range(depth + 1):
-                placed_area += pw[placed_ids[t]] * ph[placed_ids[t]]
-            if env - placed_area > slack:  # the envelope has swallowed more space than the bin can spare
+            area_at[depth + 1] = area_at[depth] + w * h
+            if env - area_at[depth + 1] > slack:  # the envelope has swallowed more space than the bin can spare
                 used[j] = False
                 continue
             ncorner[depth + 1] = nc
