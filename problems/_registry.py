@@ -136,6 +136,13 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
     unknown = [d for d in getattr(cls, "search_decoders", ()) if d not in cls.decoders]
     if unknown:
         raise TypeError(f"{cls.__qualname__}.search_decoders names unknown decoder {unknown[0]!r}")
+    for encoding, names in (getattr(cls, "encoding_search_decoders", None) or {}).items():
+        if encoding not in cls.encodings:
+            raise TypeError(f"{cls.__qualname__}.encoding_search_decoders names unknown encoding {encoding!r}")
+        unknown = [d for d in names if d not in cls.decoders]
+        if unknown:
+            raise TypeError(f"{cls.__qualname__}.encoding_search_decoders[{encoding!r}] names unknown decoder "
+                            f"{unknown[0]!r}")
     if not isinstance(getattr(cls, "description", None), str):
         raise TypeError(f"{cls.__qualname__}.description must be a string")
 

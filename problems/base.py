@@ -78,6 +78,10 @@ class Problem(ABC):
     decoders: ClassVar[tuple[str, ...]] = ("default",)
     #: The decoders worth a search's budget (a subset of ``decoders``); empty means all.
     search_decoders: ClassVar[tuple[str, ...]] = ()
+    #: Per encoding other than the default, the decoders worth a search's budget where they
+    #: differ from ``search_decoders`` (a decoder that cannot read that encoding, or one that
+    #: ignores the decoder name); read through :meth:`search_decoders_for`.
+    encoding_search_decoders: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: Name of the quantity :meth:`objective` returns, for tables ("bins", "length").
     objective_name: ClassVar[str] = "objective"
     #: File suffixes (lower case) that :meth:`read` understands besides ``.json``.
@@ -155,6 +159,11 @@ class Problem(ABC):
         classic rules of thumb. The default offers none.
         """
         return np.zeros((0, self.encoding_size(instance, encoding)), dtype=np.float32)
+
+    def search_decoders_for(self, encoding: str | None = None) -> tuple[str, ...]:
+        """The decoders a search spends its budget on for ``encoding`` (None: the default encoding)."""
+        own = self.encoding_search_decoders.get(encoding) if encoding is not None else None
+        return tuple(own or self.search_decoders or self.decoders)
 
     @abstractmethod
     def decode(

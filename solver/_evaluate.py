@@ -115,7 +115,7 @@ def run_search(
     batch = capped_batch(batch, problem.encoding_size(instance, encoding))
     status = "budget"
     try:
-        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders or problem.decoders))
+        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders_for(encoding)))
         state = make_state(x, decoder, cost)
         while True:
             X, costs = ev.evaluate(state.propose(batch, rng), state.decoder)

@@ -18,8 +18,8 @@ carries one more gene that picks its decoder, so the decoder is evolved with
 the encoding and every vector costs one decode (not one per decoder); the
 first population holds every heuristic encoding under every decoder, so the
 result is never worse than the best classic construction. A problem may name
-other decoders for one encoding in an optional ``encoding_search_decoders``
-mapping (binpack2d's "keys+rule" carries its rules in the genes: one decoder).
+other decoders for one encoding in its ``encoding_search_decoders``
+(binpack2d's "keys+rule" carries its rules in the genes: one decoder).
 
 Every decode goes through :class:`~nnopt.solver._evaluate.Evaluator`, so
 budgets, ``on_improve``, early stop at the lower bound and Ctrl-C behave as in
@@ -129,8 +129,7 @@ def brkga(
     if restart_after < 1:
         raise ValueError(f"restart_after must be at least 1 generation, got {restart_after}")
     rng = np.random.default_rng(seed)
-    decoders = tuple(decoders or getattr(problem, "encoding_search_decoders", {}).get(encoding)
-                     or problem.search_decoders or problem.decoders)
+    decoders = tuple(decoders or problem.search_decoders_for(encoding))
     best = Incumbent(problem, instance, on_improve)
     ev = Evaluator(problem, instance, budget, best, encoding)
     d = problem.encoding_size(instance, encoding)
@@ -169,9 +168,14 @@ def brkga(
             slots = ((np.arange(len(decoders)) + 0.5) / len(decoders)).astype(np.float32)
             H = np.concatenate([np.repeat(H, len(decoders), axis=0),
                                 np.tile(slots, len(H))[:, None]], axis=1)
-        # a quarter random at least, so a large heuristic set does not start the population converged
-        start = np.concatenate([H, sample(max(pop.size - len(H), pop.size // 4))])
-        pop.set(*evaluate(start))
+        # a quarter random at least, so a large heuristic set does not start the population converged;
+        # the heuristic rows are decoded first, so a budget of just them sees every one
+        seeded_X, seeded_c = evaluate(H)
+        try:
+            random_X, random_c = evaluate(sample(max(pop.size - len(H), pop.size // 4)))
+            seeded_X, seeded_c = np.concatenate([seeded_X, random_X]), np.concatenate([seeded_c, random_c])
+        finally:
+            pop.set(seeded_X, seeded_c)
         stale, best_cost = 0, float(pop.costs[0])
         while True:
             if stale >= restart_after:  # converged: keep the best, redraw the rest

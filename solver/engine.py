@@ -143,8 +143,7 @@ def warm_up(problem: Problem, instance: Any, encoding: str | None = None, device
         trainer = ScorerTrainer(MLPScorer(d, hidden=8, layers=1), batch_size=8, device=device)
         trainer.fit(X, np.arange(8, dtype=np.float64), 2)
         extract(torch.as_tensor(X, device=device), trainer, regularisers=[BoxClamp()], steps=1, lr=0.01)
-    decoders = problem.search_decoders or problem.decoders
-    problem.decode(instance, X[:4], decoder=decoders[0], encoding=encoding)
+    problem.decode(instance, X[:4], decoder=problem.search_decoders_for(encoding)[0], encoding=encoding)
 
 
 def neural_search(
@@ -178,7 +177,7 @@ def neural_search(
         buffer = ReplayBuffer(d, capacity=tc.buffer)
         loop = _Loop(cfg, problem, instance, ev, buffer, trainer, rng, gen, device, d, seed)
         try:
-            loop.run(tuple(decoders or problem.search_decoders or problem.decoders), on_round)
+            loop.run(tuple(decoders or problem.search_decoders_for(encoding)), on_round)
         except BudgetSpent:
             status = "optimal" if ev.optimal else "budget"
         except KeyboardInterrupt:

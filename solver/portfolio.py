@@ -127,6 +127,5 @@ class Portfolio(Method):
         return found
 
 
-register_method(Portfolio("nnopt", "the default: CEM on the keys for a quarter of the budget, then ruin and "
-                          "recreate of whole bins, chosen by a pre-trained guide network, with set-cover "
-                          "recombination; with a time limit, the last half proves optimality where it can"))
+register_method(Portfolio("nnopt", "the default: CEM for a quarter of the budget, then ruin and recreate of "
+                          "whole bins (pre-trained guide, set-cover recombination); the last half proves optima"))

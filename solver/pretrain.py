@@ -106,7 +106,7 @@ def sample_instance(problem: Problem, instance: Any, cfg: PretrainConfig, rng: n
     "generation" — plus a small uniform share. Decoded with the decoder the
     engine would pick (the best on the heuristic encodings).
     """
-    decs = tuple(decoders or problem.search_decoders or problem.decoders)
+    decs = tuple(decoders or problem.search_decoders_for(encoding))
     H, decoder, x0 = _best_start(problem, instance, decs, encoding)
     n_uniform = int(round(cfg.uniform * cfg.samples))
     n_first = (cfg.samples - n_uniform) // 2

@@ -66,7 +66,7 @@ def test_packings_are_feasible_and_match_the_python_twin(inst, seed):
 @given(instances(), st.integers(0, 2**32 - 1))
 def test_deterministic_and_independent_of_the_batch(inst, seed):
     X = rows(inst, seed, B=9)
-    for name in PROBLEM.search_decoders:
+    for name in PROBLEM.search_decoders_for("assignment"):
         a = PROBLEM.decode(inst, X, decoder=name, encoding="assignment")
         b = PROBLEM.decode(inst, X.copy(), decoder=name, encoding="assignment")
         rev = PROBLEM.decode(inst, X[::-1].copy(), decoder=name, encoding="assignment")
@@ -89,7 +89,7 @@ def best_heuristic_bins(inst: BinPackInstance) -> int:
     assert (own.sum(axis=2) == 1).all()  # one own bin per item
     assert np.isin(H[:, inst.n * U:], (0.25, 0.75)).all()  # orientation keys, as in "keys"
     return min(int(PROBLEM.decode(inst, H, decoder=d, encoding="assignment").num_bins().min())
-               for d in PROBLEM.search_decoders)
+               for d in PROBLEM.search_decoders_for("assignment"))
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -109,7 +109,7 @@ def test_a_bin_refills_in_the_heuristic_order_where_area_order_fails():
 def test_u_is_the_best_heuristic_packing_and_cached():
     inst = PROBLEM.generate(seed=3, n=30, allow_rotation=True)
     keys = PROBLEM.heuristic_encodings(inst)
-    want = min(int(PROBLEM.decode(inst, keys, decoder=d).num_bins().min()) for d in PROBLEM.search_decoders)
+    want = min(int(PROBLEM.decode(inst, keys, decoder=d).num_bins().min()) for d in PROBLEM.search_decoders_for("assignment"))
     assert PROBLEM.assignment_bins(inst) == want
     assert PROBLEM.encoding_size(inst, "assignment") == inst.n * want + inst.n
     assert PROBLEM.heuristic_encodings(inst, "assignment") is not PROBLEM.heuristic_encodings(inst, "assignment")

@@ -31,7 +31,7 @@ def _best_heuristic(problem, inst, encoding=None) -> tuple[float, float]:
     """(objective, cost) of the best heuristic encoding under the best search decoder."""
     H = problem.heuristic_encodings(inst, encoding)
     best = (np.inf, np.inf)
-    for d in problem.search_decoders or problem.decoders:
+    for d in problem.search_decoders_for(encoding):
         sols = problem.decode(inst, H, decoder=d, encoding=encoding)
         costs = problem.cost(inst, sols)
         i = int(np.argmin(costs))
@@ -84,7 +84,7 @@ def test_never_worse_than_best_heuristic_on_a_small_budget(encoding):
     inst = _hard_binpack()
     H = BP.heuristic_encodings(inst, encoding)
     # a budget of just the seeded first population: every heuristic row under every search decoder
-    decoders = BP.encoding_search_decoders.get(encoding, BP.search_decoders)
+    decoders = BP.search_decoders_for(encoding)
     r = brkga(BP, inst, Budget(max_evals=len(H) * len(decoders)), seed=0, encoding=encoding)
     assert (r.objective, r.cost) <= _best_heuristic(BP, inst, encoding)
 

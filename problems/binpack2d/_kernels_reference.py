@@ -360,3 +360,61 @@ def pack_assigned_python(widths, heights, bin_w, bin_h, targets, n_assigned, ord
     label = {b: k for k, b in enumerate(first_use)}
     out[0] = [label[int(b)] for b in out[0]]
     return out[0], out[1], out[2]
+
+
+def pack_bestfit_python(widths, heights, bin_w, bin_h, order, allow_rotation, rotated, scan):
+    """Twin of ``_bestfit_kernels`` for one order: ``(bins, x, y, rotated)`` lists by item id.
+
+    Built on a height per unit of x (the kernel keeps merged segments): the lowest
+    gap is the leftmost run of the smallest height, its walls the heights beside
+    the run (the bin's sides count as ``bin_h``). ``rotated`` is the preferred
+    orientation per item; ``scan`` caps the unplaced items scored per placement.
+    """
+    n = len(order)
+    W, H = int(bin_w), int(bin_h)
+    bins, xs, ys = [-1] * n, [0] * n, [0] * n
+    rot = [int(r) for r in rotated]
+    unplaced = [int(j) for j in order]
+    b = 0
+    while unplaced:
+        height = [0] * W
+        placed_here = 0
+        while True:
+            y = min(height)
+            if y >= H:
+                break
+            x0 = height.index(y)
+            x1 = x0
+            while x1 < W and height[x1] == y:
+                x1 += 1
+            left_wall = H if x0 == 0 else height[x0 - 1]
+            right_wall = H if x1 == W else height[x1]
+            best, best_key = None, None
+            for k, j in enumerate(unplaced[:scan]):
+                turns = [rot[j]] + ([1 - rot[j]] if allow_rotation and widths[j] != heights[j] else [])
+                for turn in turns:
+                    w, h = (int(heights[j]), int(widths[j])) if turn else (int(widths[j]), int(heights[j]))
+                    if w > x1 - x0 or y + h > H:
+                        continue
+                    score = 4 * (w == x1 - x0) + 2 * (y + h in (left_wall, right_wall))
+                    if best_key is None or score > best_key:
+                        best, best_key = (j, turn, w, h), score
+            if best is None:
+                if x0 == 0 and x1 == W:
+                    break
+                for x in range(x0, x1):
+                    height[x] = min(left_wall, right_wall)
+                continue
+            j, turn, w, h = best
+            top = y + h
+            at_left = top == left_wall or (top != right_wall and left_wall >= right_wall)
+            px = x0 if at_left else x1 - w
+            for x in range(px, px + w):
+                height[x] = top
+            bins[j], xs[j], ys[j], rot[j] = b, px, y, turn
+            unplaced.remove(j)
+            placed_here += 1
+        if placed_here == 0:
+            raise ValueError("an item fits in no bin")
+        b += 1
+    return bins, xs, ys, rot

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem, Proof, SolutionError
+from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._generate import generate_instance
@@ -56,7 +57,7 @@ from nnopt.problems.binpack2d._kernels import (
 from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
-from nnopt.problems._deadline import seconds_to_deadline
+from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
 from nnopt.problems.binpack2d import _bin_pool, _ruin
 
@@ -158,14 +159,18 @@ class BinPack2D(Problem):
     name = "binpack2d"
     description = "2D bin packing of rectangles into identical bins (optional 90-degree rotation)"
     encodings = ("keys", "assignment", "keys+rule")
-    decoders = tuple(RULE_NAMES)
+    #: the order-driven rules of ``_kernels``, then the gap-driven ``skyline-bestfit`` (``_bestfit_kernels``)
+    decoders = tuple(RULE_NAMES) + (BESTFIT_DECODER,)
     #: The strongest rules over the classic set; shelf and most guillotine rules
     #: trail them by 2-10 % and would only dilute a search's decodes.
-    search_decoders = ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")
+    search_decoders = ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl", BESTFIT_DECODER)
     #: Per encoding, the decoders worth a search's budget when they differ from
     #: ``search_decoders`` (optional; searches read it with getattr): "keys+rule"
     #: ignores the decoder, so decoding a row under several would repeat it.
-    encoding_search_decoders = {"keys+rule": ("maxrects-bssf",)}
+    #: "assignment" places items in the bins it names, which the gap-driven skyline-bestfit
+    #: (choosing the bins itself) cannot do.
+    encoding_search_decoders = {"keys+rule": ("maxrects-bssf",),
+                                "assignment": ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")}
     objective_name = "bins"
     file_suffixes = (".2bp",)
 
@@ -212,7 +217,7 @@ class BinPack2D(Problem):
 
     def _assignment_start(self, instance: BinPackInstance) -> tuple[int, np.ndarray]:
         """(U, heuristic assignment rows), computed once per instance (a few hundred decodes)."""
-        key = tuple(self.search_decoders or self.decoders)
+        key = self.search_decoders_for("assignment")  # rows that replay their packing need the same decoders
         with _ASSIGNMENT_LOCK:
             cached = _ASSIGNMENT_CACHE.get(instance, {}).get(key)
         if cached is None:
@@ -330,12 +335,13 @@ class BinPack2D(Problem):
                encoding: str | None = None) -> PackingBatch:
         encoding = self._check_encoding(encoding)
         rule_name = decoder or self.decoders[0]
-        if rule_name not in RULE_NAMES:
-            raise ValueError(f"binpack2d has no decoder {rule_name!r} (known: {', '.join(RULE_NAMES)})")
-        rule = RULE_NAMES[rule_name]
-        if encoding == "assignment" and RULE_SHELF_NF <= rule <= RULE_SHELF_FBS:
-            raise ValueError(f"decoder {rule_name!r} cannot decode the assignment encoding: shelf rules "
-                             "have no per-bin placement (use a maxrects, skyline or guillotine decoder)")
+        if rule_name not in self.decoders:
+            raise ValueError(f"binpack2d has no decoder {rule_name!r} (known: {', '.join(self.decoders)})")
+        bestfit = rule_name == BESTFIT_DECODER
+        rule = -1 if bestfit else RULE_NAMES[rule_name]
+        if encoding == "assignment" and (bestfit or RULE_SHELF_NF <= rule <= RULE_SHELF_FBS):
+            raise ValueError(f"decoder {rule_name!r} cannot decode the assignment encoding: it chooses the "
+                             "bins itself (use a maxrects, skyline-bl/minwaste or guillotine decoder)")
         X = np.asarray(X, dtype=np.float32)
         d = self.encoding_size(instance, encoding)
         if X.ndim != 2 or X.shape[1] != d:
@@ -357,7 +363,9 @@ class BinPack2D(Problem):
             pack_assigned_batch(*common, targets, np.int64(U), orders, rotated, rule, choice, out_bin, out_x, out_y)
         else:
             orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
-            if n > LARGE_ITEMS:  # bounded cost per item, the deadline checked between windows
+            if bestfit:
+                _decode_bestfit(common, orders, bool(instance.allow_rotation), rotated, out_bin, out_x, out_y)
+            elif n > LARGE_ITEMS:  # bounded cost per item, the deadline checked between windows
                 pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y)
             elif n > ROW_CHECK_ITEMS and seconds_to_deadline() is not None:  # the deadline checked per row
                 pack_in_windows(*common, orders, rotated, rule, choice, out_bin, out_x, out_y, window=n)
@@ -503,6 +511,27 @@ class BinPack2D(Problem):
         """The shipped column-filter weights (``benchmarks/pretrain_column_filter.py``), if present."""
         path = Path(__file__).with_name("column_filter.npz")
         return path if path.is_file() else None
+
+
+def _decode_bestfit(common: tuple, orders: np.ndarray, allow_rotation: bool, rotated: np.ndarray,
+                    out_bin: np.ndarray, out_x: np.ndarray, out_y: np.ndarray) -> None:
+    """The skyline best-fit decode of a batch; above ``ROW_CHECK_ITEMS`` under a deadline, row by row.
+
+    The gap scans the order for its item, so no window can cut a row short; instead
+    the clock is read between rows, and rows that start after the deadline are packed
+    by Next Fit shelves (linear), as ``pack_in_windows`` does, so every row stays a packing.
+    """
+    n = orders.shape[1]
+    if n <= ROW_CHECK_ITEMS or seconds_to_deadline() is None:
+        pack_bestfit_batch(*common, orders, allow_rotation, rotated, out_bin, out_x, out_y)
+        return
+    for r in range(orders.shape[0]):
+        if deadline_passed():
+            pack_batch(*common, orders[r:], rotated[r:], RULE_SHELF_NF, BIN_FIRST_FIT, out_bin[r:], out_x[r:],
+                       out_y[r:])
+            return
+        pack_bestfit_batch(*common, orders[r:r + 1], allow_rotation, rotated[r:r + 1], out_bin[r:r + 1],
+                           out_x[r:r + 1], out_y[r:r + 1])
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder
