@@ -260,3 +260,9 @@ def test_methods_needing_shipped_weights_are_offered_only_where_they_exist():
     with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs pretrained_scorer"):
         nnopt.solve(tsp.generate(1, n=20), problem="tsp", method="nnopt-amortised", max_evals=10)
     assert not get_method("nnopt-amortised-control").supports(tsp)
+
+
+def test_the_assignment_search_uses_the_assignment_decoders():
+    inst = PROBLEM.generate(1009, klass=8, n=40)
+    res = cem(PROBLEM, inst, Budget(max_evals=300), seed=0, encoding="assignment")
+    assert res.decoder in PROBLEM.search_decoders_for("assignment") and res.evaluations <= 300

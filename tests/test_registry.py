@@ -97,3 +97,24 @@ def test_register_and_unregister_a_new_name():
     assert "binpack2d_copy" in _registry.available_problems()
     _registry.unregister_problem("binpack2d_copy")
     assert "binpack2d_copy" not in _registry.available_problems()
+
+
+def test_per_encoding_search_decoders_must_name_known_encodings_and_decoders():
+    class UnknownEncoding(BinPack2D):
+        encoding_search_decoders = {"nope": ("maxrects-bssf",)}
+
+    class UnknownDecoder(BinPack2D):
+        encoding_search_decoders = {"assignment": ("maxrects-bssf", "nope")}
+
+    with pytest.raises(TypeError, match="encoding_search_decoders names unknown encoding 'nope'"):
+        _registry.validate_problem_class(UnknownEncoding, "binpack2d")
+    with pytest.raises(TypeError, match=r"encoding_search_decoders\['assignment'\] names unknown decoder 'nope'"):
+        _registry.validate_problem_class(UnknownDecoder, "binpack2d")
+
+
+def test_search_decoders_for_an_encoding_fall_back_to_the_search_decoders():
+    p = BinPack2D()
+    assert p.search_decoders_for() == p.search_decoders == p.search_decoders_for("keys")
+    assert p.search_decoders_for("keys+rule") == ("maxrects-bssf",)
+    # the assignment encoding names the bins, which the gap-driven decoder cannot honour
+    assert "skyline-bestfit" in p.search_decoders and "skyline-bestfit" not in p.search_decoders_for("assignment")
