@@ -15,7 +15,7 @@ from nnopt.problems import get_problem
 from nnopt.problems.base import RUIN_RECREATE_HOOKS
 from nnopt.solver import Budget
 from nnopt.solver.methods import get_method
-from nnopt.solver.portfolio import portfolio
+from nnopt.solver.portfolio import portfolio, start_components
 from nnopt.solver.ruin_recreate import MissingHooksError, RRConfig, ruin_recreate
 
 BP = get_problem("binpack2d")
@@ -118,6 +118,16 @@ def test_portfolio_splits_decodes_and_moves():
     a = portfolio(BP, inst, Budget(max_evals=800), seed=2)
     b = portfolio(BP, inst, Budget(max_evals=800), seed=2)
     assert a.solution == b.solution and BP.check(inst, a.solution) == []
+
+
+def test_portfolio_keeps_cem_where_a_move_would_ruin_every_bin():
+    few = BP.generate(seed=3, klass=4, n=40)  # small items in a 100 x 100 bin: a bin or two
+    many = BP.generate(seed=0, klass=3, n=60)  # about fifteen bins, not met by CEM's share
+    assert start_components(BP, few) <= RRConfig().max_ruin < start_components(BP, many)
+    a = portfolio(BP, few, Budget(max_evals=400), seed=0)
+    b = portfolio(BP, many, Budget(max_evals=400), seed=0)
+    assert a.info.get("few_components") and "moves" not in a.info and BP.check(few, a.solution) == []
+    assert "few_components" not in b.info and b.info["moves"] == 300  # three quarters of the budget
 
 
 def test_a_problem_without_the_hooks_is_refused_by_name():
