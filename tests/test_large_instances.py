@@ -71,3 +71,19 @@ def test_row_by_row_under_a_deadline_decodes_exactly_as_the_batch():
     with decode_deadline(time.perf_counter() + 1e6):
         checked = PROB.decode(inst, X, decoder="maxrects-bssf")
     assert all(np.array_equal(getattr(plain, a), getattr(checked, a)) for a in ("bins", "x", "y", "rotated"))
+
+
+def test_the_gap_driven_decoder_reads_the_clock_between_rows():
+    """skyline-bestfit above ROW_CHECK_ITEMS: row by row as the batch while time is left; rows
+    that start after the deadline are Next Fit shelves, still packings."""
+    inst = PROB.generate(seed=1, klass=7, n=5000)
+    X = PROB.sample(inst, 3, np.random.default_rng(0))
+    plain = PROB.decode(inst, X, decoder="skyline-bestfit")
+    with decode_deadline(time.perf_counter() + 1e6):
+        checked = PROB.decode(inst, X, decoder="skyline-bestfit")
+    assert all(np.array_equal(getattr(plain, a), getattr(checked, a)) for a in ("bins", "x", "y", "rotated"))
+    with decode_deadline(time.perf_counter() - 1.0):
+        late = PROB.decode(inst, X, decoder="skyline-bestfit")
+        shelves = PROB.decode(inst, X, decoder="shelf-nf")
+    assert all(PROB.check(inst, s) == [] for s in late)
+    assert np.array_equal(late.bins, shelves.bins) and np.array_equal(late.x, shelves.x)
