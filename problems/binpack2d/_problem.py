@@ -165,10 +165,10 @@ class BinPack2D(Problem):
     #: trail them by 2-10 % and would only dilute a search's decodes.
     search_decoders = ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl", BESTFIT_DECODER)
     #: Per encoding, the decoders worth a search's budget when they differ from
-    #: ``search_decoders`` (optional; searches read it with getattr): "keys+rule"
-    #: ignores the decoder, so decoding a row under several would repeat it.
-    #: "assignment" places items in the bins it names, which the gap-driven skyline-bestfit
-    #: (choosing the bins itself) cannot do.
+    #: ``search_decoders`` (searches read them through ``search_decoders_for``): "keys+rule"
+    #: ignores the decoder, so decoding a row under several would repeat it; "assignment"
+    #: places items in the bins it names, which the gap-driven skyline-bestfit (choosing
+    #: the bins itself) cannot do.
     encoding_search_decoders = {"keys+rule": ("maxrects-bssf",),
                                 "assignment": ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")}
     objective_name = "bins"
@@ -340,8 +340,9 @@ class BinPack2D(Problem):
         bestfit = rule_name == BESTFIT_DECODER
         rule = -1 if bestfit else RULE_NAMES[rule_name]
         if encoding == "assignment" and (bestfit or RULE_SHELF_NF <= rule <= RULE_SHELF_FBS):
-            raise ValueError(f"decoder {rule_name!r} cannot decode the assignment encoding: it chooses the "
-                             "bins itself (use a maxrects, skyline-bl/minwaste or guillotine decoder)")
+            why = "it chooses the bins itself" if bestfit else "shelf rules have no per-bin placement"
+            raise ValueError(f"decoder {rule_name!r} cannot decode the assignment encoding: {why} "
+                             "(use a maxrects, skyline-bl/minwaste or guillotine decoder)")
         X = np.asarray(X, dtype=np.float32)
         d = self.encoding_size(instance, encoding)
         if X.ndim != 2 or X.shape[1] != d:
