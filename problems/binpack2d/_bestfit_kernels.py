@@ -52,6 +52,28 @@ _MAX_CHUNKS = 256
 
 
 @njit(cache=True)
+def _drop(sx, sy, sw, ns, t):
+    """Remove segment ``t`` of ``ns``; returns the new count."""
+    for u in range(t, ns - 1):
+        sx[u] = sx[u + 1]
+        sy[u] = sy[u + 1]
+        sw[u] = sw[u + 1]
+    return ns - 1
+
+
+@njit(cache=True)
+def _merge_level(sx, sy, sw, ns, s):
+    """Merge segment ``s`` with its neighbours of the same height; returns the new count."""
+    if s + 1 < ns and sy[s + 1] == sy[s]:
+        sw[s] += sw[s + 1]
+        ns = _drop(sx, sy, sw, ns, s + 1)
+    if s > 0 and sy[s - 1] == sy[s]:
+        sw[s - 1] += sw[s]
+        ns = _drop(sx, sy, sw, ns, s)
+    return ns
+
+
+@njit(cache=True)
 def _pack_one(widths, heights, W, H, order, allow_rotation, rot, ob, ox, oy, sx, sy, sw, placed, scan):
     """Decode one order (module docstring); ``rot`` holds the preferred orientations and gets the chosen ones."""
     n = order.shape[0]
@@ -111,38 +133,9 @@ def _pack_one(widths, heights, W, H, order, allow_rotation, rot, ob, ox, oy, sx,
             if best < 0:
                 if ns == 1:
                     break  # the whole bin is one segment and nothing fits: close it
-                # waste: raise the segment to its lower wall and merge it into that neighbour
-                if s > 0 and (s == ns - 1 or hl <= hr):
-                    sw[s - 1] += sw[s]
-                    for t in range(s, ns - 1):
-                        sx[t] = sx[t + 1]
-                        sy[t] = sy[t + 1]
-                        sw[t] = sw[t + 1]
-                    ns -= 1
-                    s -= 1
-                else:
-                    sx[s + 1] = sx[s]
-                    sw[s + 1] += sw[s]
-                    for t in range(s, ns - 1):
-                        sx[t] = sx[t + 1]
-                        sy[t] = sy[t + 1]
-                        sw[t] = sw[t + 1]
-                    ns -= 1
-                # the merged segment may now equal its other neighbour: merge again
-                if s + 1 < ns and sy[s + 1] == sy[s]:
-                    sw[s] += sw[s + 1]
-                    for t in range(s + 1, ns - 1):
-                        sx[t] = sx[t + 1]
-                        sy[t] = sy[t + 1]
-                        sw[t] = sw[t + 1]
-                    ns -= 1
-                if s > 0 and sy[s - 1] == sy[s]:
-                    sw[s - 1] += sw[s]
-                    for t in range(s, ns - 1):
-                        sx[t] = sx[t + 1]
-                        sy[t] = sy[t + 1]
-                        sw[t] = sw[t + 1]
-                    ns -= 1
+                # waste: raise the segment to its lower wall (it merges into that neighbour)
+                sy[s] = hl if hl < hr else hr
+                ns = _merge_level(sx, sy, sw, ns, s)
                 continue
             j = best
             w = heights[j] if best_turn else widths[j]
@@ -182,21 +175,7 @@ def _pack_one(widths, heights, W, H, order, allow_rotation, rot, ob, ox, oy, sx,
                     sy[s + 1] = top
                     sw[s + 1] = w
                     s += 1
-            # merge the item's segment with neighbours of the same height
-            if s + 1 < ns and sy[s + 1] == sy[s]:
-                sw[s] += sw[s + 1]
-                for t in range(s + 1, ns - 1):
-                    sx[t] = sx[t + 1]
-                    sy[t] = sy[t + 1]
-                    sw[t] = sw[t + 1]
-                ns -= 1
-            if s > 0 and sy[s - 1] == sy[s]:
-                sw[s - 1] += sw[s]
-                for t in range(s, ns - 1):
-                    sx[t] = sx[t + 1]
-                    sy[t] = sy[t + 1]
-                    sw[t] = sw[t + 1]
-                ns -= 1
+            ns = _merge_level(sx, sy, sw, ns, s)  # with neighbours of the same height
         if placed_here == 0:  # an item larger than the bin: the caller's instance check rules it out
             return -1
         b += 1
