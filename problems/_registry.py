@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TypeVar
 
-from nnopt.problems.base import Problem
+from nnopt.problems.base import RUIN_DRAWS, Problem
 from nnopt.problems.errors import NnoptError
 
 __all__ = [
@@ -143,6 +143,9 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         if unknown:
             raise TypeError(f"{cls.__qualname__}.encoding_search_decoders[{encoding!r}] names unknown decoder "
                             f"{unknown[0]!r}")
+    if getattr(cls, "ruin_draw", "weakness") not in RUIN_DRAWS:
+        raise TypeError(f"{cls.__qualname__}.ruin_draw must be one of {', '.join(RUIN_DRAWS)}, "
+                        f"got {cls.ruin_draw!r}")
     if not isinstance(getattr(cls, "description", None), str):
         raise TypeError(f"{cls.__qualname__}.description must be a string")
 

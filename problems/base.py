@@ -24,7 +24,7 @@ import numpy as np
 from nnopt.problems.errors import NnoptError
 
 __all__ = ["InstanceError", "SolutionError", "Problem", "Proof", "MAX_FILE_BYTES", "RESERVED_SOLUTION_KEYS",
-           "RUIN_RECREATE_HOOKS", "PROOF_HOOKS"]
+           "RUIN_RECREATE_HOOKS", "RUIN_DRAWS", "PROOF_HOOKS"]
 
 #: Instance files larger than this are refused before parsing (a runaway input
 #: should fail with a clear message, not exhaust memory).
@@ -82,6 +82,11 @@ class Problem(ABC):
     #: differ from ``search_decoders`` (a decoder that cannot read that encoding, or one that
     #: ignores the decoder name); read through :meth:`search_decoders_for`.
     encoding_search_decoders: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: How the default method's ruin and recreate chooses the components a move ruins, where
+    #: no learned guide has shown it wins at equal wall time: ``"weakness"`` (probability rising
+    #: with the :meth:`weakness` score) or ``"random"`` (uniform). One of ``RUIN_DRAWS``; the
+    #: network-free draw that measured best for the problem (a guide stays ``--param choice=...``).
+    ruin_draw: ClassVar[str] = "weakness"
     #: Name of the quantity :meth:`objective` returns, for tables ("bins", "length").
     objective_name: ClassVar[str] = "objective"
     #: File suffixes (lower case) that :meth:`read` understands besides ``.json``.
@@ -392,6 +397,10 @@ PROOF_HOOKS = ("prove",)
 
 #: The hooks ``nnopt.solver.ruin_recreate`` needs (``tighten`` and the pool hooks are optional).
 RUIN_RECREATE_HOOKS = ("search_state", "weakness", "ruin", "recreate", "state_cost", "state_solution")
+
+#: The network-free ways a problem may name as its ``ruin_draw`` (``nnopt.solver.ruin_guide.CHOICES``
+#: holds these and the learned guides).
+RUIN_DRAWS = ("weakness", "random")
 
 
 def read_json_file(path: str | Path, error: type[ValueError]) -> Any:

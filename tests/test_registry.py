@@ -112,6 +112,15 @@ def test_per_encoding_search_decoders_must_name_known_encodings_and_decoders():
         _registry.validate_problem_class(UnknownDecoder, "binpack2d")
 
 
+def test_ruin_draw_must_be_a_network_free_draw():
+    class Learned(BinPack2D):
+        ruin_draw = "pretrained"  # a guide is a choice the user asks for, never a problem's draw
+
+    with pytest.raises(TypeError, match="ruin_draw must be one of weakness, random, got 'pretrained'"):
+        _registry.validate_problem_class(Learned, "binpack2d")
+    _registry.validate_problem_class(BinPack2D, "binpack2d")
+
+
 def test_search_decoders_for_an_encoding_fall_back_to_the_search_decoders():
     p = BinPack2D()
     assert p.search_decoders_for() == p.search_decoders == p.search_decoders_for("keys")
