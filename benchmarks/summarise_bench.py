@@ -21,17 +21,24 @@ from ablation import wilcoxon
 
 
 def summarise(rows: list[dict[str, str]], title: str, command: str, against: str | None = None) -> str:
+    """With several seeds in the rows, each (instance, seed) is one unit: totals sum over the
+    seeds, a per-seed table follows the totals, and pairs match seed to seed."""
     methods = list(dict.fromkeys(r["method"] for r in rows))
+    seeds = sorted({r.get("seed", "0") for r in rows}, key=int)
     by: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     for r in rows:
-        by[r["instance"]][r["method"]] = r
+        unit = r["instance"] if len(seeds) == 1 else f"{r['instance']}@{r['seed']}"
+        by[unit][r["method"]] = r
     done = sorted(i for i, ms in by.items() if all(m in ms for m in methods))
     classes = sorted({by[i][methods[0]]["class"] for i in done}, key=lambda c: (len(c), c))
     lb = sum(float(by[i][methods[0]]["lower_bound"]) for i in done)
     bk = [float(by[i][methods[0]]["best_known"]) for i in done if by[i][methods[0]]["best_known"]]
     lines = [f"# {title}", "", f"Generated from the `nnopt bench` CSV of `{command}` by "
              "`benchmarks/summarise_bench.py`.", "",
-             f"{len(done)} instances finished by every method; lower bounds sum to {lb:g}"
+             (f"{len(done)} instances finished by every method" if len(seeds) == 1 else
+              f"{len(done)} runs (instance, seed) finished by every method, seeds {', '.join(seeds)}: every "
+              f"total below sums over the seeds")
+             + f"; lower bounds sum to {lb:g}"
              + (f", best known values to {sum(bk):g}." if len(bk) == len(done) else "."), "",
              "| method | bins | vs lower bound | vs best known | at best known | objective = its row's lower bound (cpsat: its own proven bound) | mean s | mean s where at best known | verified |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -46,6 +53,13 @@ def summarise(rows: list[dict[str, str]], title: str, command: str, against: str
         lines.append(f"| {m} | {bins:g} | +{bins - lb:g} | {'+%g' % (bins - sum(bk)) if len(bk) == len(done) else '–'} | "
                      f"{len(hit) if len(bk) == len(done) else '–'} | {at_lb} | {secs:.2f} | {hit_s:.2f} | "
                      f"{'yes' if ver else 'NO'} |")
+    if len(seeds) > 1:
+        lines += ["", "Per seed (bins):", "", "| seed | instances | " + " | ".join(methods) + " |",
+                  "|---:|---:|" + "---:|" * len(methods)]
+        for seed in seeds:
+            inst = [i for i in done if by[i][methods[0]]["seed"] == seed]
+            lines.append(f"| {seed} | {len(inst)} | " + " | ".join(
+                f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
     lines += ["", "Per class (bins):", "", "| class | instances | " + " | ".join(methods) + " |",
               "|---|---:|" + "---:|" * len(methods)]
     for c in classes:
@@ -60,7 +74,8 @@ def summarise(rows: list[dict[str, str]], title: str, command: str, against: str
         lines.append(f"| {n} | {len(inst)} | " + " | ".join(
             f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
     first = against or methods[0]
-    lines += ["", f"Paired against `{first}` (bins; Wilcoxon as in `ablation.md`):", "",
+    lines += ["", f"Paired against `{first}` (bins; Wilcoxon as in `ablation.md`"
+              + ("" if len(seeds) == 1 else "; one pair per instance and seed") + "):", "",
               "| method | wins | ties | losses | p |", "|---|---:|---:|---:|---|"]
     for m in (m for m in methods if m != first):
         a = np.array([float(by[i][m]["objective"]) for i in done])

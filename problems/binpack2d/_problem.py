@@ -171,9 +171,10 @@ class BinPack2D(Problem):
     #: the bins itself) cannot do.
     encoding_search_decoders = {"keys+rule": ("maxrects-bssf",),
                                 "assignment": ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")}
-    #: Bins to ruin drawn uniformly: at equal wall time the uniform draw had fewer bins than the
-    #: weakness draw on both sets (held out at 10 s 8,118 against 8,122, classic 500 7,235 against
-    #: 7,237, stop 21), and no learned guide beat it there (``benchmarks/results/ablation.md``).
+    #: Bins to ruin drawn uniformly: at equal wall time the uniform draw never had more bins than
+    #: the weakness draw (held out at 10 s 8,118 against 8,119, ``benchmarks/results/ablation.md``;
+    #: classic 500 7,231 each, ``classic_10s_controls.md``; at stop 21 8,118 against 8,122 and 7,235
+    #: against 7,237), and no learned guide beat it there.
     ruin_draw = "random"
     objective_name = "bins"
     file_suffixes = (".2bp",)
