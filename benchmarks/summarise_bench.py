@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ablation import wilcoxon
@@ -53,26 +55,20 @@ def summarise(rows: list[dict[str, str]], title: str, command: str, against: str
         lines.append(f"| {m} | {bins:g} | +{bins - lb:g} | {'+%g' % (bins - sum(bk)) if len(bk) == len(done) else '–'} | "
                      f"{len(hit) if len(bk) == len(done) else '–'} | {at_lb} | {secs:.2f} | {hit_s:.2f} | "
                      f"{'yes' if ver else 'NO'} |")
-    if len(seeds) > 1:
-        lines += ["", "Per seed (bins):", "", "| seed | instances | " + " | ".join(methods) + " |",
-                  "|---:|---:|" + "---:|" * len(methods)]
-        for seed in seeds:
-            inst = [i for i in done if by[i][methods[0]]["seed"] == seed]
-            lines.append(f"| {seed} | {len(inst)} | " + " | ".join(
+    def grouped(label: str, column: str, align: str, keys: list[Any], key_of: Callable[[str], Any]) -> None:
+        """One table of bins per group of units (a class, a size, a seed), every method a column."""
+        lines.extend(["", f"Per {label} (bins):", "", f"| {column} | instances | " + " | ".join(methods) + " |",
+                      f"|{align}|---:|" + "---:|" * len(methods)])
+        for key in keys:
+            inst = [i for i in done if key_of(i) == key]
+            lines.append(f"| {key} | {len(inst)} | " + " | ".join(
                 f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
-    lines += ["", "Per class (bins):", "", "| class | instances | " + " | ".join(methods) + " |",
-              "|---|---:|" + "---:|" * len(methods)]
-    for c in classes:
-        inst = [i for i in done if by[i][methods[0]]["class"] == c]
-        lines.append(f"| {c} | {len(inst)} | " + " | ".join(
-            f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
-    sizes = sorted({int(by[i][methods[0]]["n"]) for i in done})
-    lines += ["", "Per size n (bins):", "", "| n | instances | " + " | ".join(methods) + " |",
-              "|---:|---:|" + "---:|" * len(methods)]
-    for n in sizes:
-        inst = [i for i in done if int(by[i][methods[0]]["n"]) == n]
-        lines.append(f"| {n} | {len(inst)} | " + " | ".join(
-            f"{sum(float(by[i][m]['objective']) for i in inst):g}" for m in methods) + " |")
+
+    if len(seeds) > 1:
+        grouped("seed", "seed", "---:", seeds, lambda i: by[i][methods[0]]["seed"])
+    grouped("class", "class", "---", classes, lambda i: by[i][methods[0]]["class"])
+    grouped("size n", "n", "---:", sorted({int(by[i][methods[0]]["n"]) for i in done}),
+            lambda i: int(by[i][methods[0]]["n"]))
     first = against or methods[0]
     lines += ["", f"Paired against `{first}` (bins; Wilcoxon as in `ablation.md`"
               + ("" if len(seeds) == 1 else "; one pair per instance and seed") + "):", "",
