@@ -1,4 +1,4 @@
-"""The network as a guide for ruin and recreate, against its controls (issue 12).
+"""The network as a guide for ruin and recreate, against its controls.
 
     python benchmarks/ruin_guide.py --set heldout --moves 200 1000 --time-limit 10 --jobs 2 \
         --out benchmarks/results/ruin_guide

@@ -386,7 +386,7 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
     from nnopt._solve import contradiction
 
     why = contradiction(prob, obj, bound)
-    if why is not None:  # a feasible solution below the bound: the checker or the bound lies (issue 17)
+    if why is not None:  # a feasible solution below the bound: the checker or the bound lies
         stderr(f"error: {why}")
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {bound:g}) — {name}")
@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> None:
         stderr("aborted")
         sys.exit(130)
     except click.ClickException as exc:
-        if debug:  # the traceback, and still the exit code of a user's error (issue 16)
+        if debug:  # the traceback, and still the exit code of a user's error
             traceback.print_exc()
         stderr(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         stderr(f"error: {exc}")
         sys.exit(EXIT_BAD_INPUT)
-    except VerificationError as exc:  # an infeasible result or a contradiction: one line, no result (issue 17)
+    except VerificationError as exc:  # an infeasible result or a contradiction: one line, no result
         if debug:
             traceback.print_exc()
         stderr(f"error: {exc}")

@@ -104,7 +104,7 @@ class SolveResult:
             data["proof"] = self.proof
         own = self.problem.solution_to_json(self.instance, self.solution)
         clash = sorted(RESERVED_SOLUTION_KEYS.intersection(own))
-        if clash:  # it would silently overwrite the engine's field (issue 17)
+        if clash:  # it would silently overwrite the engine's field
             raise PluginContractError(f"problem {self.problem.name!r}: solution_to_json uses the reserved key"
                                       f"{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))}, which the "
                                       "engine writes itself; rename the field")
@@ -213,7 +213,7 @@ def solve(
         time_limit = DEFAULT_TIME_LIMIT
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
-    if time_limit is not None:  # large instances: keep back the time to verify and write (issue 16)
+    if time_limit is not None:  # large instances: keep back the time to verify and write
         time_limit = max(0.01, time_limit - finish_reserve(prob, inst))
     # The bound before the search: its first call may load compiled kernels, which must not
     # happen after a time limit has been spent.
@@ -225,7 +225,7 @@ def solve(
         with decode_deadline(search_deadline(budget.start, budget.time_limit)):
             found = run_method(runner, prob, inst, budget, seed, on_improve,
                                RunContext(threads=threads, device=device, on_round=on_round))
-    except KeyboardInterrupt:  # during the method's start-up: the best heuristic start (issue 16)
+    except KeyboardInterrupt:  # during the method's start-up: the best heuristic start
         found = heuristic_start(prob, inst, budget.elapsed)
     with interrupts_held():  # the search is over: a signal now must not lose its verified answer
         return _verified(prob, inst, found, bound, runner.name, seed)

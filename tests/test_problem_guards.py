@@ -1,7 +1,7 @@
 """The contract suite tests the guards: broken copies of the knapsack example each fail a named rule.
 
 A checker that accepts everything, a lower bound above the optimum and a decoder
-that overfills all once passed ``problem_checks`` (issue 17) and let the CLI
+that overfills all once passed ``problem_checks`` and let the CLI
 certify wrong answers. Each broken copy below is a subclass of the example
 plugin's problem; the unmodified example and the shipped problems still pass.
 """

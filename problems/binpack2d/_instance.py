@@ -314,7 +314,7 @@ def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> Bi
     index = 0
     if ".2bp:" in text_path:
         text_path, _, idx = text_path.rpartition(":")
-        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (were "no such file", issue 16)
+        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (not "no such file")
             raise InstanceError(f"{path}: instance index after ':' must be 0, 1, 2, ..., got {idx!r}")
         index = int(idx)
     p = Path(text_path)

@@ -173,8 +173,7 @@ class BinPack2D(Problem):
                                 "assignment": ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")}
     #: Bins to ruin drawn uniformly: at equal wall time the uniform draw never had more bins than
     #: the weakness draw (held out at 10 s 8,118 against 8,119, ``benchmarks/results/ablation.md``;
-    #: classic 500 7,231 each, ``classic_10s_controls.md``; at stop 21 8,118 against 8,122 and 7,235
-    #: against 7,237), and no learned guide beat it there.
+    #: classic 500 7,231 each, ``classic_10s_controls.md``), and no learned guide beat it there.
     ruin_draw = "random"
     objective_name = "bins"
     file_suffixes = (".2bp",)
