@@ -123,7 +123,7 @@ def section(rows: list[dict], ceiling: list[dict], meta: dict) -> str:
         cs = [c for c in ceiling if c["student"] == kind]
         accs = [c["accuracy"] for c in cs]
         lines.append(f"| {kind} | {cs[0]['parameters']} | {fmt(accs)} | {statistics.mean(accs) / teacher_mean:.3f} |")
-    lines += ["", "### The issue's targets, checked (BN-prior rows)", ""]
+    lines += ["", "### The targets, checked (BN-prior rows)", ""]
     for (bn, k), rs in groups.items():
         if bn == 0:
             continue

@@ -7,7 +7,7 @@ Every run is exactly what ``nnopt distill --dataset mnist5k --model TEACHER --k 
 does with no other flag: :func:`nnopt.substrate.distill_defaults.distill_settings` for the teacher (the
 one defaults table), teacher 10 epochs, the students of the teacher's own architecture. Each row holds
 every control (class means, random real images, noise KD) from the same run. K = 10 runs every seed
-first (the issue's targets), then the ablation, then the K values in ``--one-seed-ks`` with the first
+first (the targets), then the ablation, then the K values in ``--one-seed-ks`` with the first
 ``--extra-seeds`` seeds (one niced core may not afford more — the section says so). A prior ablation
 at K = 10 puts each teacher-knowledge prior beside its absence
 (the default with the prior switched off, or switched on when the default leaves it off).
@@ -83,7 +83,7 @@ def run(out: Path, teachers: list[str], seeds: range, one_seed_ks: list[int], ab
         return teachers_trained[kind, seed]
 
     # The targets first (K = 10, every seed, every teacher), then the ablation, then the other Ks: a run cut
-    # short by the clock still has what the issue asks for.
+    # short by the clock still has the targets.
     plan = [(kind, 10, seed, "defaults", {}) for kind in teachers for seed in seeds]
     plan += [(kind, 10, seeds[0], label, change) for kind in teachers for label, change in ABLATION.get(kind, [])
              if ablation]
@@ -152,7 +152,7 @@ def section(rows: list[dict], meta: dict) -> str:
     lines += ["", "Defaults (from the table):", ""]
     lines += [f"- `{t}`: {_settings_text(t)}" for t in dict.fromkeys(r["teacher"] for r in rows)
               if t in TEACHER_DEFAULTS]
-    lines += ["", "### The issue's targets at K = 10 (test split)", "", *checks, "",
+    lines += ["", "### The targets at K = 10 (test split)", "", *checks, "",
               "### Each prior beside its absence (K = 10, seed 0, test split)", "",
               "| teacher | variant | viz hard | viz KD | noise KD | KD / teacher | hits |", "|---|---|---|---|---|---|---|"]
     first = meta["seeds"][0]

@@ -77,7 +77,7 @@ def section(rows: list[dict], meta: dict) -> str:
         checks.append(f"- {name}, K = {k}: hard-label visualisation students {'beat' if gap > 0 else 'lose to'} class means "
                       f"by {abs(gap):.3f} ({wins} of {len(rs)} seeds); KD reaches {100 * ratio:.1f} % of the teacher "
                       f"(target 98 %: {short(ratio)}); KD − noise KD = {margin:+.3f}.")
-    lines += ["", "Targets of the issue, checked on this teacher:", "", *checks, "", end]
+    lines += ["", "The targets, checked on this teacher:", "", *checks, "", end]
     return "\n".join(lines)
 
 

@@ -78,7 +78,7 @@ def test_derived_corruptions_alone_catch_an_accept_all_checker(knapsack):
 
 
 def test_a_bound_above_the_optimum_fails(knapsack):
-    """The defect the issue found: a bound one unit above the optimum (every decoded solution is
+    """The defect this guards against: a bound one unit above the optimum (every decoded solution is
     often still above it, so only the brute force over all orders on tiny instances sees it)."""
     import itertools
 
