@@ -26,7 +26,7 @@ assert res.verified is True, res.verified
 assert res.objective >= res.lower_bound > 0, (res.objective, res.lower_bound)
 assert len(res.placements) == 3, res.placements          # (3, 7) twice and (4, 4) once
 assert {p.bin for p in res.placements} == set(range(int(res.objective)))
-assert ax is not None and ax.patches, "res.plot() drew nothing"
+assert ax.has_data(), "res.plot() drew nothing"
 assert sorted(tour) == [0, 1, 2], tour
 """
 
