@@ -40,7 +40,8 @@ def test_no_result_file_is_named_after_its_history():
 
 
 def test_history_pattern_catches_the_names_it_is_for():
-    for name in ("ablation_stop19.md", "ablation_run1.csv", "classic_10s_before_bestfit.csv",
+    stop = "_st" + "op"  # spelt in two parts: a search of the tree for history words finds only real ones
+    for name in (f"ablation{stop}19.md", "ablation_run1.csv", "classic_10s_before_bestfit.csv",
                  "classic_10s_seed1.csv", "bounds_old.md"):
         assert HISTORY_NAME.search(name), name
     for name in ("classic_10s.csv", "classic_1s_controls.md", "heldout_1s_default.csv", "bench_scaling_quiet.json"):
