@@ -18,7 +18,7 @@ neural neighbourhood selection for MIP), so the loop's choice is a strategy:
   K = 8, as good as 16 there with half the candidates to score;
 * ``pretrained`` — the same, starting from weights the problem ships
   (``pretrained_guide``), trained across generated instances, refined online;
-* ``gradient`` — the seed's idea on a mask: the one extraction routine
+* ``gradient`` — the project's founding idea on a mask: the one extraction routine
   (:func:`nnopt.solver.extract.extract`) moves a soft mask over the state's
   components by gradient steps on the guide's predicted success, and moves draw
   their components with probability rising with the extracted mask.
