@@ -31,7 +31,8 @@ def test_every_result_file_is_listed_with_its_command_in_the_benchmarks_readme()
         # the row's first cell is the command that writes the file
         if row is None or "benchmarks/" not in row.split(" | ")[0] and "nnopt " not in row.split(" | ")[0]:
             unlisted.append(name)
-    assert not unlisted, f"benchmarks/results files with no row (command | what | results) in benchmarks/README.md: {unlisted}"
+    assert not unlisted, ("benchmarks/results files with no row (command | what | results) in "
+                          f"benchmarks/README.md: {unlisted}")
 
 
 def test_no_result_file_is_named_after_its_history():
