@@ -190,8 +190,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
     """
-    import nnopt
-    from nnopt._solve import dump_json
+    from nnopt._solve import dump_json, solve_from
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -231,7 +230,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         time_limit = DEFAULT_TIME_LIMIT
     if time_limit is not None:  # the clock started with the process; leave time to check and write
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
+    result = _run_with_progress(solve_from, quiet, inst, problem=prob.name, method=chosen.base_name,
                                 params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
                                 started=started, **extra)
     with interrupts_held():  # the answer is verified: a signal now must not lose it
