@@ -99,10 +99,33 @@ class SolveResult:
         """Relative gap to the lower bound (0 means proven optimal)."""
         return (self.objective - self.lower_bound) / self.objective if self.objective else 0.0
 
+    def summary(self) -> dict[str, Any]:
+        """The facts of the result without the solution itself, as plain JSON values (``nnopt solve --json``)."""
+        data: dict[str, Any] = {
+            "problem": self.problem.name,
+            "instance": self.problem.instance_name(self.instance),
+            "method": self.method,
+            "objective": json_number(self.objective),
+            "lower_bound": json_number(self.lower_bound),
+            "gap": self.gap,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "verified": self.verified,
+            "seed": self.seed,
+            "evaluations": self.evaluations,
+            "notes": list(self.notes),
+        }
+        if self.decoder is not None:
+            data["decoder"] = self.decoder
+        if self.proof is not None:
+            data["proof"] = self.proof
+        return data
+
     def to_json(self) -> dict[str, Any]:
-        """The solution file of design.md; the problem adds its own fields (``bins``, ``tour``)."""
-        obj: float | int = int(self.objective) if float(self.objective).is_integer() else self.objective
-        lb: float | int = int(self.lower_bound) if float(self.lower_bound).is_integer() else self.lower_bound
+        """The solution file of design.md (what ``nnopt solve --out`` writes); the problem adds its own
+        fields (``bins``, ``tour``). ``nnopt check`` reads it back."""
+        obj = json_number(self.objective)
+        lb = json_number(self.lower_bound)
         data: dict[str, Any] = {
             "problem": self.problem.name,
             "instance": self.problem.instance_name(self.instance),
@@ -128,6 +151,11 @@ class SolveResult:
                                       "engine writes itself; rename the field")
         data.update(own)
         return data
+
+
+def json_number(value: float) -> float | int:
+    """An integral value as a JSON integer (``3``, not ``3.0``), as solution files write counts."""
+    return int(value) if float(value).is_integer() else value
 
 
 def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
