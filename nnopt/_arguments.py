@@ -139,10 +139,7 @@ def instance_problem(instance: Any, problem: str | None) -> tuple[Problem, Any]:
     """
     if isinstance(instance, tuple) and len(instance) == 2 and isinstance(instance[0], Problem):
         prob, inst = instance
-        if problem is not None and problem != prob.name:
-            raise OptionError(f"the instance is a {prob.name} instance (from nnopt.load_instance), "
-                              f"but problem={problem!r}")
-        return prob, inst
+        return (prob, inst) if problem is None else (_reader_of(problem, prob), inst)
     if isinstance(instance, Mapping):
         raise OptionError("instance is a mapping; build an instance object from it (nnopt.binpack2d.Instance(...), "
                           "nnopt.get_problem(NAME).load(mapping)) or pass the path of its file")
@@ -157,10 +154,18 @@ def instance_problem(instance: Any, problem: str | None) -> tuple[Problem, Any]:
     if problem is None:
         if not isinstance(own, str):
             raise OptionError(f"cannot tell the problem of a {type(instance).__name__} instance: pass problem=NAME")
-        problem = own
-    elif isinstance(own, str) and own != problem:
-        raise OptionError(f"the instance is a {own} instance, but problem={problem!r}")
+        return get_problem(own), instance
+    if isinstance(own, str) and own != problem:
+        return _reader_of(problem, get_problem(own)), instance
     return get_problem(problem), instance
+
+
+def _reader_of(name: str, owner: Problem) -> Problem:
+    """The problem ``name``, when it reads ``owner``'s instances: ``owner`` itself or a subclass of it."""
+    prob = get_problem(name)
+    if not isinstance(prob, type(owner)):
+        raise OptionError(f"the instance is a {owner.name} instance, but problem={name!r}")
+    return prob
 
 
 def is_path(instance: Any) -> bool:

@@ -283,3 +283,21 @@ def test_a_loaded_pair_is_solved_and_a_mismatched_problem_is_named(example_path)
 def test_started_is_not_public(small):
     with pytest.raises(TypeError):
         nnopt.solve(small, max_evals=5, started=0.0)
+
+
+def test_a_problem_derived_from_the_instances_problem_may_be_named(small):
+    from nnopt.problems import _registry
+    from nnopt.problems.binpack2d import BinPack2D
+
+    class Variant(BinPack2D):
+        name = "binpack2d_variant"
+        description = "binpack2d under another name, reading the same instances"
+
+    _registry.register_problem(Variant)
+    try:
+        res = nnopt.solve(small, problem="binpack2d_variant", max_evals=5)
+        assert res.problem.name == "binpack2d_variant" and res.verified
+        with pytest.raises(nnopt.NnoptError, match="binpack2d instance"):
+            nnopt.solve(small, problem="tsp", max_evals=5)
+    finally:
+        _registry.unregister_problem("binpack2d_variant")
