@@ -76,9 +76,16 @@ def check_threads(value: Any) -> int | None:
 
 
 def check_device(value: Any) -> str:
-    """One of :data:`DEVICES`."""
+    """One of :data:`DEVICES`; ``"cuda"`` only where torch sees a CUDA GPU (``"auto"`` falls back to the CPU)."""
     if not isinstance(value, str) or value not in DEVICES:
         raise OptionError(f"device must be one of {', '.join(map(repr, DEVICES))}, got {_shown(value)}")
+    if value == "cuda":
+        try:
+            import torch
+        except ImportError:
+            raise OptionError("device 'cuda': torch is not installed (use device='cpu')") from None
+        if not torch.cuda.is_available():
+            raise OptionError("device 'cuda': no CUDA GPU is available (use device='auto' or 'cpu')")
     return value
 
 

@@ -301,3 +301,11 @@ def test_a_problem_derived_from_the_instances_problem_may_be_named(small):
             nnopt.solve(small, problem="tsp", max_evals=5)
     finally:
         _registry.unregister_problem("binpack2d_variant")
+
+
+def test_cuda_without_a_gpu_is_one_nnopt_error(small):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(nnopt.NnoptError, match="no CUDA GPU"):
+        nnopt.solve(small, device="cuda", max_evals=5)
