@@ -309,3 +309,23 @@ def test_cuda_without_a_gpu_is_one_nnopt_error(small):
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(nnopt.NnoptError, match="no CUDA GPU"):
         nnopt.solve(small, device="cuda", max_evals=5)
+
+
+def test_a_problem_without_views_gets_the_generic_result(small):
+    from nnopt.problems import _registry
+    from nnopt.problems.binpack2d import BinPack2D
+
+    class Plain(BinPack2D):
+        name = "binpack2d_plain"
+        description = "binpack2d without Python views"
+        result_views = None
+
+    _registry.register_problem(Plain)
+    try:
+        res = nnopt.solve(small, problem="binpack2d_plain", max_evals=5)
+        assert type(res) is nnopt.SolveResult and res.verified
+        assert not hasattr(res, "placements")
+        with pytest.raises(nnopt.NnoptError, match="binpack2d_plain"):
+            res.plot()
+    finally:
+        _registry.unregister_problem("binpack2d_plain")
