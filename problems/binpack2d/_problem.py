@@ -56,6 +56,7 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
+from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
@@ -177,6 +178,8 @@ class BinPack2D(Problem):
     ruin_draw = "random"
     objective_name = "bins"
     file_suffixes = (".2bp",)
+    #: What ``nnopt.solve``'s result adds for this problem: ``placements`` and ``plot(ax=None)``.
+    result_views = PackingViews
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> BinPackInstance:
