@@ -201,7 +201,8 @@ def _cut_sheet(job: CuttingJob, stock: int, pieces: list[_Piece]) -> _Cutting:
         tries.append(out)
     feasible = [t for t in tries if t.failure is None]
     if feasible:
-        return min(feasible, key=lambda t: len(t.cuts))
+        # fewest cuts, then fewest stages (an empty first stage is a wasted stage)
+        return min(feasible, key=lambda t: (len(t.cuts), max((c[0] for c in t.cuts), default=0)))
     first = tries[0]
     first.failure = f"{first.failure} (first cut {firsts[0]}{'; nor vertical first' if len(firsts) > 1 else ''})"
     return first
