@@ -1,0 +1,178 @@
+"""A simple feasible cutting plan: shelves (strips, stacks, pieces) filled first-fit decreasing.
+
+This is the constructor every cutting job can start from: quick, always within
+the job's rules, and good enough to be a baseline. The sheet is cut in three
+stages: strips across the sheet (their height set by the tallest piece, which
+opens the strip), stacks side by side in a strip (their width set by the piece
+that opens the stack), pieces on top of each other in a stack; for non-exact
+cuts a piece narrower than its stack is trimmed by a fourth cut. The rules of
+the job shape it:
+
+- two stages: one piece per stack (trimmed to the strip's height when non-exact);
+- exact cuts: a stack holds pieces of its own width only (three stages), a strip
+  pieces of its own height only (two stages), so that no piece needs trimming;
+- four stages or more, or unlimited: the non-exact three-stage shelves (the
+  trimming cut is the fourth stage); free placement takes the same plan, whose
+  cuts keep the kerf between pieces;
+- ``first_cut`` vertical: the same shelves turned (columns, then stacks across),
+  built on the transposed sheet; ``"any"``: both, the cheaper kept.
+
+Sheets are opened one at a time: each stock type still in stock is filled from
+the remaining pieces (tallest first), and the sheet that costs least per unit of
+piece area it holds is kept. With limited stock this greedy choice can run out
+of sheets where a plan exists; it then says so (:class:`StockExhausted`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnopt.problems.binpack2d._cutting_spec import CuttingJob
+from nnopt.problems.errors import NnoptError
+
+__all__ = ["StockExhausted", "plan_cost", "shelf_plan"]
+
+
+class StockExhausted(NnoptError, ValueError):
+    """The greedy shelves ran out of stock sheets with pieces left."""
+
+
+@dataclass
+class _Stack:
+    x: int
+    width: int
+    top: int  # where the next piece would start (kerf included)
+
+
+@dataclass
+class _Strip:
+    y: int
+    height: int
+    right: int  # where the next stack would start (kerf included)
+    stacks: list[_Stack] = field(default_factory=list)
+
+
+def _mode(job: CuttingJob) -> tuple[bool, bool]:
+    """``(stacking, exact)``: whether stacks may hold several pieces, and whether pieces must fill their slots."""
+    g = job.guillotine
+    if g is None or g.stages is None or g.stages >= 4:
+        return True, False
+    return g.stages == 3, g.exact
+
+
+def _fill_sheet(job: CuttingJob, stock: int, pending: list[int], kinds: list[int], transposed: bool
+                ) -> tuple[list[dict[str, Any]], list[int]]:
+    """Fill one sheet of ``stock`` from ``pending`` (item ids); return its placements and the items left."""
+    x0, y0, x1, y1 = job.usable(stock)
+    if transposed:
+        x0, y0, x1, y1 = y0, x0, y1, x1
+    width, height = x1 - x0, y1 - y0
+    kerf = job.kerf
+    stacking, exact = _mode(job)
+
+    def shape(item: int) -> tuple[int, int, bool] | None:
+        """The item's (width, height, rotated) in strip space, lying flat where it may; None if it cannot fit."""
+        p = job.pieces[kinds[item]]
+        w, h = (p.height, p.width) if transposed else (p.width, p.height)
+        options = [(w, h, False)]
+        if job.can_rotate(kinds[item]):
+            options.append((h, w, True))
+        options = [o for o in options if o[0] <= width and o[1] <= height]
+        if not options:
+            return None
+        return max(options, key=lambda o: (o[0] >= o[1], -o[2]))
+
+    shaped = [(item, shape(item)) for item in pending]
+    order = sorted((t for t in shaped if t[1] is not None), key=lambda t: (-t[1][1], -t[1][0], t[0]))
+    left = [item for item, s in shaped if s is None]
+    strips: list[_Strip] = []
+    top = 0  # where the next strip would start
+    placed: list[tuple[int, int, int, int, int, bool]] = []
+    for item, (w, h, rotated) in order:
+        spot = None
+        for strip in strips:
+            if stacking:
+                for stack in strip.stacks:
+                    fits_width = w == stack.width if exact else w <= stack.width
+                    if fits_width and stack.top + h <= strip.height:
+                        spot = (stack.x, strip.y + stack.top)
+                        stack.top += h + kerf
+                        break
+            if spot is None and strip.right + w <= width and (h == strip.height if exact and not stacking
+                                                              else h <= strip.height):
+                strip.stacks.append(_Stack(strip.right, w, h + kerf))
+                spot = (strip.right, strip.y)
+                strip.right += w + kerf
+            if spot is not None:
+                break
+        if spot is None and top + h <= height:
+            strip = _Strip(top, h, w + kerf, [_Stack(0, w, h + kerf)])
+            strips.append(strip)
+            spot = (0, top)
+            top += h + kerf
+        if spot is None:
+            left.append(item)
+            continue
+        placed.append((item, spot[0], spot[1], w, h, rotated))
+    rows = []
+    for item, x, y, w, h, rotated in placed:
+        if transposed:
+            x, y, w, h = y, x, h, w
+            x, y = x + y0, y + x0  # back to sheet space: (y0, x0) were swapped above
+        else:
+            x, y = x + x0, y + y0
+        rows.append({"item": item, "x": x, "y": y, "width": w, "height": h, "rotated": rotated})
+    return sorted(rows, key=lambda r: r["item"]), sorted(left)
+
+
+def _plan(job: CuttingJob, transposed: bool) -> list[dict[str, Any]]:
+    kinds = job.piece_of_item()
+    pending = list(range(len(kinds)))
+    left_in_stock = [s.count for s in job.stock]
+    plan: list[dict[str, Any]] = []
+    while pending:
+        best = None
+        for s, stock in enumerate(job.stock):
+            if left_in_stock[s] == 0:
+                continue
+            rows, rest = _fill_sheet(job, s, pending, kinds, transposed)
+            if not rows:
+                continue
+            area = sum(r["width"] * r["height"] for r in rows)
+            key = (stock.unit_cost / area, -area, s)
+            if best is None or key < best[0]:
+                best = (key, s, rows, rest)
+        if best is None:
+            raise StockExhausted(f"{job.name}: the stock ran out with {len(pending)} piece(s) left "
+                                 f"(items {', '.join(map(str, pending[:8]))}{', ...' if len(pending) > 8 else ''})")
+        _, s, rows, pending = best
+        if left_in_stock[s] is not None:
+            left_in_stock[s] -= 1
+        plan.append({"stock": s, "items": rows})
+    return plan
+
+
+def plan_cost(job: CuttingJob, plan: list[dict[str, Any]]) -> float:
+    """The objective of a plan: the sheets' total cost (their number, for one type without cost)."""
+    if job.counts_sheets:
+        return float(len(plan))
+    return sum(job.stock[sheet["stock"]].unit_cost for sheet in plan)
+
+
+def shelf_plan(job: CuttingJob) -> list[dict[str, Any]]:
+    """A feasible plan for ``job`` (see the module docstring), as ``[{"stock", "items"}, ...]``.
+
+    Raises :class:`StockExhausted` when limited stock runs out first.
+    """
+    g = job.guillotine
+    first = "horizontal" if g is None else g.first_cut
+    if first != "any":
+        return _plan(job, transposed=first == "vertical")
+    plans = []
+    for transposed in (False, True):
+        try:
+            plans.append(_plan(job, transposed))
+        except StockExhausted:
+            if transposed and not plans:
+                raise
+    return min(plans, key=lambda p: (plan_cost(job, p), len(p)))
