@@ -8,7 +8,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
+from nnopt.problems.binpack2d._cutting_checker import (
+    CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence, cut_sequence_csv,
+)
 from nnopt.problems.binpack2d._cutting_spec import parse_cutting
 
 # --- plans cut by construction ---------------------------------------------------
@@ -291,6 +293,9 @@ def test_packingsolver_vertical_first_example():
     assert cut_sequence(job, plan) == [Cut(0, 1, "vertical", 10, 0, 0, 20, 20),
                                        Cut(0, 2, "horizontal", 10, 10, 0, 20, 20),
                                        Cut(0, 3, "vertical", 15, 10, 10, 20, 20)]
+    assert cut_sequence_csv(cut_sequence(job, plan)) == (
+        "sheet,stage,orientation,position,x0,y0,x1,y1\n0,1,vertical,10,0,0,20,20\n"
+        "0,2,horizontal,10,10,0,20,20\n0,3,vertical,15,10,10,20,20\n")
     data["guillotine"]["first_cut"] = "horizontal"
     (problem,) = check_cutting_plan(parse_cutting(data), plan)
     assert "after 3 stages (first cut horizontal)" in problem

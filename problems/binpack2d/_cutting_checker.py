@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 
-__all__ = ["CUT_COLUMNS", "Cut", "check_cutting_plan", "cut_sequence", "sheet_cuts"]
+__all__ = ["CUT_COLUMNS", "Cut", "check_cutting_plan", "cut_sequence", "cut_sequence_csv", "sheet_cuts"]
 
 #: At most this many problems are listed; the rest are counted.
 MAX_REPORTED = 20
@@ -332,7 +332,10 @@ def check_cutting_plan(job: CuttingJob, sheets: Any) -> list[str]:
     return messages
 
 
-def sheet_cuts(job: CuttingJob, stock: int, placements: Sequence[Any]) -> list[tuple[int, str, int, tuple[int, int, int, int]]]:
+_SheetCut = tuple[int, str, int, tuple[int, int, int, int]]
+
+
+def sheet_cuts(job: CuttingJob, stock: int, placements: Sequence[Any]) -> list[_SheetCut]:
     """The guillotine cuts of one checked sheet as ``(stage, orientation, position, region)``, in saw order."""
     pieces = [_Piece(r["item"], r["x"], r["y"], r["x"] + r["width"], r["y"] + r["height"]) for r in placements]
     cutting = _cut_sheet(job, stock, pieces)
@@ -357,3 +360,10 @@ def cut_sequence(job: CuttingJob, sheets: Sequence[Any]) -> list[Cut]:
         for stage, orientation, position, (x0, y0, x1, y1) in sheet_cuts(job, sheet["stock"], sheet["items"]):
             rows.append(Cut(s, stage, orientation, position, x0, y0, x1, y1))
     return rows
+
+
+def cut_sequence_csv(cuts: Sequence[Cut]) -> str:
+    """The cut sequence as CSV text with a header row of :data:`CUT_COLUMNS` (for a saw operator's sheet)."""
+    lines = [",".join(CUT_COLUMNS)]
+    lines += [",".join(str(v) for v in cut) for cut in cuts]
+    return "\n".join(lines) + "\n"
