@@ -88,3 +88,20 @@ def test_vertical_first_builds_columns():
     plan = shelf_plan(job)
     assert check_cutting_plan(job, plan) == []
     assert all(c.orientation == "vertical" for c in cut_sequence(job, plan) if c.stage == 1)
+
+
+def test_the_kitchen_example_from_csv_to_a_checked_plan_and_its_cuts(repo):
+    from nnopt.problems.binpack2d._cutlist_csv import read_cut_list
+
+    folder = repo / "examples" / "kitchen"
+    data = read_cut_list(folder / "pieces.csv", folder / "stock.csv", allow_rotation=True, kerf=4, trim=10,
+                         guillotine={"stages": 3, "exact": False, "first_cut": "horizontal"})
+    job = parse_cutting(data, "pieces.csv")
+    assert [s.count for s in job.stock] == [3, None] and job.n == 27
+    assert not job.can_rotate(0) and job.can_rotate(2)
+    plan = shelf_plan(job)
+    assert check_cutting_plan(job, plan) == []
+    cuts = cut_sequence(job, plan)
+    assert {c.sheet for c in cuts} == set(range(len(plan)))
+    assert all(c.orientation == "horizontal" for c in cuts if c.stage in (1, 3))
+    assert max(c.stage for c in cuts) <= 4
