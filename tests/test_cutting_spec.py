@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnopt.problems.base import InstanceError
+from nnopt.problems.binpack2d import parse_instance
 from nnopt.problems.binpack2d._cutting_spec import (
-    CuttingJob, Guillotine, PieceType, StockType, Trim, cutting_to_json, parse_cutting,
+    CuttingJob, Guillotine, PieceType, StockType, Trim, classic_json, cutting_to_json, parse_cutting,
 )
 
 KITCHEN = {
@@ -48,6 +49,29 @@ def test_classic_form_stays_valid_and_counts_sheets():
     assert job.classic_bin and job.counts_sheets and job.guillotine is None and job.kerf == 0
     assert job.stock[0].unit_cost == 80.0
     assert cutting_to_json(job)["bin"] == {"width": 10, "height": 8}
+
+
+@pytest.mark.parametrize("extra, classic", [
+    ({}, True), ({"kerf": 0, "trim": 0, "allow_rotation": True}, True), ({"kerf": 1}, False), ({"trim": 2}, False),
+    ({"guillotine": {"stages": 2}}, False), ({"bins": [{"width": 10, "height": 8}]}, True),
+    ({"bins": [{"width": 10, "height": 8, "count": 3}]}, False),
+    ({"bins": [{"width": 10, "height": 8, "cost": 1}]}, False),
+])
+def test_classic_jobs_write_the_classic_instance(extra, classic):
+    data = {"bin": {"width": 10, "height": 8}, "items": [{"width": 3, "height": 4, "count": 2}], **extra}
+    if "bins" in data:
+        del data["bin"]
+    job = parse_cutting(data)
+    assert job.is_classic == classic
+    if classic:
+        inst = parse_instance(classic_json(job))
+        assert (inst.bin_width, inst.bin_height, inst.item_types, inst.allow_rotation) == (
+            10, 8, ((3, 4, 2),), job.allow_rotation)
+    else:
+        with pytest.raises(ValueError, match="beyond the classic form"):
+            classic_json(job)
+    data["items"][0]["rotation"] = True
+    assert not parse_cutting(data).is_classic
 
 
 def test_a_type_without_cost_costs_its_area_beside_priced_types():

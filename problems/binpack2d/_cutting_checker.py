@@ -30,7 +30,8 @@ of the region it splits; the two parts are ``[start, c]`` and ``[c + kerf, end]`
 along the cut's axis (an empty part is no part). Where the waste between a
 piece and the region's edge is thinner than the blade, ``c`` lies before the
 region's start: the blade grinds that sliver away. The sheet's trims are cut
-first and are not listed: the sequence starts from the trimmed sheet.
+first and are not listed: the sequence starts from the trimmed sheet. A sheet
+may carry its ``"cuts"``; the checker ignores them and judges the placements.
 """
 from __future__ import annotations
 
@@ -230,9 +231,6 @@ def _read_sheets(job: CuttingJob, sheets: Any, report: Any) -> list[tuple[int, l
     kinds = job.piece_of_item()
     n = len(kinds)
     out: list[tuple[int, list[_Piece]]] = []
-    if not isinstance(sheets, list):
-        report(f"the plan must be a list of sheets, got {type(sheets).__name__}")
-        return out
     for s, sheet in enumerate(sheets):
         if not isinstance(sheet, dict) or not {"stock", "items"} <= set(sheet) or not set(sheet) <= _SHEET_KEYS:
             report(f"sheet {s}: must be an object with 'stock' and 'items' (and optionally 'cuts')")
@@ -292,6 +290,8 @@ def check_cutting_plan(job: CuttingJob, sheets: Any) -> list[str]:
         else:
             hidden += 1
 
+    if not isinstance(sheets, list):
+        return [f"the plan must be a list of sheets, got {type(sheets).__name__}"]
     read = _read_sheets(job, sheets, report)
     seen: dict[int, int] = {}
     for _, pieces in read:
@@ -302,7 +302,7 @@ def check_cutting_plan(job: CuttingJob, sheets: Any) -> list[str]:
         report(f"item {i}: placed {seen[i]} times")
     kinds = job.piece_of_item()
     missing = [i for i in range(len(kinds)) if i not in seen]
-    if missing and not messages:  # a missing item is only news when nothing else was wrong with it
+    if missing:
         shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
         report(f"{len(missing)} item(s) not placed: {shown}")
     used: dict[int, int] = {}

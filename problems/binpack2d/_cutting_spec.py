@@ -67,7 +67,7 @@ from nnopt.problems.binpack2d._instance import MAX_ITEMS, MAX_SIDE
 
 __all__ = [
     "FIRST_CUTS", "MAX_COST", "MAX_STAGES", "CuttingJob", "Guillotine", "PieceType", "StockType", "Trim",
-    "cutting_to_json", "parse_cutting",
+    "classic_json", "cutting_to_json", "parse_cutting",
 ]
 
 #: Orientations of the first-stage cuts (see the module docstring).
@@ -159,6 +159,16 @@ class CuttingJob:
     def counts_sheets(self) -> bool:
         """True when the objective is the number of sheets (one type, no cost)."""
         return len(self.stock) == 1 and self.stock[0].cost is None
+
+    @property
+    def is_classic(self) -> bool:
+        """True when the job says nothing beyond the classic instance (one unlimited sheet size,
+        no cost, free placement, no kerf or trims, no per-piece rotation or names): such a
+        job is solved as the classic instance :func:`classic_json` writes."""
+        s = self.stock[0]
+        return (len(self.stock) == 1 and s.cost is None and s.count is None and s.name is None
+                and self.guillotine is None and self.kerf == 0 and self.trim == Trim()
+                and all(p.rotation is None and p.name is None for p in self.pieces))
 
     @property
     def n(self) -> int:
@@ -368,6 +378,17 @@ def parse_cutting(data: Any, source: str = "instance") -> CuttingJob:
 def _number(x: float) -> int | float:
     """A cost as written: integral values as integers, so JSON stays tidy and round-trips."""
     return int(x) if float(x).is_integer() and abs(x) < 2**53 else x
+
+
+def classic_json(job: CuttingJob) -> dict[str, Any]:
+    """The classic instance form (``"bin"``, plain items) of a job that :attr:`CuttingJob.is_classic`."""
+    if not job.is_classic:
+        raise ValueError(f"{job.name}: the job has stock types, cutting rules or piece flags beyond the classic form")
+    data = cutting_to_json(job)
+    data.pop("bins", None)
+    s = job.stock[0]
+    data["bin"] = {"width": s.width, "height": s.height}
+    return data
 
 
 def cutting_to_json(job: CuttingJob) -> dict[str, Any]:
