@@ -151,43 +151,53 @@ def _items_text(pieces: list[_Piece]) -> str:
     return f"items {shown}"
 
 
-def _cut(region: tuple[int, int, int, int], pieces: list[_Piece], stage: int, orientation: str,
-         stages: int | None, exact: bool, kerf: int, stalled: bool, out: _Cutting) -> None:
-    """Cut ``region`` holding ``pieces`` from stage ``stage`` on; append cuts to ``out`` or set its failure."""
-    if out.failure is not None or not pieces:
-        return
-    axis = _axis(orientation)
-    if stages is not None and stage > stages:
-        if len(pieces) > 1:
-            out.failure = (f"{_items_text(pieces)} in region {_region_text(region)} are still together "
-                           f"after {stages} stages")
-            return
-        p = pieces[0]
-        other = 1 - axis
-        assert p.lo(other) == region[other] and p.hi(other) == region[other + 2], "slabs are cut tight"
-        extra = (p.lo(axis) > region[axis]) + (p.hi(axis) < region[axis + 2])
-        allowed = 0 if exact else 1
-        if extra > allowed:
-            kind = "exact" if exact else "non-exact"
-            out.failure = (f"item {p.item} at ({p.x0},{p.y0}) needs {extra} trimming cuts after the last stage "
-                           f"in region {_region_text(region)} ({kind} cuts allow {allowed})")
-            return
-        _cut_region(region, [(p.lo(axis), p.hi(axis))], axis, orientation, stage, kerf, out)
-        return
-    if len(pieces) == 1 and stages is None and (region == (pieces[0].x0, pieces[0].y0, pieces[0].x1, pieces[0].y1)):
-        return
-    groups = _blocks(pieces, axis, kerf)
-    if len(groups) == 1 and len(pieces) > 1 and stalled:
-        out.failure = (f"{_items_text(pieces)} in region {_region_text(region)} cannot be separated by any "
-                       f"guillotine cut" + (f" with a kerf of {kerf}" if kerf else ""))
-        return
-    spans = [(min(p.lo(axis) for p in g), max(p.hi(axis) for p in g)) for g in groups]
-    slabs = _cut_region(region, spans, axis, orientation, stage, kerf, out)
-    for slab, group in zip(slabs, groups):
-        _cut(slab, group, stage + 1, _other(orientation), stages, exact, kerf,
-             len(groups) == 1 and len(pieces) > 1, out)
-        if out.failure is not None:
-            return
+def _cut(region: tuple[int, int, int, int], pieces: list[_Piece], first: str, stages: int | None, exact: bool,
+         kerf: int, out: _Cutting) -> None:
+    """Cut ``region`` holding ``pieces`` stage by stage; append the cuts to ``out`` or set its failure.
+
+    Depth first with an explicit stack (a deep unlimited-stage tree would overflow
+    Python's recursion), so that the cuts come out in saw order: a region's cuts,
+    then each of its slabs in turn. ``stalled`` marks a region whose previous
+    stage could not split its pieces: if this stage cannot either, nothing ever will.
+    """
+    todo: list[tuple[tuple[int, int, int, int], list[_Piece], int, str, bool]] = [(region, pieces, 1, first, False)]
+    while todo and out.failure is None:
+        region, pieces, stage, orientation, stalled = todo.pop()
+        axis = _axis(orientation)
+        if len(pieces) == 1 and (stages is None or stage < stages):
+            # one piece and two stages left: cut it tight along this axis, then the other
+            p = pieces[0]
+            (slab,) = _cut_region(region, [(p.lo(axis), p.hi(axis))], axis, orientation, stage, kerf, out)
+            other = 1 - axis
+            _cut_region(slab, [(p.lo(other), p.hi(other))], other, _other(orientation), stage + 1, kerf, out)
+            continue
+        if stages is not None and stage > stages:
+            if len(pieces) > 1:
+                out.failure = (f"{_items_text(pieces)} in region {_region_text(region)} are still together "
+                               f"after {stages} stages")
+                break
+            p = pieces[0]
+            other = 1 - axis
+            assert p.lo(other) == region[other] and p.hi(other) == region[other + 2], "slabs are cut tight"
+            extra = (p.lo(axis) > region[axis]) + (p.hi(axis) < region[axis + 2])
+            allowed = 0 if exact else 1
+            if extra > allowed:
+                kind = "exact" if exact else "non-exact"
+                out.failure = (f"item {p.item} at ({p.x0},{p.y0}) needs {extra} trimming cuts after the last "
+                               f"stage in region {_region_text(region)} ({kind} cuts allow {allowed})")
+                break
+            _cut_region(region, [(p.lo(axis), p.hi(axis))], axis, orientation, stage, kerf, out)
+            continue
+        groups = _blocks(pieces, axis, kerf)
+        split = len(groups) > 1 or len(pieces) == 1
+        if not split and stalled:
+            out.failure = (f"{_items_text(pieces)} in region {_region_text(region)} cannot be separated by any "
+                           f"guillotine cut" + (f" with a kerf of {kerf}" if kerf else ""))
+            break
+        spans = [(min(p.lo(axis) for p in g), max(p.hi(axis) for p in g)) for g in groups]
+        slabs = _cut_region(region, spans, axis, orientation, stage, kerf, out)
+        for slab, group in reversed(list(zip(slabs, groups))):
+            todo.append((slab, group, stage + 1, _other(orientation), not split))
 
 
 def _cut_sheet(job: CuttingJob, stock: int, pieces: list[_Piece]) -> _Cutting:
@@ -198,7 +208,8 @@ def _cut_sheet(job: CuttingJob, stock: int, pieces: list[_Piece]) -> _Cutting:
     tries = []
     for first in firsts:
         out = _Cutting()
-        _cut(job.usable(stock), pieces, 1, first, g.stages, g.exact, job.kerf, False, out)
+        if pieces:
+            _cut(job.usable(stock), pieces, first, g.stages, g.exact, job.kerf, out)
         tries.append(out)
     feasible = [t for t in tries if t.failure is None]
     if feasible:

@@ -60,32 +60,46 @@ def _mode(job: CuttingJob) -> tuple[bool, bool]:
     return g.stages == 3, g.exact
 
 
-def _fill_sheet(job: CuttingJob, stock: int, pending: list[int], kinds: list[int], transposed: bool
-                ) -> tuple[list[dict[str, Any]], list[int]]:
-    """Fill one sheet of ``stock`` from ``pending`` (item ids); return its placements and the items left."""
+_Shape = tuple[int, int, bool]
+
+
+def _strip_space(job: CuttingJob, stock: int, transposed: bool) -> tuple[int, int, int, int]:
+    """The trimmed sheet ``(x0, y0, x1, y1)`` in strip space (axes swapped when transposed)."""
     x0, y0, x1, y1 = job.usable(stock)
-    if transposed:
-        x0, y0, x1, y1 = y0, x0, y1, x1
+    return (y0, x0, y1, x1) if transposed else (x0, y0, x1, y1)
+
+
+def _shapes(job: CuttingJob, stock: int, kinds: list[int], transposed: bool) -> list[tuple[int, _Shape]]:
+    """Every item that fits ``stock`` as ``(item, (width, height, rotated))`` in strip space, lying flat
+    where it may, tallest first (the shelves' first-fit-decreasing order)."""
+    x0, y0, x1, y1 = _strip_space(job, stock, transposed)
+    width, height = x1 - x0, y1 - y0
+    out = []
+    for item, kind in enumerate(kinds):
+        p = job.pieces[kind]
+        w, h = (p.height, p.width) if transposed else (p.width, p.height)
+        options = [(w, h, False)]
+        if job.can_rotate(kind):
+            options.append((h, w, True))
+        options = [o for o in options if o[0] <= width and o[1] <= height]
+        if options:
+            out.append((item, max(options, key=lambda o: (o[0] >= o[1], -o[2]))))
+    out.sort(key=lambda t: (-t[1][1], -t[1][0], t[0]))
+    return out
+
+
+def _fill_sheet(job: CuttingJob, stock: int, order: list[tuple[int, _Shape]], transposed: bool
+                ) -> list[dict[str, Any]]:
+    """Fill one sheet of ``stock`` from ``order`` (the pending items' shapes, tallest first); its placements."""
+    x0, y0, x1, y1 = _strip_space(job, stock, transposed)
     width, height = x1 - x0, y1 - y0
     kerf = job.kerf
     stacking, exact = _mode(job)
-
-    def shape(item: int) -> tuple[int, int, bool] | None:
-        """The item's (width, height, rotated) in strip space, lying flat where it may; None if it cannot fit."""
-        p = job.pieces[kinds[item]]
-        w, h = (p.height, p.width) if transposed else (p.width, p.height)
-        options = [(w, h, False)]
-        if job.can_rotate(kinds[item]):
-            options.append((h, w, True))
-        options = [o for o in options if o[0] <= width and o[1] <= height]
-        if not options:
-            return None
-        return max(options, key=lambda o: (o[0] >= o[1], -o[2]))
-
-    shaped = [(item, shape(item)) for item in pending]
-    order = sorted((t for t in shaped if t[1] is not None), key=lambda t: (-t[1][1], -t[1][0], t[0]))
-    left = [item for item, s in shaped if s is None]
-    strips: list[_Strip] = []
+    if not order:
+        return []
+    min_w = min(s[0] for _, s in order)
+    min_h = order[-1][1][1]
+    strips: list[_Strip] = []  # the strips that may still take a piece
     top = 0  # where the next strip would start
     placed: list[tuple[int, int, int, int, int, bool]] = []
     for item, (w, h, rotated) in order:
@@ -97,37 +111,44 @@ def _fill_sheet(job: CuttingJob, stock: int, pending: list[int], kinds: list[int
                     if fits_width and stack.top + h <= strip.height:
                         spot = (stack.x, strip.y + stack.top)
                         stack.top += h + kerf
+                        if stack.top + min_h > strip.height:  # full: no later piece fits on it
+                            strip.stacks.remove(stack)
                         break
             if spot is None and strip.right + w <= width and (h == strip.height if exact and not stacking
                                                               else h <= strip.height):
-                strip.stacks.append(_Stack(strip.right, w, h + kerf))
                 spot = (strip.right, strip.y)
+                if stacking and h + kerf + min_h <= strip.height:
+                    strip.stacks.append(_Stack(strip.right, w, h + kerf))
                 strip.right += w + kerf
             if spot is not None:
+                if not strip.stacks and strip.right + min_w > width:
+                    strips.remove(strip)
                 break
         if spot is None and top + h <= height:
-            strip = _Strip(top, h, w + kerf, [_Stack(0, w, h + kerf)])
-            strips.append(strip)
+            # the strip's first piece sets its height: its own stack is full from the start
+            strip = _Strip(top, h, w + kerf)
+            if strip.right + min_w <= width:
+                strips.append(strip)
             spot = (0, top)
             top += h + kerf
-        if spot is None:
-            left.append(item)
-            continue
-        placed.append((item, spot[0], spot[1], w, h, rotated))
+        if spot is not None:
+            placed.append((item, spot[0], spot[1], w, h, rotated))
+        elif not strips and top + min_h > height:
+            break  # the sheet is full: nothing later can fit
     rows = []
     for item, x, y, w, h, rotated in placed:
         if transposed:
-            x, y, w, h = y, x, h, w
-            x, y = x + y0, y + x0  # back to sheet space: (y0, x0) were swapped above
+            x, y, w, h = y + y0, x + x0, h, w  # strip space (x, y) is sheet space (y, x)
         else:
             x, y = x + x0, y + y0
         rows.append({"item": item, "x": x, "y": y, "width": w, "height": h, "rotated": rotated})
-    return sorted(rows, key=lambda r: r["item"]), sorted(left)
+    return sorted(rows, key=lambda r: r["item"])
 
 
 def _plan(job: CuttingJob, transposed: bool) -> list[dict[str, Any]]:
     kinds = job.piece_of_item()
-    pending = list(range(len(kinds)))
+    shapes = [_shapes(job, s, kinds, transposed) for s in range(len(job.stock))]
+    pending = set(range(len(kinds)))
     left_in_stock = [s.count for s in job.stock]
     plan: list[dict[str, Any]] = []
     while pending:
@@ -135,17 +156,20 @@ def _plan(job: CuttingJob, transposed: bool) -> list[dict[str, Any]]:
         for s, stock in enumerate(job.stock):
             if left_in_stock[s] == 0:
                 continue
-            rows, rest = _fill_sheet(job, s, pending, kinds, transposed)
+            shapes[s] = [t for t in shapes[s] if t[0] in pending]
+            rows = _fill_sheet(job, s, shapes[s], transposed)
             if not rows:
                 continue
             area = sum(r["width"] * r["height"] for r in rows)
             key = (stock.unit_cost / area, -area, s)
             if best is None or key < best[0]:
-                best = (key, s, rows, rest)
+                best = (key, s, rows)
         if best is None:
-            raise StockExhausted(f"{job.name}: the stock ran out with {len(pending)} piece(s) left "
-                                 f"(items {', '.join(map(str, pending[:8]))}{', ...' if len(pending) > 8 else ''})")
-        _, s, rows, pending = best
+            rest = sorted(pending)
+            raise StockExhausted(f"{job.name}: the stock ran out with {len(rest)} piece(s) left "
+                                 f"(items {', '.join(map(str, rest[:8]))}{', ...' if len(rest) > 8 else ''})")
+        _, s, rows = best
+        pending.difference_update(r["item"] for r in rows)
         if left_in_stock[s] is not None:
             left_in_stock[s] -= 1
         plan.append({"stock": s, "items": rows})
