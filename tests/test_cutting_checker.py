@@ -444,3 +444,43 @@ def test_exact_cuts_leave_no_waste_beside_a_piece(exact, y, ok):
                                    {"item": 1, "x": 4, "y": y or 0, "width": small[0], "height": small[1],
                                     "rotated": False}]}]
     assert (check_cutting_plan(parse_cutting(data), plan) == []) == ok
+
+
+# Placements from solutions PackingSolver ships with its test instances
+# (data/rectangleguillotine/tests/NAME/solution.csv in fontanf/packingsolver): the plans
+# its solver found under the same rules. Each is accepted; where the rules are tightened
+# (one stage fewer, the other first cut), the verdict is what the geometry says.
+PACKINGSOLVER_SOLUTIONS = [
+    # name, sheet, trim, kerf, stages, exact, first cut, placements, [(changed rules, still feasible)]
+    ("knapsack_3evo_soft_trims_cut_thickness", (40, 30), 5, 1, 3, True, "vertical",
+     [(5, 5, 29, 9), (5, 15, 28, 9)], [({"stages": 2}, False), ({"first_cut": "horizontal"}, True)]),
+    ("knapsack_2nvo_trims", (20, 15), {"left": 2, "right": 3, "bottom": 2, "top": 3}, 0, 2, False, "vertical",
+     [(2, 2, 5, 7), (2, 9, 4, 3), (7, 2, 10, 6), (7, 8, 9, 4)], [({"first_cut": "horizontal"}, False),
+                                                                 ({"exact": True}, False)]),
+    ("knapsack_uo_cut_thickness", (21, 5), 0, 1, "unlimited", False, "any",
+     [(0, 0, 10, 5), (11, 0, 10, 5)], [({"stages": 2, "exact": True}, True)]),
+    ("knapsack_3nvo", (16, 12), 0, 0, 3, False, "vertical",
+     [(0, 0, 5, 2), (5, 0, 5, 2), (0, 2, 2, 5), (2, 2, 2, 5), (4, 2, 2, 5), (6, 2, 2, 5), (8, 2, 2, 5), (0, 7, 2, 5),
+      (2, 7, 2, 5), (4, 7, 2, 5), (6, 7, 2, 5), (10, 0, 6, 6), (10, 6, 3, 3), (13, 6, 3, 3), (10, 9, 3, 3)],
+     [({"stages": 2}, False), ({"first_cut": "horizontal"}, False), ({"stages": 4, "first_cut": "horizontal"}, True)]),
+    ("knapsack_2nho", (10, 15), 0, 0, 2, False, "horizontal",
+     [(0, 0, 7, 5), (7, 0, 3, 4), (0, 5, 6, 10), (6, 5, 4, 9)], [({"first_cut": "vertical"}, False)]),
+]
+
+
+@pytest.mark.parametrize("name, sheet, trim, kerf, stages, exact, first, rects, variants", PACKINGSOLVER_SOLUTIONS,
+                         ids=[case[0] for case in PACKINGSOLVER_SOLUTIONS])
+def test_packingsolver_solutions_are_accepted(name, sheet, trim, kerf, stages, exact, first, rects, variants):
+    rules = {"stages": stages, "exact": exact, "first_cut": first}
+    data = {"name": name, "bins": [{"width": sheet[0], "height": sheet[1]}], "kerf": kerf, "trim": trim,
+            "items": [{"width": w, "height": h} for _, _, w, h in rects], "guillotine": rules}
+    plan = [{"stock": 0, "items": [{"item": i, "x": x, "y": y, "width": w, "height": h, "rotated": False}
+                                   for i, (x, y, w, h) in enumerate(rects)]}]
+    job = parse_cutting(data)
+    assert check_cutting_plan(job, plan) == []
+    replay(job, plan, cut_sequence(job, plan))
+    for change, feasible in variants:
+        job = parse_cutting(dict(data, guillotine={**rules, **change}))
+        assert (check_cutting_plan(job, plan) == []) == feasible, change
+        assert feasible == brute_cuttable(job.usable(0), [(x, y, x + w, y + h) for x, y, w, h in rects],
+                                          job.guillotine.stages, job.guillotine.exact, job.guillotine.first_cut, kerf)

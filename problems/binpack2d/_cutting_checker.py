@@ -9,7 +9,8 @@ The rules (the meanings are those of :mod:`._cutting_spec`):
 
 - every item of the job exactly once, at its size or turned where its piece may
   turn, inside the trimmed sheet; every sheet holds a piece; stock counts kept;
-- free placement: two pieces facing each other are at least ``kerf`` apart;
+- free placement: no two pieces closer than ``kerf`` both in x and in y (each
+  piece grown by the kerf to its right and top overlaps no other);
 - guillotine: the sheet is cut stage by stage, stage ``d`` cutting every region
   left by stage ``d - 1`` with full-length cuts of one orientation, the first
   stage's orientation given by ``first_cut`` and alternating after it. A cut

@@ -34,8 +34,9 @@ Meanings the rest of the package relies on:
   the trimming cut, so pieces may touch the trimmed edge. One number means the
   same trim on all four edges.
 - **kerf**: the blade width. With guillotine cuts each cut removes a band of
-  ``kerf`` between the two parts it makes; with free placement two pieces facing
-  each other are at least ``kerf`` apart.
+  ``kerf`` between the two parts it makes; with free placement no two pieces are
+  closer than ``kerf`` both across and along (each piece grown by the kerf to its
+  right and top overlaps no other piece).
 - **guillotine** absent: free placement. ``stages`` is an integer >= 2 or
   ``"unlimited"``; ``exact: false`` (the literature's non-exact k-stage cuts)
   allows one more cut per piece after the last stage to trim it from waste.
