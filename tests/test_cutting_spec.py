@@ -38,6 +38,9 @@ def test_the_kitchen_example_reads_field_by_field():
     assert job.guillotine == Guillotine(3, False, "any")
     assert (job.kerf, job.trim) == (4, Trim(10, 10, 10, 10))
     assert job.n == 12 and job.piece_of_item() == [0] * 4 + [1] * 8
+    widths, heights, turns = job.item_arrays()
+    assert widths.tolist() == [720] * 4 + [560] * 8 and heights.tolist() == [560] * 4 + [300] * 8
+    assert turns.tolist() == [False] * 4 + [True] * 8 and not widths.flags.writeable
     assert not job.can_rotate(0) and job.can_rotate(1)  # the item's own flag wins over allow_rotation
     assert job.usable(1) == (10, 10, 2430, 1210)
     assert not job.counts_sheets

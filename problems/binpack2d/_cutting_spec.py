@@ -61,6 +61,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnopt.problems import validate
 from nnopt.problems._limits import MAX_NAME_CHARS, check_name
 from nnopt.problems.base import InstanceError
@@ -179,6 +181,17 @@ class CuttingJob:
     def piece_of_item(self) -> list[int]:
         """For each item 0..n-1, the index of its piece type."""
         return [t for t, p in enumerate(self.pieces) for _ in range(p.count)]
+
+    def item_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per item (counts expanded): widths, heights (int64) and whether it may turn (bool), read-only,
+        the form the array-based decoders take."""
+        counts = [p.count for p in self.pieces]
+        out = (np.repeat(np.array([p.width for p in self.pieces], dtype=np.int64), counts),
+               np.repeat(np.array([p.height for p in self.pieces], dtype=np.int64), counts),
+               np.repeat(np.array([self.can_rotate(t) for t in range(len(self.pieces))], dtype=bool), counts))
+        for a in out:
+            a.setflags(write=False)
+        return out
 
     def can_rotate(self, piece_type: int) -> bool:
         """Whether pieces of type ``piece_type`` may be placed turned by 90 degrees."""
