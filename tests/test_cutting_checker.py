@@ -484,3 +484,24 @@ def test_packingsolver_solutions_are_accepted(name, sheet, trim, kerf, stages, e
         assert (check_cutting_plan(job, plan) == []) == feasible, change
         assert feasible == brute_cuttable(job.usable(0), [(x, y, x + w, y + h) for x, y, w, h in rects],
                                           job.guillotine.stages, job.guillotine.exact, job.guillotine.first_cut, kerf)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 30) | st.floats(allow_nan=True) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12)
+placement_like = st.fixed_dictionaries(
+    {k: st.one_of(st.integers(-2, 12), json_values) for k in ("item", "x", "y", "width", "height")}
+).map(lambda d: {**d, "rotated": False})
+sheet_like = st.fixed_dictionaries({"stock": st.one_of(st.integers(-1, 2), json_values),
+                                    "items": st.one_of(st.lists(placement_like, max_size=4), json_values)})
+
+
+@given(st.one_of(json_values, st.lists(sheet_like, max_size=3)), st.sampled_from([None, 2, "unlimited"]))
+def test_any_json_plan_gets_lines_not_exceptions(plan, stages):
+    data = {"bins": [{"width": 12, "height": 12}, {"width": 6, "height": 6, "count": 1}],
+            "items": [{"width": 3, "height": 4, "count": 3}], "kerf": 1}
+    if stages is not None:
+        data["guillotine"] = {"stages": stages}
+    problems = check_cutting_plan(parse_cutting(data), plan)
+    assert all(isinstance(p, str) and "\n" not in p for p in problems)

@@ -250,7 +250,7 @@ def _read_sheets(job: CuttingJob, sheets: Any, report: Any) -> list[tuple[int, l
             continue
         stock = sheet["stock"]
         if not _int(stock) or not 0 <= stock < len(job.stock):
-            report(f"sheet {s}: stock {stock!r} is no stock type (the job has 0..{len(job.stock) - 1})")
+            report(f"sheet {s}: stock {repr(stock)[:40]} is no stock type (the job has 0..{len(job.stock) - 1})")
             stock = -1
         rows = sheet["items"]
         if not isinstance(rows, list) or not rows:
