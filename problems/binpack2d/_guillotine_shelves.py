@@ -15,7 +15,9 @@ the job shape it:
   trimming cut is the fourth stage); free placement takes the same plan, whose
   cuts keep the kerf between pieces;
 - ``first_cut`` vertical: the same shelves turned (columns, then stacks across),
-  built on the transposed sheet; ``"any"``: both, the cheaper kept.
+  built on the transposed sheet; ``"any"``: both, the cheaper kept;
+- pieces that may turn are laid flat, stood up, or left as listed: all three are
+  built and the cheapest plan kept.
 
 Sheets are opened one at a time: each stock type still in stock is filled from
 the remaining pieces (tallest first), and the sheet that costs least per unit of
@@ -69,9 +71,14 @@ def _strip_space(job: CuttingJob, stock: int, transposed: bool) -> tuple[int, in
     return (y0, x0, y1, x1) if transposed else (x0, y0, x1, y1)
 
 
-def _shapes(job: CuttingJob, stock: int, kinds: list[int], transposed: bool) -> list[tuple[int, _Shape]]:
-    """Every item that fits ``stock`` as ``(item, (width, height, rotated))`` in strip space, lying flat
-    where it may, tallest first (the shelves' first-fit-decreasing order)."""
+#: How a piece that may turn is turned: lying (longer side across the strip), standing, or as listed.
+_POSES = ("lie", "stand", "listed")
+
+
+def _shapes(job: CuttingJob, stock: int, kinds: list[int], transposed: bool, pose: str
+            ) -> list[tuple[int, _Shape]]:
+    """Every item that fits ``stock`` as ``(item, (width, height, rotated))`` in strip space, turned as
+    ``pose`` says where it may, tallest first (the shelves' first-fit-decreasing order)."""
     x0, y0, x1, y1 = _strip_space(job, stock, transposed)
     width, height = x1 - x0, y1 - y0
     out = []
@@ -83,7 +90,12 @@ def _shapes(job: CuttingJob, stock: int, kinds: list[int], transposed: bool) -> 
             options.append((h, w, True))
         options = [o for o in options if o[0] <= width and o[1] <= height]
         if options:
-            out.append((item, max(options, key=lambda o: (o[0] >= o[1], -o[2]))))
+            if pose == "lie":
+                out.append((item, max(options, key=lambda o: (o[0] >= o[1], -o[2]))))
+            elif pose == "stand":
+                out.append((item, max(options, key=lambda o: (o[1] >= o[0], -o[2]))))
+            else:
+                out.append((item, min(options, key=lambda o: o[2])))
     out.sort(key=lambda t: (-t[1][1], -t[1][0], t[0]))
     return out
 
@@ -145,9 +157,9 @@ def _fill_sheet(job: CuttingJob, stock: int, order: list[tuple[int, _Shape]], tr
     return sorted(rows, key=lambda r: r["item"])
 
 
-def _plan(job: CuttingJob, transposed: bool) -> list[dict[str, Any]]:
+def _plan(job: CuttingJob, transposed: bool, pose: str) -> list[dict[str, Any]]:
     kinds = job.piece_of_item()
-    shapes = [_shapes(job, s, kinds, transposed) for s in range(len(job.stock))]
+    shapes = [_shapes(job, s, kinds, transposed, pose) for s in range(len(job.stock))]
     pending = set(range(len(kinds)))
     left_in_stock = [s.count for s in job.stock]
     plan: list[dict[str, Any]] = []
@@ -190,13 +202,17 @@ def shelf_plan(job: CuttingJob) -> list[dict[str, Any]]:
     """
     g = job.guillotine
     first = "horizontal" if g is None else g.first_cut
-    if first != "any":
-        return _plan(job, transposed=first == "vertical")
+    layouts = [False, True] if first == "any" else [first == "vertical"]
+    turning = any(job.can_rotate(t) for t in range(len(job.pieces)))
     plans = []
-    for transposed in (False, True):
-        try:
-            plans.append(_plan(job, transposed))
-        except StockExhausted:
-            if transposed and not plans:
-                raise
+    failure: StockExhausted | None = None
+    for transposed in layouts:
+        for pose in _POSES if turning else _POSES[:1]:
+            try:
+                plans.append(_plan(job, transposed, pose))
+            except StockExhausted as exc:
+                failure = exc
+    if not plans:
+        assert failure is not None
+        raise failure
     return min(plans, key=lambda p: (plan_cost(job, p), len(p)))
