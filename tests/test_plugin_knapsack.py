@@ -139,9 +139,9 @@ def test_an_unknown_method_lists_the_problems_methods_and_the_closest(installed)
 def test_a_refused_method_says_what_the_problem_lacks(installed):
     env, src = installed
     res = run(env, "solve", str(src / "example.json"), "--method", "nnopt-amortised")
-    assert res.returncode == 2 and "needs pretrained_scorer" in res.stderr
+    assert res.returncode == 2 and "needs the TokenFeatures capability" in res.stderr
     res = run(env, "solve", str(src / "example.json"), "--method", "ruin-recreate")
-    assert res.returncode == 2 and "needs the solution-level search hooks" in res.stderr
+    assert res.returncode == 2 and "needs the SolutionSearch capability" in res.stderr
 
 
 def test_generate_reaches_the_plugins_parameters_through_the_generic_options(installed):

@@ -174,11 +174,13 @@ def test_problem_names_must_be_identifiers(knapsack):
         register_problem(Dashed)
 
 
-def test_token_features_is_declared_and_optional():
+def test_token_features_is_a_declared_capability():
+    from nnopt.problems.capabilities import TokenFeatures
     from nnopt.solver.pretrain import offers_token_features
 
     assert offers_token_features(get_problem("binpack2d")) and not offers_token_features(get_problem("tsp"))
-    assert get_problem("tsp").token_features(get_problem("tsp").generate(seed=0, n=5)) is None
+    assert isinstance(get_problem("binpack2d"), TokenFeatures)
+    assert not hasattr(get_problem("tsp"), "token_features")  # a capability's hooks live on its mixin only
     assert not hasattr(Problem, "features")  # the unused member is gone
 
 
@@ -196,7 +198,7 @@ def test_search_hooks_that_lose_a_solution_fail_the_contract():
             left, tie = super().state_cost(instance, state)
             return 0.0, tie
 
-    with pytest.raises(AssertionError, match="search hooks"):
+    with pytest.raises(AssertionError, match="search moves"):
         check_search_hooks(ForgetsLeftOut(), _binpack_instances())
 
 
