@@ -302,7 +302,7 @@ def needs(problem: Problem | type[Problem], *needed: type[Capability]) -> str | 
     missing = lacking(problem, *needed)
     if not missing:
         return None
-    return f"needs the {describe(missing[0])} capability"
+    return f"needs the {missing[0].__name__} capability ({', '.join(missing[0].hooks())})"
 
 
 def file_suffixes(problem: Problem) -> tuple[str, ...]:

@@ -149,7 +149,8 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     res = run_cli("methods", "binpack2d")
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert len(lines) <= 40, res.stdout
+    assert len(lines) <= 43, res.stdout
+    assert lines[-2:] == ["not for binpack2d (why):", "  nearest-neighbour, christofides, ortools-gls: solves tsp only"]
     assert any(line.startswith("heuristics: --param") for line in lines) and "order=best|area|" in res.stdout
     res = run_cli("methods", "tsp", "--json")
     data = json.loads(res.stdout)
