@@ -9,8 +9,10 @@ among its bases, before ``Problem``::
     class MyProblem(SolutionSearch, Rendering, Problem[MyInstance, MySolution]):
         ...
 
-A declared capability's abstract hooks must be implemented (the class cannot be built
-otherwise, and the registry names what is missing); its other hooks have defaults. Code
+(Mixins first is Python's convention; no capability hook shares a name with the core, so
+the order changes nothing.) A declared capability's abstract hooks must be implemented (the
+class cannot be built otherwise, and the registry names what is missing); its other hooks
+have defaults. Code
 asks ``isinstance(problem, SolutionSearch)``, which static type checkers understand too,
 and methods list the capabilities they need in :attr:`nnopt.solver.methods.Method.requires`;
 ``nnopt methods PROBLEM`` names the one a problem lacks. Each capability has its own rules
@@ -34,7 +36,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -312,14 +314,9 @@ def file_suffixes(problem: Problem) -> tuple[str, ...]:
 
 def validate_capabilities(cls: type[Problem]) -> None:
     """Raise ``TypeError`` naming the first way ``cls`` declares its capabilities wrongly: a capability
-    listed after ``Problem`` in the bases (the core's default would then hide its hooks), a capability
-    without the one it builds on, a capability's class attribute of the wrong form."""
-    mro = cls.__mro__
-    core = mro.index(Problem)
+    without the one it builds on, a capability's class attribute of the wrong form. (Missing hooks
+    are the registry's abstract-method check.)"""
     for cap in capabilities_of(cls):
-        if mro.index(cap) > core:
-            raise TypeError(f"{cls.__qualname__} lists {cap.__name__} after Problem in its bases; list the "
-                            f"capabilities first: class {cls.__name__}({cap.__name__}, ..., Problem)")
         for prerequisite in cap.requires:
             if not issubclass(cls, prerequisite):
                 raise TypeError(f"{cls.__qualname__} declares {cap.__name__}, which builds on "

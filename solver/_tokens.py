@@ -25,7 +25,8 @@ def token_context(problem: Problem, instance: Any, encoding: str | None = None, 
     encodings (for packing: the item's rank in each classic sort order — area,
     perimeter, sides — so its size, not its id). A problem with the
     :class:`~nnopt.problems.capabilities.TokenFeatures` capability gives its own
-    (``token_features`` may return None for an encoding it has none for). Padded with 0.5 to ``width`` columns.
+    (``token_features`` may return None for an encoding it has none for). Padded
+    with 0.5 to ``width`` columns.
     """
     d = problem.encoding_size(instance, encoding)
     C = problem.token_features(instance, encoding) if isinstance(problem, TokenFeatures) else None

@@ -255,3 +255,18 @@ def test_the_shipped_search_hooks_pass():
     check_search_hooks(get_problem("binpack2d"), _binpack_instances())
     tsp = get_problem("tsp")
     check_search_hooks(tsp, [tsp.generate(seed=1, n=30)])
+
+
+def test_the_suite_runs_the_rules_of_the_capabilities_a_problem_declares(knapsack):
+    from nnopt.problems.testing import CAPABILITY_RULES, CORE_RULES
+
+    def rules(problem):
+        return {name.split(":")[1] for name, _ in problem_checks(problem)}
+
+    core = {r.__name__ for r in CORE_RULES}
+    per = {cap.__name__: {r.__name__ for r in rs} for cap, rs in CAPABILITY_RULES.items()}
+    assert rules(knapsack.Knapsack) == core  # the example declares no capability
+    tsp = per["SolutionSearch"] | per["Rendering"] | per["FileFormats"]
+    assert rules(get_problem("tsp")) == core | tsp
+    assert rules(get_problem("binpack2d")) == core.union(*per.values())
+    assert "check_proof_below_optimum" in per["Proofs"] and "check_search_moves" in per["SolutionSearch"]
