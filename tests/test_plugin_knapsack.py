@@ -148,6 +148,9 @@ def test_a_refused_method_says_what_the_problem_lacks(installed):
     assert res.returncode == 2 and "needs the TokenFeatures capability" in res.stderr
     res = run(env, "solve", str(src / "example.json"), "--method", "ruin-recreate")
     assert res.returncode == 2 and "needs the SolutionSearch capability" in res.stderr
+    res = run(env, "solve", str(src / "example.json"), "--max-evals", "50", "--plot", "never.svg")
+    assert res.returncode == 2 and res.stderr.strip() == (
+        "error: --plot: problem 'knapsack' cannot draw solutions (it lacks the Rendering capability)")
 
 
 def test_generate_reaches_the_plugins_parameters_through_the_generic_options(installed):
