@@ -135,7 +135,8 @@ class Portfolio(Method):
         if choice == "auto":
             return draw, None
         if choice in LEARNED_CHOICES and not isinstance(problem, ComponentFeatures):
-            why = f"choice={choice}: {problem.name} has no ComponentFeatures capability, ran choice={draw}"
+            why = (f"choice={choice}: {problem.name} lacks the ComponentFeatures capability (component_features), "
+                   f"ran choice={draw}")
             return draw, why
         if choice == "pretrained" and isinstance(problem, ComponentFeatures) and problem.pretrained_guide() is None:
             why = f"choice=pretrained: {problem.name} ships no guide weights, ran choice=learned"
