@@ -88,7 +88,7 @@ def render_unsupported(refused: Sequence[tuple[Any, str]], problem: str) -> list
 @click.command("methods")
 @click.argument("problem", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per method (name, family, description, "
-              "parameters, aliases, origin, default) in a list.")
+              "parameters, aliases, origin, requires, default) in a list.")
 @debug_option
 def methods_cmd(problem: str | None, as_json: bool) -> None:
     """List the solution methods (those that solve PROBLEM, if given), one row per family.
@@ -114,6 +114,7 @@ def methods_cmd(problem: str | None, as_json: bool) -> None:
         data = [{"name": m.name, "family": m.family or m.name, "description": m.description,
                  "parameters": {k: list(v) for k, v in m.parameters.items()},
                  "aliases": sorted(m.aliases()), "origin": origin.get(m.name, ""),
+                 "requires": [c.__name__ for c in m.requires],
                  "default": m.name == DEFAULT_METHOD} for m in methods]
         click.echo(json.dumps(data, indent=1))
     else:

@@ -157,6 +157,8 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     names = {d["name"] for d in data}
     assert {"ortools-gls", "nnopt", "cem"} <= names and "cpsat" not in names
     assert next(d for d in data if d["name"] == "nnopt-cem")["aliases"] == ["nnopt-cem-control"]
+    requires = {d["name"]: d["requires"] for d in data}
+    assert requires["ruin-recreate"] == ["SolutionSearch"] and requires["nnopt"] == requires["cem"] == []
 
 
 def test_cli_method_parameters_unknown_names_and_unsupported_problems():
