@@ -36,21 +36,24 @@ def capped_batch(batch: int, dimension: int) -> int:
 RANDOM_START = 64
 #: Most of a decode budget (``max_evals``) the random start may take, over all decoders.
 RANDOM_START_SHARE = 0.05
+#: Most encoding values (rows x coordinates) the random start decodes per decoder: on a huge
+#: instance a decode is costly and a wall-clock budget short, so the batch shrinks (to 1 row).
+RANDOM_START_VALUES = 250_000
 
 
 def start_encodings(problem: Problem, instance: Any, encoding: str | None, rng: np.random.Generator,
                     max_evals: int | None = None, decoders: int = 1) -> np.ndarray:
     """The encodings a search starts from: the problem's heuristic encodings, or, where it offers
-    none, ``RANDOM_START`` uniform samples drawn from ``rng`` (fewer under a small ``max_evals``:
-    at most ``RANDOM_START_SHARE`` of it over ``decoders`` decoders, at least one)."""
+    none, ``RANDOM_START`` uniform samples drawn from ``rng``; fewer under a small ``max_evals``
+    (at most ``RANDOM_START_SHARE`` of it over ``decoders`` decoders) and on a large instance (at
+    most ``RANDOM_START_VALUES`` values), at least one."""
     H = problem.heuristic_encodings(instance, encoding)
     if len(H):
         return H
-    k = RANDOM_START
+    k = min(RANDOM_START, RANDOM_START_VALUES // max(1, problem.encoding_size(instance, encoding)))
     if max_evals is not None:
-        k = min(k, max(1, int(RANDOM_START_SHARE * max_evals) // max(1, decoders)))
-    k = min(k, capped_batch(k, problem.encoding_size(instance, encoding)))
-    return problem.sample(instance, k, rng, encoding)
+        k = min(k, int(RANDOM_START_SHARE * max_evals) // max(1, decoders))
+    return problem.sample(instance, max(1, k), rng, encoding)
 
 
 class BudgetSpent(Exception):

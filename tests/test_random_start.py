@@ -134,6 +134,13 @@ def test_a_small_decode_budget_keeps_most_of_itself_for_the_search(registered):
     assert len(start_encodings(registered, inst, None, np.random.default_rng(0), max_evals=200)) == 10
     assert len(start_encodings(registered, inst, None, np.random.default_rng(0), max_evals=10)) == 1
     assert len(start_encodings(registered, inst, None, np.random.default_rng(0), max_evals=200, decoders=4)) == 2
+    # a large instance: as many rows as RANDOM_START_VALUES values allow (decodes cost time there)
+    from nnopt.solver._evaluate import RANDOM_START_VALUES
+
+    d = RANDOM_START_VALUES // 8 + 1
+    assert len(start_encodings(registered, Sequence_("big", d), None, np.random.default_rng(0))) == 7
+    assert len(start_encodings(registered, Sequence_("huge", 10 * RANDOM_START_VALUES), None,
+                               np.random.default_rng(0))) == 1
     # a problem with heuristic starts keeps them, whatever the budget
     ramp_problem = LABSFromTheRamp()
     assert len(start_encodings(ramp_problem, inst, None, np.random.default_rng(0), max_evals=200)) == 1
