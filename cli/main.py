@@ -241,7 +241,12 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         if out is not None:
             write_or_error(out, dump_json(result.to_json()))
         if plot is not None:
+            from nnopt.problems.capabilities import Rendering
+
             try:
+                if not isinstance(prob, Rendering):
+                    raise NotImplementedError(f"problem {prob.name!r} cannot draw solutions (it lacks the "
+                                              "Rendering capability)")
                 prob.render(inst, result.solution, plot)
             except NotImplementedError as exc:
                 raise UserError(f"--plot: {exc}") from exc

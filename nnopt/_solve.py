@@ -16,6 +16,7 @@ from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupts_held
 from nnopt._results import result_class
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
+from nnopt.problems.capabilities import FileFormats, file_suffixes
 from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
     DEFAULT_METHOD,
@@ -192,18 +193,18 @@ def _file_suffix(path: Path) -> str:
 def _problem_by_suffix(suffix: str) -> Problem | None:
     if suffix == ".json":
         return None
-    return next((p for p in _usable_problems() if suffix in p.file_suffixes), None)
+    return next((p for p in _usable_problems() if suffix in file_suffixes(p)), None)
 
 
 def known_suffixes() -> set[str]:
     """``.json`` and the file suffixes of every usable registered problem."""
-    return {".json"}.union(*(p.file_suffixes for p in _usable_problems()))
+    return {".json"}.union(*(file_suffixes(p) for p in _usable_problems()))
 
 
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     prob = _problem_by_suffix(_file_suffix(Path(path)))
-    return prob.instances_in_file(path) if prob is not None else [str(path)]
+    return prob.instances_in_file(path) if isinstance(prob, FileFormats) else [str(path)]
 
 
 def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
@@ -212,7 +213,7 @@ def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> t
     path = Path(path)
     suffix = _file_suffix(path)
     prob = get_problem(problem) if problem is not None else _problem_by_suffix(suffix)
-    if prob is not None and suffix in prob.file_suffixes:
+    if isinstance(prob, FileFormats) and suffix in prob.file_suffixes:
         return prob, prob.read(path)
     data = read_json_file(path, InstanceError)
     if prob is None:

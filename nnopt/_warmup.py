@@ -32,7 +32,7 @@ def warm_up(names: list[str] | None = None,
     """
     import nnopt
     from nnopt.problems import available_problems, get_problem
-    from nnopt.problems.base import PROOF_HOOKS
+    from nnopt.problems.capabilities import Proofs
 
     spent: dict[str, float] = {}
     for name in names if names is not None else available_problems():
@@ -43,7 +43,7 @@ def warm_up(names: list[str] | None = None,
             for seed in range(INSTANCES):
                 inst = problem.generate(seed)
                 res = nnopt.solve(inst, problem=name, max_evals=EVALS, seed=seed, threads=1)
-                if not problem.missing_hooks(PROOF_HOOKS):
+                if isinstance(problem, Proofs):
                     problem.prove(inst, res.solution, 0.3, threads=1, seed=seed)
         except Exception as exc:  # a broken plugin: say so, warm the others
             error = f"{type(exc).__name__}: {exc}"

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, SolutionSearch
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver.cem import cem
@@ -94,7 +95,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         found = prove_phase(problem, instance, found, budget, threads=threads, seed=seed, on_improve=on_improve)
         found.seconds = budget.elapsed
         return found
-    if problem.missing_hooks(RUIN_RECREATE_HOOKS) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
+    if not isinstance(problem, SolutionSearch) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
         return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
     if start_components(problem, instance) <= (config or RRConfig()).max_ruin:
         found = cem(problem, instance, budget, seed=seed, on_improve=on_improve)
@@ -129,12 +130,15 @@ class Portfolio(Method):
         without them still gets the method, with its own draw, and the result says so.
         """
         choice = self.params["choice"]
+        # without SolutionSearch the portfolio runs CEM alone and no draw is used
+        draw = problem.ruin_draw if isinstance(problem, SolutionSearch) else RUIN_DRAWS[0]
         if choice == "auto":
-            return problem.ruin_draw, None
-        if choice in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
-            why = f"choice={choice}: {problem.name} has no component_features, ran choice={problem.ruin_draw}"
-            return problem.ruin_draw, why
-        if choice == "pretrained" and problem.pretrained_guide() is None:
+            return draw, None
+        if choice in LEARNED_CHOICES and not isinstance(problem, ComponentFeatures):
+            why = (f"choice={choice}: {problem.name} lacks the ComponentFeatures capability (component_features), "
+                   f"ran choice={draw}")
+            return draw, why
+        if choice == "pretrained" and isinstance(problem, ComponentFeatures) and problem.pretrained_guide() is None:
             why = f"choice=pretrained: {problem.name} ships no guide weights, ran choice=learned"
             return "learned", why
         return choice, None

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import ComponentFeatures, needs
 from nnopt.solver._guide_model import AttemptLog, GuideModel
 
 __all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChooser", "GradientChooser",
@@ -284,9 +285,8 @@ def make_chooser(choice: str, problem: Problem, instance: Any, max_ruin: int, sh
         return DrawChooser(problem, max_ruin, uniform=choice == "random", sharpness=sharpness)
     if choice not in CHOICES:
         raise ValueError(f"unknown component choice {choice!r} (known: {', '.join(CHOICES)})")
-    missing = problem.missing_hooks(("component_features",))
-    if missing:
-        raise ValueError(f"choice {choice!r} needs the problem's component_features hook")
+    if not isinstance(problem, ComponentFeatures):
+        raise ValueError(f"choice {choice!r} {needs(problem, ComponentFeatures)}")
     model = None
     if choice == "pretrained":
         path = problem.pretrained_guide()

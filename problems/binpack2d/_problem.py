@@ -40,6 +40,16 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem, Proof, SolutionError
+from nnopt.problems.capabilities import (
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+)
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
@@ -154,8 +164,20 @@ class PackingBatch(Sequence[Packing]):
         return self.bins.max(axis=1) + 1
 
 
-class BinPack2D(Problem):
-    """2D bin packing: pack all rectangles into as few ``W x H`` bins as possible."""
+class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
+                Pooling[BinPackInstance, Packing, _ruin.BinState, _bin_pool.BinPool],
+                PoolFeatures[BinPackInstance, _bin_pool.BinPool],
+                ComponentFeatures[BinPackInstance, _ruin.BinState],
+                TokenFeatures[BinPackInstance],
+                Proofs[BinPackInstance, Packing],
+                Rendering[BinPackInstance, Packing],
+                FileFormats[BinPackInstance],
+                Problem[BinPackInstance, Packing]):
+    """2D bin packing: pack all rectangles into as few ``W x H`` bins as possible.
+
+    Every capability: ruin and recreate of bins, a pool of bins recombined by a set cover,
+    features for the learned guides, proofs (column generation, CP-SAT), pictures, and
+    ``.2bp`` files."""
 
     name = "binpack2d"
     description = "2D bin packing of rectangles into identical bins (optional 90-degree rotation)"

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.capabilities import FileFormats, Rendering, SolutionSearch
 from nnopt.problems.tsp import _ruin
 from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
@@ -69,8 +70,13 @@ def _cached(inst: TSPInstance, key: str, make: Any) -> Any:
     return cache[key]
 
 
-class TSP(Problem):
-    """Symmetric Euclidean TSP: visit every city once and return, as short as possible."""
+class TSP(SolutionSearch[TSPInstance, Tour, _ruin.TourState],
+          Rendering[TSPInstance, Tour],
+          FileFormats[TSPInstance],
+          Problem[TSPInstance, Tour]):
+    """Symmetric Euclidean TSP: visit every city once and return, as short as possible.
+
+    Capabilities: ruin and recreate of tour strings (SISR), pictures, TSPLIB ``.tsp`` files."""
 
     name = "tsp"
     description = "symmetric Euclidean travelling salesman (JSON, or TSPLIB EUC_2D .tsp files)"
