@@ -27,14 +27,16 @@ import numpy as np
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_kernels import (
-    RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_ORDER, RULE_FIRST_FIT, decode_batch)
+    RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_ORDER, RULE_FILL_WIDEN, RULE_FIRST_FIT, RULE_STRIPS, RULE_STRIPS_WIDEN,
+    decode_batch)
 
 __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_modes", "decode_cutting",
            "sorted_cutting_keys"]
 
 #: The decoders by name (the rules of :mod:`._guillotine_kernels`).
 CUTTING_DECODERS = {"first-fit": RULE_FIRST_FIT, "best-fit": RULE_BEST_FIT,
-                    "fill-area": RULE_FILL_AREA, "fill-order": RULE_FILL_ORDER}
+                    "fill-area": RULE_FILL_AREA, "fill-order": RULE_FILL_ORDER, "strips": RULE_STRIPS,
+                    "fill-widen": RULE_FILL_WIDEN, "strips-widen": RULE_STRIPS_WIDEN}
 
 #: Sort keys of the classic decreasing orders, over the pieces' sizes as placed in the sheet.
 CUTTING_SORT_KEYS = {

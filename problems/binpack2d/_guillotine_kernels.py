@@ -51,7 +51,19 @@ lvl   place                              best-fit scores (s1, s2), smaller is be
   the largest area (2) or the first fitting one in order (3); when nothing fits
   the strip, the first item in order that fits the height left opens the next
   strip; when nothing fits, the next sheet. A stack-top gap takes, of an item's
-  two orientations, the wider; a new stack the taller.
+  two orientations, the wider; a new stack the taller;
+- ``RULE_STRIPS`` (4), two phases: strips are filled as by ``RULE_FILL_AREA``
+  (each opened by the first item in order not yet placed, as wide as the
+  cheapest stock type per area that holds it), then the strips, tallest first,
+  go into sheets by best fit (the sheet left with the least height above it;
+  else a new sheet). Strips, being full-width, move between sheets freely, so
+  this is a one-dimensional bin packing of their heights. Should the strips'
+  stock type run out, the row is decoded by ``RULE_FILL_AREA`` instead;
+- ``RULE_FILL_WIDEN`` (5) and ``RULE_STRIPS_WIDEN`` (6): as 2 and 4, but with
+  non-exact cuts the room above a stack may take an item wider than the stack,
+  which then grows into the strip's free width: each candidate scores its area
+  less the area widening wastes beside the stack below it, and the best
+  positive score wins.
 
 A new sheet takes the stock type, with sheets left, of the lowest cost per
 usable area that holds the item (its keyed orientation first; the other where
@@ -65,12 +77,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FIRST_FIT", "decode_batch"]
+__all__ = ["RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FIRST_FIT", "RULE_STRIPS", "decode_batch"]
 
 RULE_FIRST_FIT = 0
 RULE_BEST_FIT = 1
 RULE_FILL_AREA = 2
 RULE_FILL_ORDER = 3
+RULE_STRIPS = 4
+RULE_FILL_WIDEN = 5
+RULE_STRIPS_WIDEN = 6
 
 _BIG = np.int64(1) << np.int64(62)
 # which of an item's two fitting orientations a gap takes
@@ -310,12 +325,90 @@ def _gap_pick(pw, ph, can_turn, order, turned, placed, start, gap_w, gap_h, widt
 
 
 @njit(cache=True)
-def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, by_area, both,
+def _widening_pick(pw, ph, can_turn, order, turned, placed, start, stack_w, max_w, gap_h, below, both):
+    """The item for the room above a non-exact stack that may grow wider (up to ``max_w``).
+
+    Score: the item's area, less what widening the stack wastes beside the
+    ``below`` units of stack under it; the best positive score wins, ties to
+    the earliest in order and to the keyed orientation. ``(-1, False)``: none.
+    """
+    n = order.shape[0]
+    best = -1
+    best_rot = False
+    best_score = np.int64(0)
+    for idx in range(start, n):
+        i = order[idx]
+        if placed[i]:
+            continue
+        r0 = turned[i] != 0 and can_turn[i]
+        for o in range(2 if both and can_turn[i] else 1):
+            rot = r0 if o == 0 else not r0
+            w = ph[i] if rot else pw[i]
+            h = pw[i] if rot else ph[i]
+            if w <= max_w and h <= gap_h:
+                score = w * h - max(w - stack_w, 0) * below
+                if score > best_score:
+                    best = i
+                    best_rot = rot
+                    best_score = score
+    return best, best_rot
+
+
+@njit(cache=True)
+def _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, by_area, both, widen, W,
+                i, w, h, rot, o_x, o_y, o_rot, members):
+    """Fill one strip of width ``W`` opened by item ``i`` (``w x h``, ``rot``) from the unplaced items.
+
+    Positions are relative to the strip's lower-left corner. The strip's items
+    go to ``members``; returns ``(right, count)``: where a next stack would
+    start (kerf included) and how many items the strip holds.
+    """
+    strip_h = h
+    right = np.int64(0)
+    m = 0
+    while i >= 0:
+        placed[i] = True
+        o_x[i] = right
+        o_y[i] = 0
+        o_rot[i] = rot
+        members[m] = i
+        m += 1
+        stack_w = w
+        stack_top = h + kerf
+        while stacking:
+            if widen and not exact:
+                k, krot = _widening_pick(pw, ph, can_turn, order, turned, placed, head, stack_w, W - right,
+                                         strip_h - stack_top, stack_top, both)
+            else:
+                k, krot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, stack_w,
+                                    strip_h - stack_top, exact, False, by_area, both, _WIDE)
+            if k < 0:
+                break
+            stack_w = max(stack_w, ph[k] if krot else pw[k])
+            placed[k] = True
+            o_x[k] = right
+            o_y[k] = stack_top
+            o_rot[k] = krot
+            members[m] = k
+            m += 1
+            stack_top += (pw[k] if krot else ph[k]) + kerf
+        right += stack_w + kerf
+        i, rot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, W - right, strip_h,
+                           False, exact and not stacking, by_area, both, _TALL)
+        if i >= 0:
+            w = ph[i] if rot else pw[i]
+            h = pw[i] if rot else ph[i]
+    return right, m
+
+
+@njit(cache=True)
+def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, by_area, both, widen,
               o_sheet, o_x, o_y, o_rot, sheet_type):
-    """Decode one row with a gap-driven rule (module docstring); the number of sheets or -1."""
+    """Decode one row with a gap-driven rule, sheet by sheet (module docstring); the number of sheets or -1."""
     n = pw.shape[0]
     left = count.copy()
     placed = np.zeros(n, dtype=np.bool_)
+    members = np.empty(n, dtype=np.int64)
     sheet_top = np.zeros(n, dtype=np.int64)
     st_sheet = np.empty(n, dtype=np.int64)
     st_right = np.empty(n, dtype=np.int64)
@@ -341,46 +434,98 @@ def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacki
         H = sh[t]
         top = np.int64(0)
         while i >= 0:
-            # item i (w x h, rot) opens a strip at ``top`` and its first stack
-            strip_h = h
+            right, m = _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, by_area,
+                                   both, widen, W, i, w, h, rot, o_x, o_y, o_rot, members)
+            for q in range(m):
+                o_sheet[members[q]] = s
+                o_y[members[q]] += top
             j = n_strips
             n_strips += 1
             st_sheet[j] = s
-            right = np.int64(0)
-            while i >= 0:
-                placed[i] = True
-                o_sheet[i] = s
-                o_x[i] = right
-                o_y[i] = top
-                o_rot[i] = rot
-                stack_w = w
-                stack_top = h + kerf
-                while stacking:
-                    k, krot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, stack_w,
-                                        strip_h - stack_top, exact, False, by_area, both, _WIDE)
-                    if k < 0:
-                        break
-                    kh = pw[k] if krot else ph[k]
-                    placed[k] = True
-                    o_sheet[k] = s
-                    o_x[k] = right
-                    o_y[k] = top + stack_top
-                    o_rot[k] = krot
-                    stack_top += kh + kerf
-                right += stack_w + kerf
-                i, rot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, W - right, strip_h,
-                                   False, exact and not stacking, by_area, both, _TALL)
-                if i >= 0:
-                    w = ph[i] if rot else pw[i]
-                    h = pw[i] if rot else ph[i]
             st_right[j] = right
-            top += strip_h + kerf
+            top += h + kerf
             i, rot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, W, H - top, False, False,
                                False, both, _KEYED)
             if i >= 0:
                 w = ph[i] if rot else pw[i]
                 h = pw[i] if rot else ph[i]
         sheet_top[s] = top
+    if sw.shape[0] > 1:
+        _downsize(n_sheets, sheet_type, sheet_top, st_sheet, st_right, n_strips, sw, sh, unit, left, kerf)
+    return n_sheets
+
+
+@njit(cache=True)
+def _strips_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, both, widen,
+                o_sheet, o_x, o_y, o_rot, sheet_type):
+    """Decode one row in two phases, strips first, then sheets (module docstring); the number of sheets or -1."""
+    n = pw.shape[0]
+    left = count.copy()
+    placed = np.zeros(n, dtype=np.bool_)
+    members = np.empty(n, dtype=np.int64)
+    item_strip = np.empty(n, dtype=np.int64)
+    st_type = np.empty(n, dtype=np.int64)
+    st_h = np.empty(n, dtype=np.int64)
+    st_right = np.empty(n, dtype=np.int64)
+    st_sheet = np.empty(n, dtype=np.int64)
+    st_y = np.empty(n, dtype=np.int64)
+    n_strips = 0
+    head = 0
+    while True:
+        while head < n and placed[order[head]]:
+            head += 1
+        if head == n:
+            break
+        i = order[head]
+        r0 = turned[i] != 0 and can_turn[i]
+        t, w, h, rot = _opening(ph[i] if r0 else pw[i], pw[i] if r0 else ph[i], r0, can_turn[i], sw, sh, unit, count)
+        if t < 0:
+            return -1
+        right, m = _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, True,
+                               both, widen, sw[t], i, w, h, rot, o_x, o_y, o_rot, members)
+        j = n_strips
+        n_strips += 1
+        for q in range(m):
+            item_strip[members[q]] = j
+        st_type[j] = t
+        st_h[j] = h
+        st_right[j] = right
+    # strips, tallest first (ties: the first built), best fit into the sheets
+    by_height = np.argsort(-st_h[:n_strips], kind="mergesort")
+    sheet_top = np.zeros(n, dtype=np.int64)
+    n_sheets = 0
+    for q in range(n_strips):
+        j = by_height[q]
+        used_w = st_right[j] - kerf
+        h = st_h[j]
+        best = -1
+        best_room = _BIG
+        for s in range(n_sheets):
+            room = sh[sheet_type[s]] - sheet_top[s] - h
+            if used_w <= sw[sheet_type[s]] and 0 <= room < best_room:
+                best = s
+                best_room = room
+        if best < 0:
+            t = st_type[j]
+            if left[t] == 0:
+                t = _sheet_type(used_w, h, sw, sh, unit, left)
+                if t < 0:  # the strips were cut for stock now used up: decode sheet by sheet instead
+                    for s in range(n):
+                        sheet_type[s] = -1
+                    return _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact,
+                                     True, both, widen, o_sheet, o_x, o_y, o_rot, sheet_type)
+            if left[t] > 0:
+                left[t] -= 1
+            best = n_sheets
+            n_sheets += 1
+            sheet_type[best] = t
+        st_sheet[j] = best
+        st_y[j] = sheet_top[best]
+        sheet_top[best] += h + kerf
+    for i in range(n):
+        j = item_strip[i]
+        o_sheet[i] = st_sheet[j]
+        o_y[i] += st_y[j]
     if sw.shape[0] > 1:
         _downsize(n_sheets, sheet_type, sheet_top, st_sheet, st_right, n_strips, sw, sh, unit, left, kerf)
     return n_sheets
@@ -412,9 +557,14 @@ def decode_batch(pw, ph, can_turn, orders, turned, sw, sh, unit, count, kerf, st
             m = _greedy_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
                             rule == RULE_BEST_FIT, both, min_w, min_h, out_sheet[r], out_x[r], out_y[r],
                             out_rot[r], out_type[r])
+        elif rule == RULE_STRIPS or rule == RULE_STRIPS_WIDEN:
+            m = _strips_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
+                            both, rule == RULE_STRIPS_WIDEN, out_sheet[r], out_x[r], out_y[r], out_rot[r],
+                            out_type[r])
         else:
             m = _fill_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
-                          rule == RULE_FILL_AREA, both, out_sheet[r], out_x[r], out_y[r], out_rot[r], out_type[r])
+                          rule != RULE_FILL_ORDER, both, rule == RULE_FILL_WIDEN, out_sheet[r], out_x[r], out_y[r],
+                          out_rot[r], out_type[r])
         out_sheets[r] = m
         if m < 0:
             out_cost[r] = np.inf
