@@ -171,8 +171,8 @@ def test_a_sheet_moves_to_a_cheaper_type_that_still_holds_it():
 
 
 def test_running_out_of_stock_is_a_row_without_plan():
-    data = {"bins": [{"width": 10, "height": 10, "count": 2}], "items": [{"width": 6, "height": 6}, {"width": 6, "height": 2},
-                                                                        {"width": 2, "height": 6, "count": 2}],
+    data = {"bins": [{"width": 10, "height": 10, "count": 2}],
+            "items": [{"width": 6, "height": 6}, {"width": 6, "height": 2}, {"width": 2, "height": 6, "count": 2}],
             "guillotine": {"stages": 2, "exact": True, "first_cut": "horizontal"}}
     job = parse_cutting(data)
     # exact two stages: 6x6 opens a strip of height 6; 6x2 cannot join it and opens a second strip above;
@@ -205,3 +205,19 @@ def test_orientation_keys_turn_pieces_that_may_turn_only():
     batch = decode_cutting(job, np.array([[0.1, 0.2, 0.9, 0.9], [0.1, 0.2, 0.1, 0.1]]), "first-fit")
     assert batch.rotated.tolist() == [[True, False], [False, False]]
     assert (batch.width[0].tolist(), batch.height[0].tolist()) == ([2, 4], [4, 2])
+
+
+def test_a_stack_grows_wider_only_in_the_widening_rules():
+    # 3x10 fills the height; 4x5 opens the next stack; 6x3 fits above it only if the stack widens to 6
+    data = {"bin": {"width": 10, "height": 10},
+            "items": [{"width": 3, "height": 10}, {"width": 4, "height": 5}, {"width": 6, "height": 3}],
+            "guillotine": {"stages": 3, "exact": False, "first_cut": "horizontal"}}
+    job = parse_cutting(data)
+    X = np.array([[0.1, 0.2, 0.3]])
+    for decoder, sheets in (("fill-area", 2), ("strips", 2), ("fill-widen", 1), ("strips-widen", 1)):
+        batch = decode_cutting(job, X, decoder)
+        assert batch.sheets[0] == sheets, decoder
+        assert check_cutting_plan(job, batch.plan(0)) == []
+    # exact cuts keep every stack as wide as its pieces: no widening
+    exact = parse_cutting({**data, "guillotine": {"stages": 3, "exact": True, "first_cut": "horizontal"}})
+    assert decode_cutting(exact, X, "fill-widen").sheets[0] == 2
