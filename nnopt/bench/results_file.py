@@ -104,6 +104,7 @@ class ResultsFile:
         self._fh: IO[str] | None = None
         self._writer: Any = None
         self._created = False
+        self._written = False  # a write of this object's went through, fsync included
         self._read_upto = 0  # bytes of the file whose rows are in self._present
         self._present: set[Hashable] = set()
 
@@ -160,21 +161,22 @@ class ResultsFile:
             self._writer.writerows(rows)
             self._fh.flush()
             os.fsync(fd)
+            self._written = True
             if self.key is not None:  # this writer's own rows count as present too
                 self._present.update(k for k in map(self.key, rows) if k is not None)
                 self._read_upto = os.fstat(fd).st_size
 
     def _abandon(self) -> None:
-        """After a failed write: close, and remove the file if this object created it and it holds no row."""
+        """After a failed write: close, and remove the file if this object created it and no write succeeded."""
         fh, self._fh = self._fh, None
         if fh is not None:
             try:
                 fh.close()
             except OSError:  # the same full disk again on the flush of close: nothing more to save
                 pass
-        if self._created:
+        if self._created and not self._written:  # nothing of it was ever stored for sure
             try:
-                if self.path.is_file() and len(self.path.read_bytes().splitlines()) <= 1:
+                if self.path.is_file():
                     self.path.unlink()
             except OSError:
                 pass
