@@ -203,9 +203,9 @@ def main() -> None:
     args = ap.parse_args()
     if not (DATA / "instances").is_dir():
         sys.exit(f"error: {DATA / 'instances'} not found (the classic instances ship in benchmarks/data/2bp)")
+    from nnopt.baselines.binpack2d_heuristics import RULES
     from nnopt.bench.inputs import read_reference
     from nnopt.bench.rows import read_rows
-    from nnopt.baselines.binpack2d_heuristics import RULES
 
     pattern = "*_01.json" if args.quick else "*.json"
     paths = sorted(str(p) for p in (DATA / "instances").glob(pattern))

@@ -256,8 +256,14 @@ def default_methods(problem: Any) -> tuple[str, ...]:
 def _run(runs: list, out: str, scheduler: str | None, quiet: bool, replace: bool) -> Any:
     """Run the bench under a progress bar: runs done / failed / running and the time left."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from nnopt.bench.cluster import SchedulerUnreachable
     from nnopt.bench.runner import run_bench

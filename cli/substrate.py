@@ -7,16 +7,16 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import DEVICE, FINITE, POSITIVE, SEED
-
 from nnopt.cli._common import UserError, debug_option, stderr, write_or_error
+from nnopt.cli._options import DEVICE, FINITE, POSITIVE, SEED
 
 _MODELS = click.Choice(["softmax", "mlp", "cnn", "cnn-bn", "cnn-tiny"])
 _DATASETS = click.Choice(["digits", "mnist", "mnist5k"])
 
 
 def _data_options(f: Any) -> Any:
-    f = click.option("--device", type=DEVICE, default="cpu", show_default=True, help="Torch device (cpu, cuda, cuda:0).")(f)
+    f = click.option("--device", type=DEVICE, default="cpu", show_default=True,
+                     help="Torch device (cpu, cuda, cuda:0).")(f)
     f = click.option("--epochs", type=int, default=None,
                      help="Teacher training epochs (default: 30 on digits, 10 otherwise).")(f)
     f = click.option("--seed", type=SEED, default=0, show_default=True)(f)
@@ -212,8 +212,9 @@ def _given(default: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @debug_option
 def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
-                student: str | None, student_steps: int | None, steps: int | None, viz_lr: float | None, l2: float | None,
-                jitter: int | None, diversity: float | None, temperature: float | None, objective: str | None,
+                student: str | None, student_steps: int | None, steps: int | None, viz_lr: float | None,
+                l2: float | None, jitter: int | None, diversity: float | None, temperature: float | None,
+                objective: str | None,
                 bn: float | None, bn_per_image: bool | None, feature_stats: float | None, activation: float | None,
                 balance: float | None, competition: float | None, tv: float | None, centring: float | None,
                 mix: int | None, kd_steps: int | None, kd_online: bool | None, kd_shift: int | None,
@@ -289,7 +290,8 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"distill: {model} teacher -> {settings.student} students, {dataset}, K={k} per class, seed {seed}")
+    table = Table(title=f"distill: {model} teacher -> {settings.student} students, {dataset}, K={k} per class, "
+                        f"seed {seed}")
     table.add_column("trained on")
     table.add_column("test accuracy", justify="right")
     for name, key in (("teacher (full training set)", "teacher_accuracy"),

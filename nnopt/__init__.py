@@ -8,17 +8,9 @@ classifiers) and ``nnopt.cli`` (the command line).
 """
 __version__ = "0.1.0"
 
-import os as _os
 from typing import Any
 
-# Run from the root of a source checkout, Python finds this folder (the current directory comes
-# first on the path) rather than the installed package, and the sub-packages live beside it
-# (solver/, problems/, ...: setup.py maps them): look for them there too.
-_checkout = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if _os.path.isfile(_os.path.join(_checkout, "setup.py")) and _os.path.isfile(
-        _os.path.join(_checkout, "solver", "__init__.py")):
-    __path__.append(_checkout)
-
+import nnopt._checkout  # noqa: F401  (imported for its effect: run from a checkout, finds the sub-packages)
 from nnopt._solve import ContradictionError, SolveResult, VerificationError, load_instance, solve
 from nnopt.problems import (
     InstanceError,

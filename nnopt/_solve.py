@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnopt.problems import InstanceError, Problem, get_problem
-from nnopt.problems._files import atomic_write_text
-from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupts_held
+from nnopt.problems import InstanceError, Problem, get_problem
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems._files import atomic_write_text
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
@@ -25,8 +25,8 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
-           "atomic_write_text"]
+__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction",
+           "load_instance", "solve", "atomic_write_text"]
 
 class VerificationError(RuntimeError):
     """A method returned a solution the independent checker rejects (a bug in the method or the problem).

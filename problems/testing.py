@@ -38,8 +38,14 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import (PROOF_HOOKS, RESERVED_SOLUTION_KEYS, RUIN_RECREATE_HOOKS, InstanceError, Problem,
-                                 SolutionError)
+from nnopt.problems.base import (
+    PROOF_HOOKS,
+    RESERVED_SOLUTION_KEYS,
+    RUIN_RECREATE_HOOKS,
+    InstanceError,
+    Problem,
+    SolutionError,
+)
 
 __all__ = ["check_problem", "problem_checks", "check_search_hooks"]
 

@@ -84,7 +84,8 @@ class SmallCNN(nn.Module):
         return self.head(h.flatten(1))
 
 
-def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, seed: int = 0, **kwargs: object) -> nn.Module:
+def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, seed: int = 0,
+                     **kwargs: object) -> nn.Module:
     """A freshly (seeded) initialised classifier of ``kind`` (one of :data:`CLASSIFIERS`)."""
     if kind not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {kind!r} (known: {', '.join(CLASSIFIERS)})")

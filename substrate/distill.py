@@ -81,12 +81,25 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from nnopt.substrate.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
-                                       predict_logits, record_feature_statistics, train_classifier)
-from nnopt.substrate.datasets import ImageData
 from nnopt.solver.extract import L2, BoxClamp, extract
-from nnopt.substrate.image_regularisers import (ActivationTerm, BatchNormStatistics, Centring, ClassBalance,
-                                            Competition, FeatureStatistics)
+from nnopt.substrate.classifiers import (
+    accuracy,
+    build_classifier,
+    count_parameters,
+    per_class_accuracy,
+    predict_logits,
+    record_feature_statistics,
+    train_classifier,
+)
+from nnopt.substrate.datasets import ImageData
+from nnopt.substrate.image_regularisers import (
+    ActivationTerm,
+    BatchNormStatistics,
+    Centring,
+    ClassBalance,
+    Competition,
+    FeatureStatistics,
+)
 from nnopt.substrate.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
@@ -500,9 +513,9 @@ def filters_from_images(images: np.ndarray | torch.Tensor, labels: np.ndarray | 
     x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
     y = torch.as_tensor(np.asarray(labels))
     patches = F.unfold(x, size)  # (N, C*size*size, L)
-    n, d, l = patches.shape
-    patches = patches.permute(0, 2, 1).reshape(n * l, d)
-    patch_labels = y.repeat_interleave(l)
+    n, d, per_image = patches.shape
+    patches = patches.permute(0, 2, 1).reshape(n * per_image, d)
+    patch_labels = y.repeat_interleave(per_image)
     patches = patches - patches.mean(dim=1, keepdim=True)
     spread = patches.norm(dim=1)
     by_class = [torch.nonzero(patch_labels == c).squeeze(1) for c in torch.unique(y).tolist()]

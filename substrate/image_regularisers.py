@@ -193,7 +193,7 @@ class BatchNormStatistics(BaseRegulariser):
             h.remove()
         self._handles = []
 
-    def __enter__(self) -> "BatchNormStatistics":
+    def __enter__(self) -> BatchNormStatistics:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -226,7 +226,7 @@ class _OutputHooks(BaseRegulariser):
             h.remove()
         self._handles = []
 
-    def __enter__(self) -> "_OutputHooks":
+    def __enter__(self) -> _OutputHooks:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -117,7 +117,8 @@ def visualize_classes(model: nn.Module, image_shape: Sequence[int], classes: Seq
     dev = torch.device(device)
     labels = torch.as_tensor(list(classes), dtype=torch.int64).repeat_interleave(per_class)
     gen = torch.Generator().manual_seed(seed)
-    base = torch.zeros((len(labels), *image_shape)) if mean_image is None else mean_image.expand(len(labels), *image_shape).clone()
+    base = (torch.zeros((len(labels), *image_shape)) if mean_image is None
+            else mean_image.expand(len(labels), *image_shape).clone())
     if init == "start":
         if start is None or tuple(start.shape) != tuple(base.shape):
             raise ValueError(f"init='start' needs start of shape {tuple(base.shape)}")

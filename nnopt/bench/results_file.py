@@ -54,7 +54,7 @@ def repair_torn_tail(path: str | Path) -> Path | None:
         side = p.with_name(f"{p.name}.torn-{time.strftime('%Y%m%d-%H%M%S')}")
         side.write_bytes(torn)
         fh.truncate(cut)
-    warnings.warn(f"{p}: its last line was cut short (an interrupted write); moved it to {side}")
+    warnings.warn(f"{p}: its last line was cut short (an interrupted write); moved it to {side}", stacklevel=2)
     return side
 
 

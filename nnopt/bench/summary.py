@@ -69,7 +69,8 @@ def pairwise_record(rows: list[dict[str, str]]) -> dict[tuple[str, str], tuple[i
     return out
 
 
-def group_ratios(rows: list[dict[str, str]], keys: tuple[str, ...] = ("class",)) -> dict[tuple[str, ...], dict[str, float]]:
+def group_ratios(rows: list[dict[str, str]],
+                 keys: tuple[str, ...] = ("class",)) -> dict[tuple[str, ...], dict[str, float]]:
     """group -> method -> total objective / total best known (instances with a best known)."""
     sums: dict[tuple[str, ...], dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
     for row in unique_rows(rows):

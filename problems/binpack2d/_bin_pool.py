@@ -22,7 +22,7 @@ import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._ruin import BinState
-from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
+from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, Packing, X, Y
 
 __all__ = ["BinPool", "MAX_ITEMS", "POOL_COLUMNS", "pool_add_state", "pool_features", "recombine_pool"]
 

@@ -21,12 +21,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
-
-from nnopt.problems._files import save_figure
 from matplotlib.patches import Rectangle
 
+from nnopt.problems._files import save_figure
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._solution import BIN, H, ITEM, W, X, Y, Packing
+from nnopt.problems.binpack2d._solution import BIN, ITEM, H, Packing, W, X, Y
 
 __all__ = ["render_packing", "SUFFIXES"]
 
