@@ -112,7 +112,7 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
     extra: dict[str, Any] = {}
     columns = [(f"{objective} viz", viz.images.numpy()[:, 0]), ("class mean", means.numpy()[:, 0])]
     if model == "softmax":
-        w = clf.linear.weight.detach().cpu()
+        w = clf.linear.weight.detach().cpu()  # type: ignore[union-attr, operator]  # the softmax model's layer
         cos_w = F.cosine_similarity(viz.images.flatten(1), w).tolist()
         for r, cw in zip(rows, cos_w):
             r["cosine_to_weights"] = round(cw, 4)
@@ -245,12 +245,12 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     for flag, v in (("--student-steps", student_steps), ("--steps", steps), ("--kd-steps", kd_steps)):
         if v is not None and v < 1:
             raise UserError(f"{flag} must be positive, got {v}")
-    for flag, v in (("--l2", l2), ("--jitter", jitter), ("--diversity", diversity), ("--mix", mix), ("--bn", bn),
+    for flag, x in (("--l2", l2), ("--jitter", jitter), ("--diversity", diversity), ("--mix", mix), ("--bn", bn),
                     ("--tv", tv), ("--feature-stats", feature_stats), ("--activation", activation),
                     ("--balance", balance), ("--competition", competition), ("--centring", centring),
                     ("--kd-shift", kd_shift)):
-        if v is not None and v < 0:
-            raise UserError(f"{flag} must be >= 0, got {v}")
+        if x is not None and x < 0:
+            raise UserError(f"{flag} must be >= 0, got {x}")
     if temperature is not None and not temperature > 0:
         raise UserError(f"--temperature must be positive, got {temperature}")
     data = _load(dataset, data_dir, device, {"--plot": plot})

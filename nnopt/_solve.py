@@ -152,7 +152,7 @@ def known_suffixes() -> set[str]:
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     prob = _problem_by_suffix(_file_suffix(Path(path)))
-    return prob.instances_in_file(path) if prob is not None else [str(path)]
+    return prob.instances_in_file(Path(path)) if prob is not None else [str(path)]
 
 
 def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:

@@ -13,6 +13,7 @@ import it.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -102,7 +103,7 @@ class PluginRegistry(Generic[T]):
         for name, target in self.shipped_targets.items():
             if name not in self._entries:
                 self._entries[name] = self.entry_type(name, SHIPPED_ORIGIN, target,
-                                                      loader=lambda t=target: import_target(t))
+                                                      loader=functools.partial(import_target, target))
         for module in self.shipped_modules:
             importlib.import_module(module)
         try:

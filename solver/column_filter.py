@@ -104,7 +104,8 @@ class ColumnFilter:
         if self.kind == "random":
             scores = rng.random(P)
         else:
-            scores = features[:, 0] if self.kind == "fill" else self.model.logits(features)
+            assert self.kind == "fill" or self.model is not None  # the constructor refuses "learned" without one
+            scores = features[:, 0] if self.kind == "fill" or self.model is None else self.model.logits(features)
         order = np.argsort(-scores, kind="stable")
         chosen = np.zeros(P, dtype=bool)
         kept = 0
@@ -146,5 +147,6 @@ def make_filter(kind: str, problem: Problem, keep: int = DEFAULT_KEEP) -> Column
         raise ValueError(why)
     if kind == "none":
         return None
-    model = ColumnModel.load(problem.pretrained_column_filter()) if kind == "learned" else None
+    weights = problem.pretrained_column_filter()
+    model = ColumnModel.load(weights) if kind == "learned" and weights is not None else None
     return ColumnFilter(kind, keep, model)

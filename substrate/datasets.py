@@ -50,7 +50,7 @@ class ImageData:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+        return tuple(self.x_train.shape[1:])
 
     def class_means(self) -> np.ndarray:
         """``(n_classes, 1, H, W)``: the average training image of every class."""

@@ -39,7 +39,7 @@ __all__ = ["OBJECTIVES", "Visualisations", "class_objective", "image_regulariser
 OBJECTIVES = ("logit", "logprob")
 
 
-def class_objective(targets: torch.Tensor, kind: str = "logit"):  # type: ignore[no-untyped-def]
+def class_objective(targets: torch.Tensor, kind: str = "logit"):
     """``objective(logits) -> (B,)`` to *minimise*: minus row ``i``'s logit (or log-probability) of ``targets[i]``."""
     if kind not in OBJECTIVES:
         raise ValueError(f"unknown objective {kind!r} (known: {', '.join(OBJECTIVES)})")

@@ -18,6 +18,12 @@ from nnopt.problems import InstanceError
 __all__ = ["group_ratios", "method_summary", "pairwise_record", "plot_group_ratios"]
 
 
+def _at_bound(row: dict[str, str]) -> bool:
+    """Whether the row's objective meets its lower bound (proved optimal)."""
+    obj, lb = number(row, "objective"), number(row, "lower_bound")
+    return lb is not None and obj is not None and obj <= lb
+
+
 def method_summary(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     """Per method: instances, totals of objective, lower bound and best known, ratios, mean time."""
     by_method: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -41,8 +47,7 @@ def method_summary(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
             "ratio_lb": total / lb if lb else math.nan,
             "best_known": best,
             "ratio_best": total_b / best if best else math.nan,
-            "optimal": sum(number(r, "lower_bound") is not None and number(r, "objective") <= number(r, "lower_bound")
-                           for r in ok),
+            "optimal": sum(_at_bound(r) for r in ok),
             "mean_seconds": sum(secs) / len(secs) if secs else math.nan,
         })
     return sorted(out, key=lambda s: (s["ratio_best"] if not math.isnan(s["ratio_best"]) else math.inf,

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -259,7 +259,7 @@ def _budgeted_rows(
     def cpu_left() -> float:
         return cpu_end - time.process_time() - BUDGET_MARGIN
 
-    state = {"best": best, "des": best, "des_time": 0.0, "cg": area, "cg_time": 0.0}
+    state: dict[str, Any] = {"best": best, "des": best, "des_time": 0.0, "cg": area, "cg_time": 0.0}
 
     def run_destructive(share: float) -> None:
         cap = min(destructive or 0.0, share * cpu_left())
