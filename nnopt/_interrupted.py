@@ -1,8 +1,8 @@
 """A solution for a run interrupted before its search had one: the problem's best heuristic start.
 
 Ctrl-C (or SIGTERM) in the first seconds of a run, while a method still starts
-up (torch, kernels, the heuristic orders), used to end with no solution at all
-(issue 16). Every problem offers heuristic encodings; decoding them once with
+up (torch, kernels, the heuristic orders), used to end with no solution at all.
+Every problem offers heuristic encodings; decoding them once with
 the first search decoder, under a passed deadline so that large instances take
 their cheap path, gives the solution the search would have started from.
 """

@@ -414,7 +414,7 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
         raise error(f"{p}: cannot read ({exc.strerror})") from None
     if p.is_dir():
         raise error(f"{p}: is a folder, not a file")
-    if not p.is_file():  # /dev/zero, a FIFO: no size to cap, endless to read (issue 16)
+    if not p.is_file():  # /dev/zero, a FIFO: no size to cap, endless to read
         raise error(f"{p}: not a regular file")
     if size > MAX_FILE_BYTES:
         raise error(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
@@ -435,7 +435,7 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
 
 
 class _DuplicateKey(ValueError):
-    """A JSON object names one key twice; json.loads would silently keep the last (issue 16)."""
+    """A JSON object names one key twice; json.loads would silently keep the last."""
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -81,12 +81,32 @@ def package_modules() -> dict[str, Path]:
     return out
 
 
+def _runtime_nodes(tree: ast.Module, top_level_only: bool) -> list[ast.AST]:
+    """The statements that run: those at module level (or all of them), without ``if TYPE_CHECKING:`` bodies."""
+    def is_type_checking(node: ast.AST) -> bool:
+        test = getattr(node, "test", None)
+        return isinstance(node, ast.If) and (
+            (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
+            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if is_type_checking(node):
+            todo.extend(node.orelse)  # type: ignore[attr-defined]
+        elif not top_level_only:
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
 def import_edges(path: Path, modules: dict[str, Path], top_level_only: bool) -> set[str]:
-    """The package modules ``path`` imports by name (``from pkg import submodule`` names the submodule,
-    not the package; the parent packages Python loads on the way are not counted)."""
+    """The package modules ``path`` imports by name when it runs (``from pkg import submodule`` names the
+    submodule, not the package; the parent packages Python loads on the way are not counted)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
-    for node in (tree.body if top_level_only else ast.walk(tree)):
+    for node in _runtime_nodes(tree, top_level_only):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
