@@ -173,10 +173,12 @@ def _unwritable_folder(tmp_path: Path) -> Path:
         folder.chmod(0o555)
         return folder
     for folder in (Path("/sys"), Path("/proc")):
+        probe = folder / "nnopt-bench-probe.csv"
         try:
-            (folder / "nnopt-bench-probe.csv").open("a").close()
+            probe.open("a").close()
         except OSError:
             return folder
+        probe.unlink()
     pytest.skip("no folder here refuses a new file to this user")
 
 
