@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from nnopt.problems import InstanceError, OptionError, Problem, get_problem
-from nnopt.problems._files import atomic_write_text
-from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupts_held
 from nnopt._results import result_class
+from nnopt.problems import InstanceError, OptionError, Problem, get_problem
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems._files import atomic_write_text
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.problems.capabilities import FileFormats, file_suffixes
 from nnopt.solver._incumbent import SearchResult
@@ -28,9 +28,8 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
-           "solve_from",
-           "atomic_write_text"]
+__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction",
+           "load_instance", "solve", "solve_from", "atomic_write_text"]
 
 class VerificationError(RuntimeError):
     """A method returned a solution the independent checker rejects (a bug in the method or the problem).
@@ -161,7 +160,7 @@ def json_number(value: float) -> float | int:
 
 def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
     """A pickled result, as the class its problem's views give it."""
-    return result_class(state["problem"])(**state)
+    return result_class(state["problem"], SolveResult)(**state)
 
 
 #: The problem a JSON instance without a "problem" field is read as (design.md).
@@ -204,7 +203,7 @@ def known_suffixes() -> set[str]:
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     prob = _problem_by_suffix(_file_suffix(Path(path)))
-    return prob.instances_in_file(path) if isinstance(prob, FileFormats) else [str(path)]
+    return prob.instances_in_file(Path(path)) if isinstance(prob, FileFormats) else [str(path)]
 
 
 def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
@@ -358,7 +357,7 @@ def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, metho
         status = "optimal"
         # A method may name the argument behind its own bound (the default's proof phase does).
         proof = (found.info.get("proof") or f"{method}'s own proof") if own_proof else prob.bound_argument(inst)
-    return result_class(prob)(
+    return result_class(prob, SolveResult)(
         problem=prob,
         instance=inst,
         solution=found.solution,

@@ -101,6 +101,7 @@ def check_generate_deterministic(problem: Problem, instances: list[Any]) -> None
 
 
 def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]) -> None:
+    bad: object
     for bad in (None, [], "text", 3, 1.5, {}, {"problem": "no-such-problem"}):
         try:
             problem.load(bad)
@@ -119,6 +120,7 @@ def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]
         raise AssertionError("rule 'bad input': an unknown top-level key was accepted")
     # Every field replaced by values of the wrong kind: only InstanceError may escape.
     for key in valid:
+        junk: object
         for junk in (None, -1, 0, "x", [], {}, [None], 10**30, float("nan"), True):
             data = copy.deepcopy(valid)
             data[key] = junk
