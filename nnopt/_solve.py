@@ -51,7 +51,8 @@ class PluginContractError(VerificationError):
     """A problem plugin breaks the contract in a way only a run reveals (e.g. a reserved solution key)."""
 
 
-def contradiction(problem: Problem, objective: float, bound: float, source: str = "lower bound") -> str | None:
+def contradiction(problem: Problem[Any, Any], objective: float, bound: float,
+                  source: str = "lower bound") -> str | None:
     """The one-line verdict when ``objective`` is below ``bound`` (beyond rounding), else None."""
     if objective >= bound - 1e-9 * max(1.0, abs(bound)):
         return None
@@ -63,7 +64,7 @@ def contradiction(problem: Problem, objective: float, bound: float, source: str 
 class SolveResult:
     """A verified solution and the facts a user reads next to it."""
 
-    problem: Problem
+    problem: Problem[Any, Any]
     instance: Any
     solution: Any
     objective: float
@@ -167,7 +168,7 @@ def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
 DEFAULT_PROBLEM = "binpack2d"
 
 
-def _usable_problems() -> list[Problem]:
+def _usable_problems() -> list[Problem[Any, Any]]:
     """Every registered problem that loads (broken plugins were already warned about)."""
     from nnopt.problems import available_problems
 
@@ -189,7 +190,7 @@ def _file_suffix(path: Path) -> str:
     return Path(name).suffix.lower()
 
 
-def _problem_by_suffix(suffix: str) -> Problem | None:
+def _problem_by_suffix(suffix: str) -> Problem[Any, Any] | None:
     if suffix == ".json":
         return None
     return next((p for p in _usable_problems() if suffix in file_suffixes(p)), None)
@@ -206,7 +207,7 @@ def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     return prob.instances_in_file(Path(path)) if isinstance(prob, FileFormats) else [str(path)]
 
 
-def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
+def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem[Any, Any], Any]:
     """Read an instance file; the problem comes from ``problem``, the file's suffix
     (``.2bp``, ``.tsp``), or the JSON's ``"problem"`` field (binpack2d if absent)."""
     path = Path(path)
@@ -336,7 +337,8 @@ def solve_from(
         return _verified(prob, inst, found, bound, runner.name, seed)
 
 
-def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, method: str, seed: int) -> SolveResult:
+def _verified(prob: Problem[Any, Any], inst: Any, found: SearchResult, bound: float, method: str,
+              seed: int) -> SolveResult:
     """The search's answer checked by the independent checker and against every bound, as a result."""
     issues = prob.check(inst, found.solution)
     if issues:

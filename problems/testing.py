@@ -499,7 +499,7 @@ def check_search_moves(problem: Problem, instances: list[Any]) -> None:
         where = _describe(problem, inst, f"the given instance {k}")
         _, state, _ = _start_state(problem, inst)
 
-        def visit(before: Any, after: Any) -> None:
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
             weak = np.asarray(problem.weakness(inst, before), dtype=np.float64)
             assert weak.ndim == 1 and len(weak) >= 1 and np.all(np.isfinite(weak)), (
                 f"{rule}: weakness must be a finite score per component, got shape {weak.shape}, on {where}")
@@ -528,7 +528,7 @@ def check_component_features(problem: Problem, instances: list[Any]) -> None:
         where = _describe(problem, inst, f"the given instance {k}")
         _, state, _ = _start_state(problem, inst)
 
-        def visit(before: Any, after: Any) -> None:
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
             weak = np.asarray(problem.weakness(inst, before))
             phi = np.asarray(problem.component_features(inst, before), dtype=np.float64)
             assert phi.ndim == 2 and phi.shape[0] == len(weak) and np.all(np.isfinite(phi)), (

@@ -65,7 +65,7 @@ def start_components(problem: Problem, instance: Any) -> int:
     experiment); the classic 500 with the rule: ``classic_10s.md``.
     """
     X = problem.heuristic_encodings(instance)
-    if len(X) == 0:
+    if len(X) == 0 or not isinstance(problem, SolutionSearch):
         return np.iinfo(np.int64).max
     solutions = problem.decode(instance, X, decoder=problem.search_decoders_for()[0])
     best = solutions[int(np.argmin(problem.cost(instance, solutions)))]

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nnopt.problems.base import Problem
-from nnopt.problems.capabilities import ComponentFeatures, needs
+from nnopt.problems.capabilities import ComponentFeatures, SolutionSearch, needs
 from nnopt.solver._guide_model import AttemptLog, GuideModel
 
 __all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChooser", "GradientChooser",
@@ -76,6 +76,7 @@ class DrawChooser:
     """
 
     def __init__(self, problem: Problem, max_ruin: int, uniform: bool, sharpness: float) -> None:
+        assert isinstance(problem, SolutionSearch)  # make_chooser serves ruin and recreate only
         self.problem, self.max_ruin, self.uniform, self.sharpness = problem, max_ruin, uniform, sharpness
         self._state: Any = None
         self._cum: np.ndarray | None = None
@@ -118,6 +119,7 @@ class LearnedChooser:
                  model: GuideModel | None = None, candidates: int = 8, warmup: int = 300, min_positives: int = 10,
                  explore: float = 0.1, refit_every: int = 1000, refit_steps: int = 20, first_steps: int = 100,
                  mix: int = 2, refresh: int = 8, per_pick: int | None = None) -> None:
+        assert isinstance(problem, SolutionSearch) and isinstance(problem, ComponentFeatures)  # make_chooser checked
         self.problem, self.instance = problem, instance
         self.max_ruin, self.sharpness = max_ruin, sharpness
         self.K, self.warmup, self.min_positives, self.explore = candidates, warmup, min_positives, explore

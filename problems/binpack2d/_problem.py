@@ -42,16 +42,6 @@ import numpy as np
 from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
 from nnopt.problems.base import Problem, Proof, SolutionError
 from nnopt.problems.binpack2d import _bin_pool, _ruin
-from nnopt.problems.capabilities import (
-    ComponentFeatures,
-    FileFormats,
-    PoolFeatures,
-    Pooling,
-    Proofs,
-    Rendering,
-    SolutionSearch,
-    TokenFeatures,
-)
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
@@ -71,6 +61,16 @@ from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packi
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
+from nnopt.problems.capabilities import (
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+)
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
