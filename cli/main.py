@@ -192,6 +192,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     """
     import nnopt
     from nnopt._solve import dump_json
+    from nnopt.cli._compile_ahead import compile_if_cold, compiling_noted, note_below_floor
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -229,11 +230,15 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         extra["on_improve"] = _improvement_rounds(_round_recorder(improvements, show, unless=rounds))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
+    started += compile_if_cold(prob, chosen)  # announced on the first line; not searching time
+    if time_limit is not None:
+        note_below_floor(time_limit, started, prob, chosen)
     if time_limit is not None:  # the clock started with the process; leave time to check and write
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
-                                params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                started=started, **extra)
+    with compiling_noted(prob, chosen):
+        result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
+                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
+                                    started=started, **extra)
     with interrupts_held():  # the answer is verified: a signal now must not lose it
         if trace is not None:
             _write_trace(trace, rounds or improvements)
