@@ -93,4 +93,4 @@ def compiling_noted(problem: Any, method: Any) -> Iterator[None]:
     with compile_listener(lambda: stderr(line)) as compiled:
         yield
     if compiled[0] > 0:
-        record_kernels(manifest_key(problem.name, method.name))
+        record_kernels(manifest_key(problem.name, method.name), problem)

@@ -301,12 +301,14 @@ def _write_trace(path: str, rounds: list[tuple[int, int, float, float, float]]) 
 
 
 def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
+    chained = kwargs.pop("on_improve", None)
+    if quiet:  # no bar: rich is not even imported (start-up time)
+        return solve(inst, on_improve=chained, **kwargs)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    chained = kwargs.pop("on_improve", None)
-    if quiet or not console.is_terminal:
+    if not console.is_terminal:
         return solve(inst, on_improve=chained, **kwargs)
     limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
     with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),

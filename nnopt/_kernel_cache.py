@@ -91,20 +91,33 @@ def loaded_kernels() -> list[str]:
     return sorted(found)
 
 
-def record_kernels(key: str, kernels: list[str] | None = None) -> None:
-    """Add ``kernels`` (default: those loaded in this process) to the manifest under ``key``.
+def _other_problem(kernel: str, own_package: str) -> bool:
+    """Whether ``kernel`` belongs to a shipped problem other than the one in ``own_package``."""
+    return kernel.startswith("nnopt.problems.") and not kernel.startswith(own_package + ".")
 
-    A manifest that cannot be written (read-only cache, full disk) is skipped:
-    the next run then compiles ahead again, which costs time but never a result.
+
+def record_kernels(key: str, problem: Any, *, replace: bool = False) -> None:
+    """Record the kernels loaded in this process as ``key``'s, added to those recorded before.
+
+    Kernels of the other shipped problems (loaded by an earlier warm-up in the
+    same process) are left out: checking them would import their problem.
+
+    With ``replace`` they become the whole entry: a rehearsal of the method
+    (``_warmup.compile_method``) records its full path that way, so a name that
+    no longer loads on its own (a kernel only ever called from another, cached,
+    kernel) does not keep the method cold forever. A manifest that cannot be
+    written (read-only cache, full disk) is skipped: the next run then compiles
+    ahead again, which costs time but never a result.
     """
     from nnopt.problems._files import atomic_write_text
 
     path = _manifest_path()
-    names = loaded_kernels() if kernels is None else kernels
+    own = type(problem).__module__.rpartition(".")[0]
+    names = [k for k in loaded_kernels() if not _other_problem(k, own)]
     if path is None or not names:
         return
     data = _read_manifest(path)
-    merged = sorted(set(data.get(key, [])) | set(names))
+    merged = sorted(set(names) if replace else set(data.get(key, [])) | set(names))
     if merged == data.get(key):
         return
     data[key] = merged

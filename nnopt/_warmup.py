@@ -47,7 +47,7 @@ def warm_up(names: list[str] | None = None,
             for seed, inst, res in compile_method(problem, DEFAULT_METHOD):
                 if not problem.missing_hooks(PROOF_HOOKS):
                     problem.prove(inst, res.solution, 0.3, threads=1, seed=seed)
-            record_kernels(manifest_key(name, DEFAULT_METHOD))  # the proof phase's kernels too
+            record_kernels(manifest_key(name, DEFAULT_METHOD), problem)  # the proof phase's kernels too
         except Exception as exc:  # a broken plugin: say so, warm the others
             error = f"{type(exc).__name__}: {exc}"
         spent[name] = time.perf_counter() - t0
@@ -74,5 +74,5 @@ def compile_method(problem: Any, method: str, params: dict[str, str] | None = No
         res = nnopt.solve(inst, problem=problem.name, method=method, params=params, max_evals=EVALS, seed=seed,
                           threads=1)
         runs.append((seed, inst, res))
-    record_kernels(manifest_key(problem.name, label or method))
+    record_kernels(manifest_key(problem.name, label or method), problem, replace=True)
     return runs
