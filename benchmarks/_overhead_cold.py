@@ -1,0 +1,91 @@
+"""The first solves after a plain ``pip install`` (no ``make``, no ``nnopt warmup``): ``overhead.py --cold``.
+
+Each method gets an empty kernel cache of its own (``NUMBA_CACHE_DIR``), so
+its first run is the first run after an install, whichever method ran before.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _overhead_md import replace_section
+
+REPO = Path(__file__).resolve().parents[1]
+INSTANCE = REPO / "examples" / "cl_07_040_01.json"
+LIMIT = 3.0
+#: label -> the method option (none: the default method).
+METHODS = {"default (nnopt)": [], "best-heuristic": ["--method", "best-heuristic"]}
+#: A first run holds when it ends within this, or says on its first line that it compiles once.
+HOLDS_S = 3.5
+
+
+def make_venv(venv: Path | None) -> Path:
+    """A venv with this checkout installed as a user installs it (not editable); reused when it exists."""
+    venv = venv or Path(tempfile.mkdtemp(prefix="nnopt-fresh-")) / "venv"
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([*pip, "-c", str(REPO / "constraints.txt"), str(REPO)], check=True)
+    else:  # the dependencies are there: only this checkout's nnopt, afresh
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True)
+    return venv
+
+
+def run_solve(venv: Path, option: list[str], cache: Path, out: Path) -> dict[str, object]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    cmd = [str(venv / "bin" / "nnopt"), "solve", str(INSTANCE), *option, "--time-limit", f"{LIMIT:g}",
+           "--out", str(out)]
+    start = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out.parent, timeout=900)
+    wall = time.perf_counter() - start
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {res.stderr.strip()}")
+    sol = json.loads(out.read_text())
+    lines = res.stderr.strip().splitlines()
+    return {"wall": round(wall, 2), "reported": sol["seconds"], "objective": sol["objective"],
+            "evaluations": sol["evaluations"], "first_line": lines[0] if lines else ""}
+
+
+def measure_cold(out: Path, venv: Path | None) -> None:
+    t0 = time.perf_counter()
+    venv = make_venv(venv)
+    install_s = time.perf_counter() - t0
+    tmp = Path(tempfile.mkdtemp(prefix="overhead-cold-"))
+    rows = []
+    for label, option in METHODS.items():
+        cache = tmp / f"cache-{len(rows)}"
+        cache.mkdir()
+        for run in ("first", "second"):
+            row = {"method": label, "run": run, **run_solve(venv, option, cache, tmp / "sol.json")}
+            rows.append(row)
+            print(f"{label:>16} {run:>6}: wall {row['wall']:6.2f} s, reported {row['reported']:.2f} s, "
+                  f"{row['objective']} bins, {row['evaluations']} decodes; {row['first_line'][:70]}", flush=True)
+    with open(out.with_name(out.name + "-cold.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    load = os.getloadavg()[0]
+    lines = ["## The first solve after `pip install` (cold kernel cache)", "",
+             f"`python benchmarks/overhead.py --cold` — a new venv, `pip install -c constraints.txt .` (not "
+             f"editable, {install_s:.0f} s here), no `nnopt warmup`; then `nnopt solve {INSTANCE.relative_to(REPO)} "
+             f"--time-limit {LIMIT:g}` twice per method, each method with an empty kernel cache of its own. "
+             f"Wall time from launch to exit; *reported* is the solution's `seconds`, the clock the limit "
+             f"binds (it skips the announced one-time compilation). A first run holds when it ends within "
+             f"{HOLDS_S:g} s or its first line says it compiles once. Load average {load:.1f} at the end "
+             f"({os.cpu_count()} cores).", "",
+             "| method | run | wall (s) | reported (s) | bins | decodes | holds | first line on stderr |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
+    for r in rows:
+        announced = "compiling" in str(r["first_line"]) and "once" in str(r["first_line"])
+        holds = float(r["wall"]) <= HOLDS_S or announced
+        first = str(r["first_line"]).replace("|", "\\|") or "(nothing)"
+        lines.append(f"| {r['method']} | {r['run']} | {r['wall']:.2f} | {r['reported']:.2f} | {r['objective']} | "
+                     f"{r['evaluations']} | {'yes' if holds else '**no**'} | {first} |")
+    replace_section(out.with_suffix(".md"), "cold", "\n".join(lines))
+    print("\n".join(lines))
