@@ -231,9 +231,8 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
     started += compile_if_cold(prob, chosen)  # announced on the first line; not searching time
-    if time_limit is not None:
-        note_below_floor(time_limit, started, prob, chosen)
     if time_limit is not None:  # the clock started with the process; leave time to check and write
+        note_below_floor(time_limit, started, prob, chosen)  # one line when the limit cannot hold
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
     with compiling_noted(prob, chosen):
         result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
