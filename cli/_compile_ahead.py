@@ -29,18 +29,21 @@ ANNOUNCEMENT = ("note: compiling the kernels of --method {method} for {problem} 
 def compile_if_cold(problem: Any, method: Any) -> float:
     """Seconds spent compiling ``method``'s kernels for ``problem`` ahead of the search (0.0 when cached).
 
-    A method whose manifest entry is missing but whose kernels are all cached
-    (e.g. after the cache was filled by an older version) is rehearsed quietly:
-    nothing compiles, nothing is announced, and the few decodes count against
-    the limit as ordinary start-up.
+    Cold is: the manifest records the method's kernels and one of them is not
+    cached (the cache was cleared, a kernel's source changed), or the manifest
+    does not know the method and none of the problem's kernels is cached (a
+    fresh install). A rehearsal that ends up compiling nothing (everything was
+    cached after all) announces nothing, and its time counts as start-up.
     """
     import sys
 
     if "numba" not in sys.modules:  # the problem loaded no kernels: nothing to compile ahead
         return 0.0
-    from nnopt._kernel_cache import compile_listener, is_warm, manifest_key
+    from nnopt._kernel_cache import compile_listener, is_warm, kernels_of, manifest_key, nothing_cached
 
-    if is_warm(manifest_key(problem.name, method.name)):
+    key = manifest_key(problem.name, method.name)
+    cold = not is_warm(key) if kernels_of(key) else nothing_cached(problem)
+    if not cold:
         return 0.0
     from nnopt._warmup import compile_method
 
@@ -80,17 +83,22 @@ def note_below_floor(time_limit: float, started: float, problem: Any, method: An
 
 @contextmanager
 def compiling_noted(problem: Any, method: Any) -> Iterator[None]:
-    """Within the block, a kernel that must still be compiled is announced before it compiles, and recorded."""
+    """Within the block, a kernel that must still be compiled is announced before it compiles.
+
+    Afterwards the kernels the run used are recorded, when it compiled any or
+    the manifest did not know the method yet, so that the next run's check is exact.
+    """
     import sys
 
     if "numba" not in sys.modules:  # the problem loaded no kernels: nothing to watch
         yield
         return
-    from nnopt._kernel_cache import compile_listener, manifest_key, record_kernels
+    from nnopt._kernel_cache import compile_listener, kernels_of, manifest_key, record_kernels
 
+    key = manifest_key(problem.name, method.name)
     line = f"note: compiling a kernel --method {method.name} needs, once (not cached yet); this run may overrun " \
            "--time-limit"
     with compile_listener(lambda: stderr(line)) as compiled:
         yield
-    if compiled[0] > 0:
-        record_kernels(manifest_key(problem.name, method.name), problem)
+    if compiled[0] > 0 or not kernels_of(key):
+        record_kernels(key, problem)

@@ -8,12 +8,15 @@ module, before the clock matters, whether the chosen method's kernels are
 cached; when they are not, it compiles them first, on generated instances, and
 says so on its first line.
 
-Which kernels a method uses is known only after it has run, so every run that
-compiled or loaded kernels records their names in a small manifest
-(``nnopt-kernels.json``) kept where Numba keeps this package's cache: deleting
-the cache deletes the manifest with it. A method is *warm* when the manifest
-names its kernels and each of them has a valid index file on disk (Numba's own
-check: same source stamp, same Numba version). Nothing here compiles anything.
+Which kernels a method uses is known only after it has run, so a run records
+their names in a small manifest (``nnopt-kernels.json``) kept where Numba keeps
+this package's cache: deleting the cache deletes the manifest with it. A method
+is *warm* when the manifest names its kernels and each of them has a valid
+index file on disk (Numba's own check: same source stamp, same Numba version).
+A method the manifest does not know yet counts as cold only on a fresh install
+(none of its problem's kernels cached, :func:`nothing_cached`): rehearsing it
+on a warm cache would cost seconds for nothing (a CP-SAT or OR-Tools method runs
+its full default time per rehearsal). Nothing here compiles anything.
 """
 from __future__ import annotations
 
@@ -26,8 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compile_listener", "is_warm", "kernels_of", "loaded_kernels", "manifest_key", "prepare_target",
-           "record_kernels"]
+__all__ = ["compile_listener", "is_warm", "kernels_of", "loaded_kernels", "manifest_key", "nothing_cached",
+           "prepare_target", "record_kernels"]
 
 MANIFEST_NAME = "nnopt-kernels.json"
 #: Top-level packages whose modules never hold nnopt's or a plugin's cached kernels (skipped when scanning).
@@ -150,6 +153,25 @@ def prepare_target() -> None:
     from numba.core.registry import cpu_target
 
     cpu_target.target_context.refresh()
+
+
+def nothing_cached(problem: Any) -> bool:
+    """Whether none of the kernels that ``problem``'s package has imported so far is on disk (a fresh install).
+
+    Stops at the first cached one, so a warm cache answers in about a millisecond.
+    A problem that has imported no cached kernels has nothing to compile: no.
+    """
+    package = type(problem).__module__.rpartition(".")[0] + "."
+    seen = False
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(package):
+            continue
+        for value in list(vars(module).values()):
+            if _is_cached_dispatcher(value) and value.py_func.__module__ == name:
+                if value._cache._cache_file._load_index():
+                    return False
+                seen = True
+    return seen
 
 
 def is_warm(key: str) -> bool:
