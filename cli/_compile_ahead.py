@@ -22,7 +22,7 @@ from nnopt.cli._common import stderr
 __all__ = ["ANNOUNCEMENT", "compile_if_cold", "compiling_noted", "note_below_floor"]
 
 #: The first line of a solve whose kernels are not cached yet ({method}, {problem}).
-ANNOUNCEMENT = ("note: compiling the kernels of --method {method} for {problem} once (typically 10-30 s on two free "
+ANNOUNCEMENT = ("note: compiling the kernels of --method {method} for {problem} once (about 20-40 s on 2 free "
                 "cores; not counted in --time-limit); later runs load them at once; `nnopt warmup` compiles them ahead")
 
 
