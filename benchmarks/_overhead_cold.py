@@ -71,8 +71,9 @@ def measure_cold(out: Path, venv: Path | None) -> None:
         for run in ("first", "second"):
             row = {"method": label, "run": run, **run_solve(venv, option, cache, tmp / "sol.json")}
             rows.append(row)
-            print(f"{label:>16} {run:>6}: wall {row['wall']:6.2f} s, cpu {row['cpu']:6.2f} s, reported {row['reported']:.2f} s, "
-                  f"{row['objective']} bins, {row['evaluations']} decodes; {row['first_line'][:70]}", flush=True)
+            print(f"{label:>16} {run:>6}: wall {row['wall']:6.2f} s, cpu {row['cpu']:6.2f} s, "
+                  f"reported {row['reported']:.2f} s, {row['objective']} bins, {row['evaluations']} decodes; "
+                  f"{row['first_line'][:70]}", flush=True)
     with open(out.with_name(out.name + "-cold.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -82,9 +83,10 @@ def measure_cold(out: Path, venv: Path | None) -> None:
              f"`python benchmarks/overhead.py --cold` — a new venv, `pip install -c constraints.txt .` (not "
              f"editable, {install_s:.0f} s here), no `nnopt warmup`; then `nnopt solve {INSTANCE.relative_to(REPO)} "
              f"--time-limit {LIMIT:g}` twice per method, each method with an empty kernel cache of its own. "
-             f"Wall time from launch to exit, and the CPU time the process used (a busy machine stretches the first, not the second; the compiler runs on one core); *reported* is the solution's `seconds`, the clock the limit "
-             f"binds (it skips the announced one-time compilation). A first run holds when it ends within "
-             f"{HOLDS_S:g} s or its first line says it compiles once. Load average {load:.1f} at the end "
+             f"Wall time from launch to exit, and the CPU time the process used (a busy machine stretches the "
+             f"first, not the second; the compiler runs on one core); *reported* is the solution's `seconds`, "
+             f"the clock the limit binds (it skips the announced one-time compilation). A first run holds when "
+             f"it ends within {HOLDS_S:g} s or its first line says it compiles once. Load average {load:.1f} at the end "
              f"({os.cpu_count()} cores).", "",
              "| method | run | wall (s) | CPU (s) | reported (s) | bins | decodes | holds | first line on stderr |",
              "|---|---|---:|---:|---:|---:|---:|---|---|"]
@@ -92,7 +94,7 @@ def measure_cold(out: Path, venv: Path | None) -> None:
         announced = "compiling" in str(r["first_line"]) and "once" in str(r["first_line"])
         holds = float(r["wall"]) <= HOLDS_S or announced
         first = str(r["first_line"]).replace("|", "\\|") or "(nothing)"
-        lines.append(f"| {r['method']} | {r['run']} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['reported']:.2f} | {r['objective']} | "
-                     f"{r['evaluations']} | {'yes' if holds else '**no**'} | {first} |")
+        lines.append(f"| {r['method']} | {r['run']} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['reported']:.2f} | "
+                     f"{r['objective']} | {r['evaluations']} | {'yes' if holds else '**no**'} | {first} |")
     replace_section(out.with_suffix(".md"), "cold", "\n".join(lines))
     print("\n".join(lines))
