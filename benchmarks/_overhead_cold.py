@@ -86,8 +86,8 @@ def measure_cold(out: Path, venv: Path | None) -> None:
              f"Wall time from launch to exit, and the CPU time the process used (a busy machine stretches the "
              f"first, not the second; the compiler runs on one core); *reported* is the solution's `seconds`, "
              f"the clock the limit binds (it skips the announced one-time compilation). A first run holds when "
-             f"it ends within {HOLDS_S:g} s or its first line says it compiles once. Load average {load:.1f} at the end "
-             f"({os.cpu_count()} cores).", "",
+             f"it ends within {HOLDS_S:g} s or its first line says it compiles once. Load average {load:.1f} at the "
+             f"end ({os.cpu_count()} cores).", "",
              "| method | run | wall (s) | CPU (s) | reported (s) | bins | decodes | holds | first line on stderr |",
              "|---|---|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
