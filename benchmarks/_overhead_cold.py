@@ -26,16 +26,19 @@ METHODS = {"default (nnopt)": [], "best-heuristic": ["--method", "best-heuristic
 HOLDS_S = 3.5
 
 
-def make_venv(venv: Path | None) -> Path:
-    """A venv with this checkout installed as a user installs it (not editable); reused when it exists."""
+def make_venv(venv: Path | None) -> tuple[Path, bool]:
+    """A venv with this checkout installed as a user installs it (not editable), and whether it is new.
+
+    An existing one is reused: only this checkout's nnopt is installed afresh.
+    """
     venv = venv or Path(tempfile.mkdtemp(prefix="nnopt-fresh-")) / "venv"
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([*pip, "-c", str(REPO / "constraints.txt"), str(REPO)], check=True)
-    else:  # the dependencies are there: only this checkout's nnopt, afresh
-        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True)
-    return venv
+        return venv, True
+    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True)
+    return venv, False
 
 
 def _children_cpu() -> float:
@@ -61,8 +64,9 @@ def run_solve(venv: Path, option: list[str], cache: Path, out: Path) -> dict[str
 
 def measure_cold(out: Path, venv: Path | None) -> None:
     t0 = time.perf_counter()
-    venv = make_venv(venv)
+    venv, created = make_venv(venv)
     install_s = time.perf_counter() - t0
+    how = f"{install_s:.0f} s" if created else f"a venv made so before, nnopt reinstalled in {install_s:.0f} s"
     tmp = Path(tempfile.mkdtemp(prefix="overhead-cold-"))
     rows = []
     for label, option in METHODS.items():
@@ -81,7 +85,7 @@ def measure_cold(out: Path, venv: Path | None) -> None:
     load = os.getloadavg()[0]
     lines = ["## The first solve after `pip install` (cold kernel cache)", "",
              f"`python benchmarks/overhead.py --cold` — a new venv, `pip install -c constraints.txt .` (not "
-             f"editable, {install_s:.0f} s here), no `nnopt warmup`; then `nnopt solve {INSTANCE.relative_to(REPO)} "
+             f"editable; {how}), no `nnopt warmup`; then `nnopt solve {INSTANCE.relative_to(REPO)} "
              f"--time-limit {LIMIT:g}` twice per method, each method with an empty kernel cache of its own. "
              f"Wall time from launch to exit, and the CPU time the process used (a busy machine stretches the "
              f"first, not the second; the compiler runs on one core); *reported* is the solution's `seconds`, "
