@@ -1,8 +1,8 @@
 """Compile a method's kernels before the clock when the disk cache lacks them, and say so first.
 
 After a plain ``pip install`` no kernel is cached, and compiling the default
-method's took 20-30 s on a 2-core machine: a first ``--time-limit 3`` solve
-would overrun by that much, silently. Instead the command checks the cache
+method's takes about 34 s of one core (``benchmarks/results/overhead.md``): a
+first ``--time-limit 3`` solve would overrun by that much, silently. Instead the command checks the cache
 (``nnopt._kernel_cache``) before it starts the search; when the method's
 kernels are missing it prints one line as the first thing it prints, the
 moment compilation begins, compiles them on small generated instances, and

@@ -2,8 +2,8 @@
 
 Numba compiles a kernel the first time it runs and keeps the machine code on
 disk (``cache=True``). After a plain ``pip install`` nothing is on disk yet, so
-the first timed solve would spend its limit compiling (about 30 s for the
-default method on a 2-core machine) and overrun it. The command line asks this
+the first timed solve would spend its limit compiling (about 34 s of one core
+for the default method) and overrun it. The command line asks this
 module, before the clock matters, whether the chosen method's kernels are
 cached; when they are not, it compiles them first, on generated instances, and
 says so on its first line.
