@@ -60,6 +60,15 @@ def test_an_empty_cache_is_announced_first_then_compiled_once_outside_the_limit(
     assert again.returncode == 0, again.stderr
     assert again.stderr.splitlines()[0].startswith(ANNOUNCED), again.stderr
 
+    # a method not recorded yet, on a cache that holds the problem's kernels: no rehearsal (it would
+    # cost a time-bound method its full default time); its run records it, any compilation announced first
+    other = _solve([str(TSP), "--method", "cem", "--max-evals", "60", "--quiet"], cache)
+    assert other.returncode == 0, other.stderr
+    assert "compiling the kernels of" not in other.stderr, other.stderr
+    assert all(line.startswith("note: compiling a kernel --method cem needs, once")
+               for line in other.stderr.splitlines() if "compiling" in line), other.stderr
+    assert json.loads(manifest.read_text()).get("tsp/cem"), "the run recorded its kernels"
+
 
 def test_a_limit_below_the_start_up_is_named_in_one_line(tmp_path, example_path):
     short = _solve([str(example_path), "--time-limit", "0.05", "--quiet", "--out", str(tmp_path / "a.json")])
