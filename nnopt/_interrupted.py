@@ -1,8 +1,8 @@
 """A solution for a run interrupted before its search had one: the problem's best heuristic start.
 
 Ctrl-C (or SIGTERM) in the first seconds of a run, while a method still starts
-up (torch, kernels, the heuristic orders), used to end with no solution at all
-(issue 16). Every problem offers heuristic encodings; decoding them once with
+up (torch, kernels, the heuristic orders), used to end with no solution at all.
+Every problem offers heuristic encodings; decoding them once with
 the first search decoder, under a passed deadline so that large instances take
 their cheap path, gives the solution the search would have started from.
 """
@@ -17,17 +17,15 @@ import numpy as np
 
 from nnopt.problems._deadline import decode_deadline
 from nnopt.problems.base import Problem
+from nnopt.solver._evaluate import start_encodings
 from nnopt.solver._incumbent import SearchResult
 
 __all__ = ["heuristic_start", "interrupts_held"]
 
 
 def heuristic_start(problem: Problem, instance: Any, seconds: float) -> SearchResult:
-    """The best decoded heuristic encoding (the midpoint encoding when there are none), status "interrupted"."""
-    H = problem.heuristic_encodings(instance)
-    if len(H) == 0:
-        d = problem.encoding_size(instance)
-        H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+    """The best decoded heuristic encoding (of a seeded random batch when there are none), status "interrupted"."""
+    H = start_encodings(problem, instance, None, np.random.default_rng(0))
     decoder = (problem.search_decoders or problem.decoders)[0]
     with decode_deadline(time.perf_counter()):
         sols = problem.decode(instance, H, decoder=decoder)

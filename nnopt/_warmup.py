@@ -35,7 +35,7 @@ def warm_up(names: list[str] | None = None,
     """
     from nnopt._kernel_cache import manifest_key, record_kernels
     from nnopt.problems import available_problems, get_problem
-    from nnopt.problems.base import PROOF_HOOKS
+    from nnopt.problems.capabilities import Proofs
     from nnopt.solver.methods import DEFAULT_METHOD
 
     spent: dict[str, float] = {}
@@ -45,7 +45,7 @@ def warm_up(names: list[str] | None = None,
         try:
             problem = get_problem(name)
             for seed, inst, res in compile_method(problem, DEFAULT_METHOD):
-                if not problem.missing_hooks(PROOF_HOOKS):
+                if isinstance(problem, Proofs):
                     problem.prove(inst, res.solution, 0.3, threads=1, seed=seed)
             record_kernels(manifest_key(name, DEFAULT_METHOD), problem)  # the proof phase's kernels too
         except Exception as exc:  # a broken plugin: say so, warm the others

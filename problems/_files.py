@@ -26,7 +26,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename: never half-written.
 
     A symlink is written through (its target is replaced, the link stays), as a
-    plain ``open(path, "w")`` would (issue 16: the link was replaced by a file).
+    plain ``open(path, "w")`` would (replacing the link by a file would surprise the user).
     """
     target = Path(path)
     if target.is_symlink():

@@ -1,7 +1,7 @@
 """Bounds on free-text fields of instance files.
 
 An instance name is printed in tables and written into every solution; a 50 MB
-name was accepted and took 23 s and 1.5 GB to get through (issue 16). Names are
+name was accepted and took 23 s and 1.5 GB to get through. Names are
 identifiers for people, so a few hundred characters are plenty.
 """
 from __future__ import annotations

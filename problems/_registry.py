@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TypeVar
 
-from nnopt.problems.base import RUIN_DRAWS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import validate_capabilities
 from nnopt.problems.errors import NnoptError
 
 __all__ = [
@@ -128,7 +129,10 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         raise TypeError(f"{cls.__qualname__}.name is {name!r} but it is registered as {expected_name!r}")
     abstract = sorted(getattr(cls, "__abstractmethods__", ()))
     if abstract:
-        raise TypeError(f"{cls.__qualname__} does not implement {', '.join(abstract)}")
+        owners = {hook: next((c.__name__ for c in cls.__mro__ if hook in vars(c) and c is not cls), "Problem")
+                  for hook in abstract}
+        raise TypeError(f"{cls.__qualname__} does not implement "
+                        f"{', '.join(f'{h} ({owners[h]})' for h in abstract)}")
     for attr in ("encodings", "decoders"):
         value = getattr(cls, attr)
         if not isinstance(value, tuple) or not value or not all(isinstance(v, str) for v in value):
@@ -143,9 +147,7 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         if unknown:
             raise TypeError(f"{cls.__qualname__}.encoding_search_decoders[{encoding!r}] names unknown decoder "
                             f"{unknown[0]!r}")
-    if getattr(cls, "ruin_draw", "weakness") not in RUIN_DRAWS:
-        raise TypeError(f"{cls.__qualname__}.ruin_draw must be one of {', '.join(RUIN_DRAWS)}, "
-                        f"got {cls.ruin_draw!r}")
+    validate_capabilities(cls)
     if not isinstance(getattr(cls, "description", None), str):
         raise TypeError(f"{cls.__qualname__}.description must be a string")
 

@@ -4,7 +4,7 @@ One loop, several configurations (:class:`~nnopt.solver.engine_config.EngineConf
 which composes one small config per loop: training, extraction, the share and
 the rounds schedules; all in the ablation):
 
-``search="none"`` — the seed's idea as such: a replay buffer of random
+``search="none"`` — the project's founding idea as such: a replay buffer of random
     encodings, a scorer trained on it, extraction from the buffer's best and
     from fresh points, decode, add, repeat.
 ``search="local-search"`` / ``"cem"`` — the hybrid: the search component of
@@ -58,6 +58,7 @@ import numpy as np
 import torch
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures
 from nnopt.scorers import MLPScorer, ScorerTrainer, SetScorer
 from nnopt.solver._budget import Budget
 from nnopt.solver._buffer import ReplayBuffer
@@ -118,7 +119,7 @@ def _build_scorer(cfg: TrainingConfig, problem: Problem, instance: Any, encoding
     if cfg.pretrained:
         from nnopt.solver.pretrain import load_scorer
 
-        path = problem.pretrained_scorer(encoding)
+        path = problem.pretrained_scorer(encoding) if isinstance(problem, TokenFeatures) else None
         if path is None:
             raise ValueError(f"problem {problem.name!r} ships no pre-trained scorer for encoding {encoding!r}")
         model = load_scorer(path, device)
@@ -260,7 +261,7 @@ class _Loop:
 
     # -------------------------------------------------------------- loops
     def run(self, decoders: tuple[str, ...], on_round: Any) -> None:
-        x, decoder, cost = self.ev.best_start(decoders)
+        x, decoder, cost = self.ev.best_start(decoders, self.rng)
         self.buffer.add(x[None, :], np.array([cost]))
         if self.cfg.search == "none":
             self._run_plain(decoder, on_round)

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, SolutionSearch
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver.cem import cem
@@ -35,7 +36,7 @@ MAX_RUIN_RECREATE_SIZE = 5000
 
 
 #: The portfolio's ruin choices, its default first: ``auto`` is the problem's own network-free
-#: draw (``Problem.ruin_draw``). Issue 12 asks the default to run a learned guide only where it
+#: draw (``Problem.ruin_draw``). The default runs a learned guide only where it
 #: beats both draws at equal wall time; the shipped guide (``pretrained``) beats them at equal
 #: moves but only ties the uniform draw at 10 s (held out and on the classic 500;
 #: ``benchmarks/results/ablation.md``), so it stays one parameter away (``nnopt-pretrained``).
@@ -60,8 +61,8 @@ def start_components(problem: Problem, instance: Any) -> int:
     with fewer, every move takes the whole solution apart and its greedy repack starts from
     scratch, which the encoding search does better. Measured on the 19 classic instances
     whose best heuristic start holds 2-5 bins above the lower bound (10 s, seeds 0-2): CEM
-    for the whole search 161 bins, CEM then ruin and recreate 163, no instance worse (one-off,
-    stop 23 note); the classic 500 with the rule: ``classic_10s_few.md``.
+    for the whole search 161 bins, CEM then ruin and recreate 163, no instance worse (a one-off
+    experiment); the classic 500 with the rule: ``classic_10s.md``.
     """
     X = problem.heuristic_encodings(instance)
     if len(X) == 0:
@@ -94,7 +95,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         found = prove_phase(problem, instance, found, budget, threads=threads, seed=seed, on_improve=on_improve)
         found.seconds = budget.elapsed
         return found
-    if problem.missing_hooks(RUIN_RECREATE_HOOKS) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
+    if not isinstance(problem, SolutionSearch) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
         return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
     if start_components(problem, instance) <= (config or RRConfig()).max_ruin:
         found = cem(problem, instance, budget, seed=seed, on_improve=on_improve)
@@ -129,12 +130,15 @@ class Portfolio(Method):
         without them still gets the method, with its own draw, and the result says so.
         """
         choice = self.params["choice"]
+        # without SolutionSearch the portfolio runs CEM alone and no draw is used
+        draw = problem.ruin_draw if isinstance(problem, SolutionSearch) else RUIN_DRAWS[0]
         if choice == "auto":
-            return problem.ruin_draw, None
-        if choice in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
-            why = f"choice={choice}: {problem.name} has no component_features, ran choice={problem.ruin_draw}"
-            return problem.ruin_draw, why
-        if choice == "pretrained" and problem.pretrained_guide() is None:
+            return draw, None
+        if choice in LEARNED_CHOICES and not isinstance(problem, ComponentFeatures):
+            why = (f"choice={choice}: {problem.name} lacks the ComponentFeatures capability (component_features), "
+                   f"ran choice={draw}")
+            return draw, why
+        if choice == "pretrained" and isinstance(problem, ComponentFeatures) and problem.pretrained_guide() is None:
             why = f"choice=pretrained: {problem.name} ships no guide weights, ran choice=learned"
             return "learned", why
         return choice, None

@@ -15,10 +15,10 @@ neural neighbourhood selection for MIP), so the loop's choice is a strategy:
   pool were chosen on a tuning set of generated instances (seeds 8001-8003, 31 that
   the start does not solve, 4,000 moves: pretrained K = 16 2,879 bins, K = 8 2,879,
   K = 4 2,881, all-uniform pool 2,881, ``random`` 2,883), never on the held-out set:
-  K = 8 since stop 20, as good as 16 there with half the candidates to score (16 before);
+  K = 8, as good as 16 there with half the candidates to score;
 * ``pretrained`` — the same, starting from weights the problem ships
   (``pretrained_guide``), trained across generated instances, refined online;
-* ``gradient`` — the seed's idea on a mask: the one extraction routine
+* ``gradient`` — the project's founding idea on a mask: the one extraction routine
   (:func:`nnopt.solver.extract.extract`) moves a soft mask over the state's
   components by gradient steps on the guide's predicted success, and moves draw
   their components with probability rising with the extracted mask.
@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import ComponentFeatures, needs
 from nnopt.solver._guide_model import AttemptLog, GuideModel
 
 __all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChooser", "GradientChooser",
@@ -284,9 +285,8 @@ def make_chooser(choice: str, problem: Problem, instance: Any, max_ruin: int, sh
         return DrawChooser(problem, max_ruin, uniform=choice == "random", sharpness=sharpness)
     if choice not in CHOICES:
         raise ValueError(f"unknown component choice {choice!r} (known: {', '.join(CHOICES)})")
-    missing = problem.missing_hooks(("component_features",))
-    if missing:
-        raise ValueError(f"choice {choice!r} needs the problem's component_features hook")
+    if not isinstance(problem, ComponentFeatures):
+        raise ValueError(f"choice {choice!r} {needs(problem, ComponentFeatures)}")
     model = None
     if choice == "pretrained":
         path = problem.pretrained_guide()

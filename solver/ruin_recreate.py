@@ -15,7 +15,8 @@ Schrimpf et al. 2000) keeps a solution and changes a few of its components:
    ``state_cost``: left out first, then a smooth tie-break.
 4. A state with nothing left out is a better solution: offer it, tighten again.
 
-The loop knows problems only through the hooks (``RUIN_RECREATE_HOOKS``);
+The loop knows problems only through the hooks of the
+:class:`~nnopt.problems.capabilities.SolutionSearch` capability (and :class:`~nnopt.problems.capabilities.Pooling`'s);
 binpack2d implements them with its Numba placement kernels, tsp with string
 removals and cheapest insertion. ``max_evals`` counts moves, so a seeded run
 under it is reproducible bit for bit.
@@ -28,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import ComponentFeatures, Pooling, SolutionSearch, needs
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
@@ -44,7 +46,7 @@ class _Done(Exception):
 
 
 class MissingHooksError(ValueError):
-    """The problem does not offer the hooks a solution-level search needs."""
+    """The problem lacks the SolutionSearch capability a solution-level search needs."""
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,10 @@ def _accept(new: tuple[float, float], current: tuple[float, float], late: tuple[
 
 
 def require_hooks(problem: Problem) -> None:
-    missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
-    if missing:
-        raise MissingHooksError(f"problem {problem.name!r} does not offer the solution-level search hooks "
-                                f"{', '.join(missing)} (see nnopt.problems.base.RUIN_RECREATE_HOOKS)")
+    lacks = needs(problem, SolutionSearch)
+    if lacks is not None:
+        raise MissingHooksError(f"problem {problem.name!r}: a solution-level search {lacks} "
+                                "(see nnopt.problems.capabilities)")
 
 
 def best_start(problem: Problem, instance: Any, budget: Budget, best: Incumbent,
@@ -162,7 +164,7 @@ def ruin_recreate(
     require_hooks(problem)
     cfg = config or RRConfig()
     chooser = make_chooser(cfg.choice, problem, instance, cfg.max_ruin, cfg.sharpness, seed, **dict(cfg.guide))
-    offers_pool = cfg.recombine_every and not problem.missing_hooks(("new_pool", "recombine"))
+    offers_pool = cfg.recombine_every and isinstance(problem, Pooling)
     column_filter = make_filter(cfg.columns, problem, cfg.columns_keep) if offers_pool else None
     rng = np.random.default_rng(seed)
     bound = problem.lower_bound(instance)
@@ -171,7 +173,7 @@ def ruin_recreate(
     moves = accepted = recombined = improved = 0
     least_left = 0.0
     try:
-        if pool is None and cfg.recombine_every:
+        if pool is None and cfg.recombine_every and isinstance(problem, Pooling):
             pool = problem.new_pool(instance)
         seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
                                                                        problem.search_state(instance, sol)))
@@ -252,16 +254,20 @@ class RuinRecreate(Method):
 
     family = "search"
     parameters = {"choice": CHOICES, "recombine": ("on", "off"), "columns": FILTERS}
+    requires = (SolutionSearch,)
 
     def unsupported(self, problem: Problem) -> str | None:
-        missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
-        if missing:
-            return f"needs the solution-level search hooks {', '.join(missing)}"
-        if self.params["choice"] in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
-            return f"choice={self.params['choice']} needs the component_features hook"
-        if self.params["choice"] == "pretrained" and problem.pretrained_guide() is None:
+        why = super().unsupported(problem)
+        if why is not None:
+            return why
+        if self.params["choice"] in LEARNED_CHOICES:
+            lacks = needs(problem, ComponentFeatures)
+            if lacks is not None:
+                return f"choice={self.params['choice']} {lacks}"
+        if (self.params["choice"] == "pretrained" and isinstance(problem, ComponentFeatures)
+                and problem.pretrained_guide() is None):
             return "choice=pretrained needs shipped guide weights (pretrained_guide)"
-        if self.params["recombine"] == "on" and not problem.missing_hooks(("recombine",)):
+        if self.params["recombine"] == "on" and isinstance(problem, Pooling):
             return filter_unsupported(self.params["columns"], problem)
         return None
 
@@ -276,7 +282,7 @@ class RuinRecreate(Method):
         if columns != "none":
             why = ("recombine=off" if self.params["recombine"] == "off"
                    else f"{problem.name} offers no recombination"
-                   if problem.missing_hooks(("new_pool", "recombine")) else None)
+                   if not isinstance(problem, Pooling) else None)
             if why is not None:
                 found.notes.append(f"columns={columns}: {why}, so there was nothing to filter")
         return found

@@ -154,7 +154,7 @@ def test_cli_trace_and_progress(tmp_path):
     assert r.exit_code == 0 and len(trace.read_text().splitlines()) >= 2
 
 
-# ------------------------------------------------------------------ the time-share scheduler (issue 4)
+# ------------------------------------------------------------------ the time-share scheduler
 
 
 def test_proposals_that_miss_the_elite_leave_cem_bit_identical():
@@ -250,14 +250,17 @@ def test_start_up_is_charged_to_the_budget_and_a_short_one_runs_the_search_alone
 
 
 def test_methods_needing_shipped_weights_are_offered_only_where_they_exist():
+    from nnopt.problems.capabilities import TokenFeatures
+
     tsp = get_problem("tsp")
-    assert tsp.pretrained_scorer() is None
+    assert not isinstance(tsp, TokenFeatures)
     from nnopt.solver.methods import UnsupportedMethodError, available_methods, get_method
 
-    assert "pretrained_scorer" in get_method("nnopt-amortised").unsupported(tsp)
+    assert get_method("nnopt-amortised").unsupported(tsp) == (
+        "needs the TokenFeatures capability (token_features) with shipped weights (pretrained_scorer)")
     assert "nnopt-amortised" not in {m.name for m in available_methods(tsp)}
     assert "nnopt-amortised" in {m.name for m in available_methods(PROBLEM)}
-    with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs pretrained_scorer"):
+    with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs the TokenFeatures capability"):
         nnopt.solve(tsp.generate(1, n=20), problem="tsp", method="nnopt-amortised", max_evals=10)
     assert not get_method("nnopt-amortised-control").supports(tsp)
 

@@ -149,13 +149,16 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     res = run_cli("methods", "binpack2d")
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert len(lines) <= 40, res.stdout
+    assert len(lines) <= 43, res.stdout
+    assert lines[-2:] == ["not for binpack2d (why):", "  nearest-neighbour, christofides, ortools-gls: solves tsp only"]
     assert any(line.startswith("heuristics: --param") for line in lines) and "order=best|area|" in res.stdout
     res = run_cli("methods", "tsp", "--json")
     data = json.loads(res.stdout)
     names = {d["name"] for d in data}
     assert {"ortools-gls", "nnopt", "cem"} <= names and "cpsat" not in names
     assert next(d for d in data if d["name"] == "nnopt-cem")["aliases"] == ["nnopt-cem-control"]
+    requires = {d["name"]: d["requires"] for d in data}
+    assert requires["ruin-recreate"] == ["SolutionSearch"] and requires["nnopt"] == requires["cem"] == []
 
 
 def test_cli_method_parameters_unknown_names_and_unsupported_problems():

@@ -1,4 +1,4 @@
-"""The ``prove`` hook of binpack2d and the default method's proof phase (issue 11).
+"""The ``prove`` hook of binpack2d and the default method's proof phase.
 
 The hook must never prove more than is true (its bound at most a known optimum),
 must return only verified, strictly better packings, and the default method must
@@ -13,7 +13,8 @@ import pytest
 
 import nnopt
 from nnopt.problems import get_problem
-from nnopt.problems.base import PROOF_HOOKS, Proof
+from nnopt.problems.base import Proof
+from nnopt.problems.capabilities import Proofs
 from nnopt.problems.binpack2d import Packing
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum_packing
@@ -38,9 +39,9 @@ def spread(packing: Packing, extra: int) -> Packing:
     return Packing(rows)
 
 
-def test_binpack2d_offers_the_hook_and_tsp_does_not() -> None:
-    assert PROBLEM.missing_hooks(PROOF_HOOKS) == []
-    assert get_problem("tsp").missing_hooks(PROOF_HOOKS) == ["prove"]
+def test_binpack2d_has_the_proofs_capability_and_tsp_does_not() -> None:
+    assert isinstance(PROBLEM, Proofs) and Proofs.hooks() == ("prove",)
+    assert not isinstance(get_problem("tsp"), Proofs) and not hasattr(get_problem("tsp"), "prove")
 
 
 @pytest.mark.parametrize("seed, rotation", [(0, False), (1, True), (2, False), (3, True)])

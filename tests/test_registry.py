@@ -127,3 +127,27 @@ def test_search_decoders_for_an_encoding_fall_back_to_the_search_decoders():
     assert p.search_decoders_for("keys+rule") == ("maxrects-bssf",)
     # the assignment encoding names the bins, which the gap-driven decoder cannot honour
     assert "skyline-bestfit" in p.search_decoders and "skyline-bestfit" not in p.search_decoders_for("assignment")
+
+
+# ----------------------------------------------------------------- declared capabilities
+from nnopt.problems.capabilities import Pooling, SolutionSearch  # noqa: E402
+
+
+def test_a_declared_capability_must_implement_its_hooks_and_the_error_names_them():
+    class HalfSearch(SolutionSearch, Problem):
+        name = "half_search"
+        description = "declares SolutionSearch, implements none of it"
+
+    with pytest.raises(TypeError, match=r"HalfSearch does not implement check \(Problem\), .*"
+                                        r"ruin \(SolutionSearch\)"):
+        _registry.register_problem(HalfSearch)
+
+
+def test_a_capability_comes_with_what_it_builds_on():
+    class PoolsWithoutSearch(Pooling, Problem):
+        name = "pools_alone"
+
+    with pytest.raises(TypeError, match="declares Pooling, which builds on SolutionSearch: declare that too"):
+        from nnopt.problems.capabilities import validate_capabilities
+
+        validate_capabilities(PoolsWithoutSearch)

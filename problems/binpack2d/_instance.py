@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,9 @@ class BinPackInstance:
     ``item_types`` keeps the file's (width, height, count) rows so that the
     instance writes back as it was read.
     """
+
+    #: The registered problem this instance belongs to: ``nnopt.solve`` reads it, so no ``problem=`` is needed.
+    problem_name: ClassVar[str] = "binpack2d"
 
     name: str
     bin_width: int
@@ -314,7 +317,7 @@ def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> Bi
     index = 0
     if ".2bp:" in text_path:
         text_path, _, idx = text_path.rpartition(":")
-        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (were "no such file", issue 16)
+        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (not "no such file")
             raise InstanceError(f"{path}: instance index after ':' must be 0, 1, 2, ..., got {idx!r}")
         index = int(idx)
     p = Path(text_path)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.capabilities import FileFormats, Rendering, SolutionSearch
 from nnopt.problems.tsp import _ruin
 from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
@@ -29,6 +30,7 @@ from nnopt.problems.tsp._generate import generate_instance
 from nnopt.problems.tsp._instance import TSPInstance, parse_instance, read_instance
 from nnopt.problems.tsp._kernels import decode_batch, nearest_neighbour_tour, neighbour_lists
 from nnopt.problems.tsp._solution import Tour, tour_from_json, tour_to_json
+from nnopt.problems.tsp._views import TourViews
 
 __all__ = ["NEIGHBOURS", "TSP", "TourBatch", "order_keys"]
 
@@ -68,8 +70,13 @@ def _cached(inst: TSPInstance, key: str, make: Any) -> Any:
     return cache[key]
 
 
-class TSP(Problem):
-    """Symmetric Euclidean TSP: visit every city once and return, as short as possible."""
+class TSP(SolutionSearch[TSPInstance, Tour, _ruin.TourState],
+          Rendering[TSPInstance, Tour],
+          FileFormats[TSPInstance],
+          Problem[TSPInstance, Tour]):
+    """Symmetric Euclidean TSP: visit every city once and return, as short as possible.
+
+    Capabilities: ruin and recreate of tour strings (SISR), pictures, TSPLIB ``.tsp`` files."""
 
     name = "tsp"
     description = "symmetric Euclidean travelling salesman (JSON, or TSPLIB EUC_2D .tsp files)"
@@ -79,6 +86,8 @@ class TSP(Problem):
     search_decoders = ("order+2opt",)
     objective_name = "length"
     file_suffixes = (".tsp",)
+    #: What ``nnopt.solve``'s result adds for this problem: ``tour`` and ``plot(ax=None)``.
+    result_views = TourViews
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> TSPInstance:

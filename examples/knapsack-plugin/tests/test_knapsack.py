@@ -21,6 +21,12 @@ def test_contract(name, check):
     check()
 
 
+def test_the_example_implements_the_core_alone():
+    from nnopt.problems.capabilities import capabilities_of
+
+    assert capabilities_of(Knapsack) == ()  # the default method and the encoding-space searches solve it
+
+
 def test_contract_on_every_kind_and_the_example():
     instances = [PROBLEM.generate(seed=1, kind=k, n=25) for k in ("weakly-correlated", "strongly-correlated")]
     instances.append(PROBLEM.load(json.loads(EXAMPLE.read_text())))
