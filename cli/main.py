@@ -193,6 +193,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
     """
     from nnopt._solve import dump_json, solve_from
+    from nnopt.cli._compile_ahead import compile_if_cold, compiling_noted, note_below_floor
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -230,11 +231,14 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         extra["on_improve"] = _improvement_rounds(_round_recorder(improvements, show, unless=rounds))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
+    started += compile_if_cold(prob, chosen)  # announced on the first line; not searching time
     if time_limit is not None:  # the clock started with the process; leave time to check and write
+        note_below_floor(time_limit, started, prob, chosen)  # one line when the limit cannot hold
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name, method=chosen.base_name,
-                                params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                started=started, **extra)
+    with compiling_noted(prob, chosen):
+        result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name, method=chosen.base_name,
+                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
+                                    started=started, **extra)
     with interrupts_held():  # the answer is verified: a signal now must not lose it
         if trace is not None:
             _write_trace(trace, rounds or improvements)
@@ -304,12 +308,14 @@ def _write_trace(path: str, rounds: list[tuple[int, int, float, float, float]]) 
 
 
 def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
+    chained = kwargs.pop("on_improve", None)
+    if quiet:  # no bar: rich is not even imported (start-up time)
+        return solve(inst, on_improve=chained, **kwargs)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    chained = kwargs.pop("on_improve", None)
-    if quiet or not console.is_terminal:
+    if not console.is_terminal:
         return solve(inst, on_improve=chained, **kwargs)
     limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
     with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),
