@@ -22,14 +22,14 @@ NNOPT = Path(sys.executable).parent / "nnopt"
 SMALL = REPO / "examples" / "cl_01_020_01.json"
 LIMIT = "0.01"
 #: Times a warm ``nnopt.solve`` (the second call in one process), in ms.
-_WARM_API = """
+_WARM_API = f"""
 import sys, time, nnopt
 prob, inst = nnopt.load_instance(sys.argv[1])
-nnopt.solve(inst, problem=prob.name, method=sys.argv[2], time_limit={limit})
+nnopt.solve(inst, problem=prob.name, method=sys.argv[2], time_limit={LIMIT})
 t0 = time.perf_counter()
-nnopt.solve(inst, problem=prob.name, method=sys.argv[2], time_limit={limit})
+nnopt.solve(inst, problem=prob.name, method=sys.argv[2], time_limit={LIMIT})
 print(1000 * (time.perf_counter() - t0))
-""".format(limit=LIMIT)
+"""
 
 
 def _instance_for(instance: str) -> str:
