@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import Problem, Proof, SolutionError
+from nnopt.problems.base import InstanceError, Problem, Proof, SolutionError
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
@@ -105,6 +105,21 @@ ASSIGNMENT_OWN = 0.56
 ASSIGNMENT_OTHER = 0.44
 #: Own values of a heuristic row spread over [OWN, OWN + SPAN] by insertion order (earliest highest).
 ASSIGNMENT_ORDER_SPAN = 0.04
+#: Most values (items x bins) the "assignment" encoding is built with. A search holds a few
+#: rows of it and their float64 statistics (CEM's mean and spread, a network's first layer):
+#: at this size a few hundred MB and batches that decode in well under a second. Above it the
+#: memory grows with the square of the instance (20,000 items: tens of GB), so it is refused.
+MAX_ASSIGNMENT_VALUES = 1_000_000
+
+
+def _refuse_large_assignment(instance: BinPackInstance, bins: int, at_least: bool = False) -> None:
+    """One line instead of an out-of-memory death when ``items x bins`` exceeds ``MAX_ASSIGNMENT_VALUES``."""
+    values = instance.n * max(1, bins)
+    if values > MAX_ASSIGNMENT_VALUES:
+        raise InstanceError(f"instance {instance.name!r}: the assignment encoding would hold {instance.n:,} items x "
+                            f"{'at least ' if at_least else ''}{bins:,} bins = {values:,} values, over the "
+                            f"{MAX_ASSIGNMENT_VALUES:,} it is built for (memory grows with the square of the "
+                            "instance); use a method on the keys encoding (nnopt, cem)")
 
 
 def assignment_orders(A: np.ndarray, targets: np.ndarray, instance: BinPackInstance) -> np.ndarray:
@@ -226,6 +241,7 @@ class BinPack2D(Problem):
         with _ASSIGNMENT_LOCK:
             cached = _ASSIGNMENT_CACHE.get(instance, {}).get(key)
         if cached is None:
+            _refuse_large_assignment(instance, int(self.lower_bound(instance)), at_least=True)  # no decode spent on a refusal
             cached = self._compute_assignment_start(instance, key)
             with _ASSIGNMENT_LOCK:
                 _ASSIGNMENT_CACHE.setdefault(instance, {})[key] = cached
@@ -243,6 +259,7 @@ class BinPack2D(Problem):
         keys = self.heuristic_encodings(instance, "keys")
         packings = [self.decode(instance, keys, decoder=d) for d in decoders]
         U = int(min(p.num_bins().min() for p in packings))
+        _refuse_large_assignment(instance, U)
         rows = []
         positions = np.argsort(np.argsort(keys[:, :n], axis=1, kind="stable"), axis=1, kind="stable")
         for p in packings:
@@ -254,8 +271,15 @@ class BinPack2D(Problem):
                 if instance.allow_rotation:
                     row.append(np.where(p.rotated[r] != 0, 0.75, 0.25).astype(np.float32))
                 rows.append(np.concatenate(row))
-        _, first = np.unique(np.stack(rows), axis=0, return_index=True)
-        H = np.stack(rows)[np.sort(first)]
+        # Duplicates out, first occurrence kept, by the rows' bytes (no value here is -0.0 or NaN):
+        # np.unique(axis=0) sorts the rows as records of n x U fields, seconds for a thousand items.
+        seen: set[bytes] = set()
+        kept = []
+        for row in rows:
+            if row.tobytes() not in seen:
+                seen.add(row.tobytes())
+                kept.append(row)
+        H = np.stack(kept)
         H.setflags(write=False)
         return U, H
 
