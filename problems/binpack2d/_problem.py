@@ -58,7 +58,8 @@ from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
-from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
+from nnopt.problems.binpack2d._windows import (LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows, piece_fits,
+                                                timed_piece)
 from nnopt.problems.binpack2d import _bin_pool, _ruin
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
@@ -411,8 +412,15 @@ class BinPack2D(Problem):
         orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
         rules = _RULE_GENE_IDS[rule_indices(X[:, X.shape[1] - n:])]
         out_bin, out_x, out_y = (np.empty((B, n), dtype=np.int64) for _ in range(3))
-        pack_rule_batch(np.array(instance.widths), np.array(instance.heights), np.int64(instance.bin_width),
-                        np.int64(instance.bin_height), orders, rotated, rules, _RULE_CHOICES, out_bin, out_x, out_y)
+        common = (np.array(instance.widths), np.array(instance.heights), np.int64(instance.bin_width),
+                  np.int64(instance.bin_height))
+        genes = {"rules": rules, "choices": _RULE_CHOICES}
+        if n > LARGE_ITEMS:  # as the keys: bounded cost per item, the deadline checked between windows
+            pack_in_windows(*common, orders, rotated, -1, BIN_FIRST_FIT, out_bin, out_x, out_y, **genes)
+        elif n > ROW_CHECK_ITEMS and seconds_to_deadline() is not None:  # the deadline checked per row
+            pack_in_windows(*common, orders, rotated, -1, BIN_FIRST_FIT, out_bin, out_x, out_y, window=n, **genes)
+        else:
+            pack_rule_batch(*common, orders, rotated, rules, _RULE_CHOICES, out_bin, out_x, out_y)
         return PackingBatch(instance, out_bin, out_x, out_y, rotated)
 
     def cost(self, instance: BinPackInstance, solutions: Sequence[Packing]) -> np.ndarray:
@@ -555,13 +563,14 @@ def _decode_bestfit(common: tuple, orders: np.ndarray, allow_rotation: bool, rot
     if n <= ROW_CHECK_ITEMS or seconds_to_deadline() is None:
         pack_bestfit_batch(*common, orders, allow_rotation, rotated, out_bin, out_x, out_y)
         return
+    kind = (n, BESTFIT_DECODER)
     for r in range(orders.shape[0]):
-        if deadline_passed():
+        if deadline_passed() or not piece_fits(kind):  # no time for another row: the rest by shelves
             pack_batch(*common, orders[r:], rotated[r:], RULE_SHELF_NF, BIN_FIRST_FIT, out_bin[r:], out_x[r:],
                        out_y[r:])
             return
-        pack_bestfit_batch(*common, orders[r:r + 1], allow_rotation, rotated[r:r + 1], out_bin[r:r + 1],
-                           out_x[r:r + 1], out_y[r:r + 1])
+        timed_piece(kind, lambda: pack_bestfit_batch(*common, orders[r:r + 1], allow_rotation, rotated[r:r + 1],
+                                                     out_bin[r:r + 1], out_x[r:r + 1], out_y[r:r + 1]))
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder

@@ -1,0 +1,99 @@
+"""A time limit is the user's wall-clock budget: it holds at scale, with a decode budget beside it, and
+for every piece of work that a compiled kernel does without reading the clock."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnopt
+from nnopt.problems import get_problem
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems.base import InstanceError
+from nnopt.problems.binpack2d._problem import MAX_ASSIGNMENT_VALUES
+from nnopt.solver._budget import Budget
+from nnopt.solver.portfolio import split_budget
+
+BINPACK = get_problem("binpack2d")
+NNOPT = str(Path(sys.executable).parent / "nnopt")
+
+
+def test_a_spent_time_limit_stays_a_limit_when_the_budget_is_split():
+    """The default's first part got no time limit at all once start-up had spent the time."""
+    budget = Budget(time_limit=1.0, max_evals=2**62)
+    budget.start -= 5.0
+    first, second = split_budget(budget, 0.25)
+    assert first.time_limit is not None and first.exhausted()
+    assert second.exhausted()
+
+
+def test_decode_budget_and_time_limit_both_hold_whichever_comes_first():
+    """--max-evals N --time-limit 1 ran until the decodes were spent (2**62: until killed)."""
+    inst = BINPACK.generate(seed=4, klass=10, n=100)  # the best heuristic does not meet its bound
+    nnopt.solve(inst, problem="binpack2d", max_evals=1)  # kernels loaded: what follows is the search alone
+    t0 = time.perf_counter()
+    res = nnopt.solve(inst, problem="binpack2d", time_limit=1.0, max_evals=2**62, seed=1, started=t0 - 1.5)
+    assert time.perf_counter() - t0 < 1.0
+    assert res.evaluations < 2**62
+
+
+def test_split_budget_under_decodes_alone_is_unchanged():
+    first, second = split_budget(Budget(max_evals=1000), 0.25)
+    assert (first.time_limit, first.max_evals, second.time_limit, second.max_evals) == (None, 250, None, 750)
+
+
+def test_the_assignment_encoding_is_refused_in_one_line_above_its_size():
+    """cem-assign on 20,000 items grew to 24 GB (items x bins values per encoding) until killed."""
+    inst = BINPACK.generate(seed=1, klass=7, n=4000)
+    t0 = time.perf_counter()
+    with pytest.raises(InstanceError, match="assignment encoding would hold 4,000 items"):
+        BINPACK.encoding_size(inst, "assignment")
+    assert time.perf_counter() - t0 < 2.0  # refused before any decode of the heuristic orders
+    small = BINPACK.generate(seed=1, klass=7, n=200)
+    assert BINPACK.encoding_size(small, "assignment") <= MAX_ASSIGNMENT_VALUES + small.n
+
+
+@pytest.mark.parametrize("method", ["cem-assign", "nnopt-assign"])
+def test_assignment_methods_refuse_a_large_instance_on_the_command_line(tmp_path, method):
+    inst = tmp_path / "big.json"
+    subprocess.run([NNOPT, "generate", "binpack2d", "--class", "7", "--n", "4000", "--out", str(inst)], check=True)
+    res = subprocess.run([NNOPT, "solve", str(inst), "--method", method, "--time-limit", "2"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "assignment encoding" in res.stderr
+
+
+def test_rule_gene_decode_reads_the_clock_between_rows_without_changing_a_decode():
+    """brkga's keys+rule decode had no clock read: 20,000 items at --time-limit 2 took 7-21 s."""
+    inst = BINPACK.generate(seed=1, klass=7, n=5000)
+    X = BINPACK.sample(inst, 3, np.random.default_rng(0), "keys+rule")
+    plain = BINPACK.decode(inst, X, encoding="keys+rule")
+    with decode_deadline(time.perf_counter() + 1e6):
+        checked = BINPACK.decode(inst, X, encoding="keys+rule")
+    assert all(np.array_equal(getattr(plain, a), getattr(checked, a)) for a in ("bins", "x", "y", "rotated"))
+    with decode_deadline(time.perf_counter() - 1.0):
+        late = BINPACK.decode(inst, X, encoding="keys+rule")
+        shelves = BINPACK.decode(inst, X[:, :BINPACK.encoding_size(inst)], decoder="shelf-nf")
+    assert all(BINPACK.check(inst, s) == [] for s in late)
+    assert np.array_equal(late.bins, shelves.bins) and np.array_equal(late.x, shelves.x)
+
+
+def test_a_row_is_not_begun_when_the_time_left_cannot_cover_it():
+    """A row of 10,000 items is one kernel call: begun with too little time left, it overran the limit."""
+    inst = BINPACK.generate(seed=1, klass=7, n=10_000)
+    X = BINPACK.sample(inst, 1, np.random.default_rng(0))
+    with decode_deadline(time.perf_counter() + 1e6):  # the time of one row is learnt
+        t0 = time.perf_counter()
+        BINPACK.decode(inst, X, decoder="maxrects-bssf")
+        row = time.perf_counter() - t0
+    many = np.repeat(X, 6, axis=0)
+    t0 = time.perf_counter()
+    with decode_deadline(t0 + row / 2):
+        sols = BINPACK.decode(inst, many, decoder="maxrects-bssf")
+    took = time.perf_counter() - t0
+    assert took < 0.75 * row, (took, row)  # no row begun by the rule: First Fit shelves instead
+    assert all(BINPACK.check(inst, s) == [] for s in sols)
