@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from nnopt.problems._deadline import seconds_to_deadline
 from nnopt.problems.base import Problem, SolutionError
 from nnopt.problems.tsp import _ruin
 from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
@@ -198,11 +199,15 @@ class TSP(Problem):
 
     def lower_bound(self, instance: TSPInstance) -> float:
         """Held–Karp 1-tree bound (``_bounds``), cached on the instance."""
-        def make() -> float:
-            upper = float(self.decode(instance, self.heuristic_encodings(instance)).lengths.min())
-            return _lower_bound(instance, upper)
-
-        return _cached(instance, "lower_bound", make)
+        cache = instance._cache
+        if "lower_bound" in cache:
+            return cache["lower_bound"]
+        if "lower_bound_cut" in cache and seconds_to_deadline() is not None:
+            return cache["lower_bound_cut"]  # under a deadline: no second try at what one cut short
+        upper = float(self.decode(instance, self.heuristic_encodings(instance)).lengths.min())
+        value, complete = _lower_bound(instance, upper)
+        cache["lower_bound" if complete else "lower_bound_cut"] = value
+        return value
 
     def check(self, instance: TSPInstance, solution: Tour) -> list[str]:
         return check_tour(instance, solution)
