@@ -97,3 +97,25 @@ def test_a_row_is_not_begun_when_the_time_left_cannot_cover_it():
     took = time.perf_counter() - t0
     assert took < 0.75 * row, (took, row)  # no row begun by the rule: First Fit shelves instead
     assert all(BINPACK.check(inst, s) == [] for s in sols)
+
+
+def test_christofides_past_its_time_gives_the_nearest_neighbour_tour_with_a_note():
+    """1,000 cities at a 1 s limit took 42 s: networkx cannot be stopped midway."""
+    tsp = get_problem("tsp")
+    inst = tsp.generate(seed=1, n=1000)
+    nnopt.solve(inst, problem="tsp", method="nearest-neighbour", max_evals=1)  # kernels loaded
+    t0 = time.perf_counter()
+    res = nnopt.solve(inst, problem="tsp", method="christofides", time_limit=1.0)
+    assert time.perf_counter() - t0 < 1.5
+    assert any("nearest-neighbour tour" in note for note in res.notes), res.notes
+    assert tsp.check(inst, res.solution) == []
+
+
+@pytest.mark.parametrize("method", ["christofides", "ortools-gls"])
+def test_matrix_baselines_refuse_a_large_instance_in_one_line(tmp_path, method):
+    inst = tmp_path / "big.json"
+    subprocess.run([NNOPT, "generate", "tsp", "--n", "3001", "--out", str(inst)], check=True)
+    res = subprocess.run([NNOPT, "solve", str(inst), "--method", method, "--time-limit", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "at most 3,000" in res.stderr
