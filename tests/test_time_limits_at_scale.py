@@ -119,3 +119,31 @@ def test_matrix_baselines_refuse_a_large_instance_in_one_line(tmp_path, method):
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2, res.stderr
     assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "at most 3,000" in res.stderr
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1"])
+def test_bounds_refuses_a_time_that_is_not_a_finite_number_of_seconds(tmp_path, value):
+    """--cg-time inf was accepted and hung."""
+    res = subprocess.run([NNOPT, "bounds", "examples/cl_07_040_01.json", "--cg-time", value],
+                         capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert res.returncode == 2 and "--cg-time must be a finite number of seconds" in res.stderr, res.stderr
+
+
+def test_a_budgeted_bounds_report_on_a_large_instance_ends_near_its_budget():
+    """--budget 1 on a million items ran over 120 s: a quick packing of every rule, and its bins
+    listed by one scan of all items per bin. Here 100,000 items; the cheap bounds come first."""
+    from nnopt.problems.binpack2d._bounds import bounds_report, lower_bounds
+    from nnopt.problems.binpack2d._bounds_dff import dff_bound
+
+    from nnopt.problems.binpack2d._bounds_upper import quick_packing_bins
+
+    quick_packing_bins(BINPACK.generate(seed=1, klass=7, n=50))  # the decode kernels loaded
+    inst = BINPACK.generate(seed=1, klass=7, n=100_000)
+    t0 = time.perf_counter()
+    lower_bounds(inst), dff_bound(inst)
+    cheap = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = bounds_report(inst, column_generation=1.0, destructive=1.0, budget=cheap + 0.5)
+    took = time.perf_counter() - t0
+    assert took < cheap + 0.5 + 1.0, (took, cheap)
+    assert dict((name, v) for name, v, _ in rows)["best"] >= BINPACK.lower_bound(inst)
