@@ -28,7 +28,8 @@ from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
 from nnopt.problems.tsp._generate import generate_instance
 from nnopt.problems.tsp._instance import TSPInstance, parse_instance, read_instance
-from nnopt.problems.tsp._kernels import decode_batch, nearest_neighbour_tour, neighbour_lists
+from nnopt.problems.tsp._kernels import (decode_batch, nearest_neighbour_tour, nearest_neighbour_tour_listed,
+                                        neighbour_lists)
 from nnopt.problems.tsp._solution import Tour, tour_from_json, tour_to_json
 
 __all__ = ["NEIGHBOURS", "TSP", "TourBatch", "order_keys"]
@@ -147,7 +148,11 @@ class TSP(Problem):
             raise ValueError(f"start city must be in 0..{instance.n - 1}, got {start}")
         xs, ys = self._xy(instance)
         out = np.empty(instance.n, dtype=np.int64)
-        nearest_neighbour_tour(xs, ys, np.int64(instance.rounded), np.int64(start), out)
+        if instance.n > 2:  # the same tour, most steps looking at the listed neighbours only
+            nearest_neighbour_tour_listed(xs, ys, np.int64(instance.rounded), np.int64(start),
+                                          self.neighbours(instance), out)
+        else:
+            nearest_neighbour_tour(xs, ys, np.int64(instance.rounded), np.int64(start), out)
         return out
 
     def heuristic_encodings(self, instance: TSPInstance, encoding: str | None = None) -> np.ndarray:
