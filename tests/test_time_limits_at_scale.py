@@ -177,3 +177,30 @@ def test_a_solve_beside_busy_neighbours_still_ends_on_time(tmp_path):
             p.wait()
     assert res.returncode == 0, res.stderr
     assert wall <= max(2.0, start_up) + 0.5, (wall, start_up)
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+def test_nearest_neighbour_tours_from_the_neighbour_lists_are_the_full_scans(rounded):
+    """The listed neighbours only speed the tour up: on a grid full of ties, and with TSPLIB
+    rounding (which ties cities at different real distances), every tour is the full scan's."""
+    from nnopt.problems.tsp._kernels import nearest_neighbour_tour
+
+    tsp = get_problem("tsp")
+    coords = np.random.default_rng(0).integers(0, 8, size=(300, 2)).astype(float)
+    inst = tsp.load({"problem": "tsp", "name": "grid", "coords": coords.tolist(),
+                     "distance": "euc_2d" if rounded else "euclidean"})
+    xs, ys = np.array(inst.coords[:, 0]), np.array(inst.coords[:, 1])
+    for start in (0, 1, 150, 299):
+        full = np.empty(inst.n, dtype=np.int64)
+        nearest_neighbour_tour(xs, ys, np.int64(inst.rounded), np.int64(start), full)
+        assert np.array_equal(tsp.nearest_neighbour(inst, start), full)
+
+
+def test_cpsat_above_its_model_size_returns_the_best_heuristic_with_a_note():
+    """The model is built item by item in Python before CP-SAT reads its limit: minutes at 10,000 items."""
+    inst = BINPACK.generate(seed=1, klass=7, n=2000)
+    t0 = time.perf_counter()
+    res = nnopt.solve(inst, problem="binpack2d", method="cpsat", time_limit=2.0)
+    assert time.perf_counter() - t0 < 2.5
+    assert res.status != "optimal" or res.objective <= res.lower_bound
+    assert any("cpsat skipped" in note and "item-bin pairs" in note for note in res.notes), res.notes
