@@ -225,3 +225,18 @@ def test_the_limit_holds_at_100000_items(tmp_path, method):
     wall = time.perf_counter() - t0
     assert res.returncode == 0, res.stderr
     assert wall <= max(2.0, floor) + 0.5, (wall, floor)
+
+
+@pytest.mark.parametrize("method", ["cem", "random-keys", "brkga", "local-search", "ruin-recreate"])
+def test_a_search_whose_time_went_before_it_began_decodes_one_row(method):
+    """At 100,000 items start-up can spend a 2 s limit; a batch of eight rows decoded by every rule
+    after it then cost seconds more. One row answers."""
+    from nnopt.solver.methods import get_method
+
+    inst = BINPACK.generate(seed=4, klass=10, n=300)
+    budget = Budget(time_limit=0.5)
+    budget.start -= 1.0
+    with decode_deadline(budget.start + 0.5):
+        res = get_method(method, BINPACK).run(BINPACK, inst, budget, seed=0)
+    assert BINPACK.check(inst, res.solution) == []
+    assert res.evaluations <= 1, res.evaluations
