@@ -44,6 +44,8 @@ SIZES = {"binpack2d": (10_000, 100_000), "tsp": (10_000,)}
 #: A run still going after this many seconds past its limit is killed and reported as such.
 KILL_AFTER_S = 60.0
 BUSY_LOOP = "while True:\n    pass\n"
+#: The hand-written commentary below the table starts here; a rerun keeps it.
+READING = "## Reading"
 #: The floor per problem: one linear-time construction, the fixed cost of an ``nnopt solve`` process.
 FLOOR_METHODS = {"binpack2d": "shelf-nf-area", "tsp": "nearest-neighbour"}
 
@@ -61,7 +63,8 @@ def generate(problem: str, n: int, folder: Path) -> Path:
     return path
 
 
-def run_once(method: str, instance: Path, limit: float, out: Path, kill_after: float = KILL_AFTER_S) -> dict[str, object]:
+def run_once(method: str, instance: Path, limit: float, out: Path,
+             kill_after: float = KILL_AFTER_S) -> dict[str, object]:
     """One ``nnopt solve`` process: its wall time, peak memory, exit code and first error line.
 
     ``limit`` 0 measures the floor instead: one decode (``--max-evals 1``), no time limit.
@@ -187,7 +190,9 @@ def write(out: Path, rows: list[dict[str, object]], args: argparse.Namespace, lo
         lines.append(f"| {r['problem']} | {r['n']} | {r['method']} | {r['wall_s']:.2f} | {r['floor_s']:.2f} | "
                      f"{r['peak_mb']} | {r['outcome']} | {'yes' if r['holds'] else '**no**'} | "
                      f"{'within' if r['holds_over_floor'] else '**no**'} | {detail} |")
-    atomic_write_text(out.with_suffix(".md"), "\n".join(lines) + "\n")
+    md = out.with_suffix(".md")
+    kept = md.read_text().partition(READING)[2] if md.is_file() else ""  # the hand-written reading stays
+    atomic_write_text(md, "\n".join(lines) + "\n" + (f"\n{READING}{kept}" if kept else ""))
     print("\n".join(lines))
 
 
