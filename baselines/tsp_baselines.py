@@ -38,8 +38,8 @@ import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.problems.tsp import TSP, TSPInstance
-from nnopt.solver.methods import (DEFAULT_TIME_LIMIT, Budget, Method, MethodError, ProgressCallback, RunContext, SearchResult,
-                                  register_method)
+from nnopt.solver.methods import (DEFAULT_TIME_LIMIT, Budget, Method, MethodError, ProgressCallback, RunContext,
+                                  SearchResult, register_method)
 
 __all__ = ["BASELINES", "MAX_MATRIX_CITIES", "christofides", "distance_matrix", "nearest_neighbour",
            "ortools_gls"]

@@ -242,7 +242,8 @@ class BinPack2D(Problem):
         with _ASSIGNMENT_LOCK:
             cached = _ASSIGNMENT_CACHE.get(instance, {}).get(key)
         if cached is None:
-            _refuse_large_assignment(instance, int(self.lower_bound(instance)), at_least=True)  # no decode spent on a refusal
+            # refused before any decode is spent on it
+            _refuse_large_assignment(instance, int(self.lower_bound(instance)), at_least=True)
             cached = self._compute_assignment_start(instance, key)
             with _ASSIGNMENT_LOCK:
                 _ASSIGNMENT_CACHE.setdefault(instance, {})[key] = cached
