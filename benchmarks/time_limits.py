@@ -169,8 +169,10 @@ def write(out: Path, rows: list[dict[str, object]], args: argparse.Namespace, lo
         writer.writerows(rows)
     atomic_write_text(out.with_suffix(".csv"), Path(f.name).read_text())
     os.unlink(f.name)
-    command = "python benchmarks/time_limits.py" + (f" --neighbours {args.neighbours}" if args.neighbours else "") \
-        + (f" --limit {args.limit:g}" if args.limit != 2.0 else "") + f" --out {out}"
+    chosen = [("--problems", args.problems if args.problems != "binpack2d,tsp" else ""), ("--sizes", args.sizes),
+              ("--methods", args.methods), ("--neighbours", str(args.neighbours or "")),
+              ("--limit", f"{args.limit:g}" if args.limit != 2.0 else "")]
+    command = "python benchmarks/time_limits.py" + "".join(f" {k} {v}" for k, v in chosen if v) + f" --out {out}"
     held = sum(bool(r["holds"]) for r in rows)
     held_floor = sum(bool(r["holds_over_floor"]) for r in rows)
     lines = [f"# `--time-limit {args.limit:g}` for every method at scale"
