@@ -321,18 +321,23 @@ def solve_from(
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
     if time_limit is not None:  # large instances: keep back the time to verify and write
         time_limit = max(0.01, time_limit - finish_reserve(prob, inst))
-    # The bound before the search: its first call may load compiled kernels, which must not
-    # happen after a time limit has been spent.
-    bound = prob.lower_bound(inst)
     budget = Budget(time_limit=time_limit, max_evals=max_evals)
     if started is not None:
         budget.start = min(budget.start, started)
+    bound = None
     try:
         with decode_deadline(search_deadline(budget.start, budget.time_limit)):
+            # The bound before the search: its first call may load compiled kernels, which must not
+            # happen after a time limit has been spent. Under the deadline: a bound whose steps are
+            # long (tsp's 1-trees at scale) stops stepping when the time is up, still a valid bound.
+            bound = prob.lower_bound(inst)
             found = run_method(runner, prob, inst, budget, seed, on_improve,
                                RunContext(threads=threads, device=device, on_round=on_round))
     except KeyboardInterrupt:  # during the method's start-up: the best heuristic start
         found = heuristic_start(prob, inst, budget.elapsed)
+    if bound is None:  # interrupted while bounding: the bound's cheapest steps, as under a spent limit
+        with decode_deadline(budget.start):
+            bound = prob.lower_bound(inst)
     with interrupts_held():  # the search is over: a signal now must not lose its verified answer
         return _verified(prob, inst, found, bound, runner.name, seed)
 

@@ -83,6 +83,8 @@ class Evaluator:
         if (self.budget.exhausted() and self.incumbent.solution is not None) or self.optimal:
             raise BudgetSpent
         left = self.budget.remaining_evals()
+        if self.budget.exhausted():  # the time went before the first batch (start-up, a huge instance): one row
+            left = 1 if left is None else min(left, 1)
         X = np.ascontiguousarray(X if left is None else X[:left], dtype=np.float32)
         if len(X) == 0:
             raise BudgetSpent

@@ -43,12 +43,18 @@ MAX_RUIN_RECREATE_SIZE = 5000
 DEFAULT_CHOICES = ("auto",) + CHOICES
 
 
+#: The time limit of a part whose share of the time is already spent (a Budget's limit is positive).
+_SPENT = 1e-6
+
+
 def split_budget(budget: Budget, share: float) -> tuple[Budget, Budget]:
     """A first budget of ``share`` of the time / evaluations left, and a second one ending with ``budget``."""
-    first_time = None if budget.time_limit is None else share * max(0.0, budget.time_limit - budget.elapsed)
+    # Whichever limit comes first ends each part: a time limit that start-up has spent stays
+    # a limit (a part then decodes its first batch and stops), never dropped for the decodes.
+    first_time = None if budget.time_limit is None else \
+        max(_SPENT, share * max(0.0, budget.time_limit - budget.elapsed))
     first_evals = None if budget.max_evals is None else max(1, int(share * (budget.remaining_evals() or 0)))
-    first = Budget(time_limit=first_time if first_time else None, max_evals=first_evals) \
-        if (first_time or first_evals) else Budget(max_evals=1)
+    first = Budget(time_limit=first_time, max_evals=first_evals)
     second_evals = None if budget.max_evals is None else max(1, (budget.remaining_evals() or 0) - (first_evals or 0))
     second = Budget(time_limit=budget.time_limit, max_evals=second_evals, start=budget.start)
     return first, second

@@ -133,6 +133,10 @@ def best_start(problem: Problem, instance: Any, budget: Budget, best: Incumbent,
     if len(X) == 0:
         X = problem.sample(instance, 8, np.random.default_rng(0))
     for decoder in tuple(problem.search_decoders or problem.decoders):
+        if budget.exhausted():  # the time is up: one row for an answer, no further decoders
+            if best.solution is not None:
+                break
+            X = X[:1]
         sols = problem.decode(instance, X, decoder=decoder)
         best.offer(sols, problem.cost(instance, sols), X, decoder, budget.evals, budget.elapsed)
         if seen is not None:
