@@ -38,8 +38,16 @@ import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.problems.tsp import TSP, TSPInstance
-from nnopt.solver.methods import (DEFAULT_TIME_LIMIT, Budget, Method, MethodError, ProgressCallback, RunContext,
-                                  SearchResult, register_method)
+from nnopt.solver.methods import (
+    DEFAULT_TIME_LIMIT,
+    Budget,
+    Method,
+    MethodError,
+    ProgressCallback,
+    RunContext,
+    SearchResult,
+    register_method,
+)
 
 __all__ = ["BASELINES", "MAX_MATRIX_CITIES", "christofides", "distance_matrix", "nearest_neighbour",
            "ortools_gls"]
@@ -192,7 +200,7 @@ class TourBaseline(Method):
         if self.name != "nearest-neighbour" and instance.n > MAX_MATRIX_CITIES:
             raise MethodError(f"--method {self.name}: the instance has {instance.n:,} cities; this method builds "
                               f"an n x n distance matrix and accepts at most {MAX_MATRIX_CITIES:,} (use nnopt)")
-        notes = []
+        notes: list[str] = []
         if self.name == "nearest-neighbour":
             order = nearest_neighbour(instance, 0.0, seed)
         elif budget.time_limit is None:  # decodes alone: the library runs to its end
@@ -201,9 +209,9 @@ class TourBaseline(Method):
         else:
             left = budget.seconds_left() - _CHILD_MARGIN_S
             # OR-Tools' own limit ends its search; the wait covers building its model too
-            order, why = tour_within(left, BASELINES[self.name], instance, max(0.05, 0.8 * left), seed)
-            if order is None:
-                order = nearest_neighbour(instance, 0.0, seed)
+            within, why = tour_within(left, BASELINES[self.name], instance, max(0.05, 0.8 * left), seed)
+            order = within if within is not None else nearest_neighbour(instance, 0.0, seed)
+            if within is None:
                 notes.append(f"{self.name}: {why}; the nearest-neighbour tour from city {seed % instance.n} "
                              "instead")
         length = problem.objective(instance, Tour(order))

@@ -134,7 +134,6 @@ def test_a_budgeted_bounds_report_on_a_large_instance_ends_near_its_budget():
     listed by one scan of all items per bin. Here 100,000 items; the cheap bounds come first."""
     from nnopt.problems.binpack2d._bounds import bounds_report, lower_bounds
     from nnopt.problems.binpack2d._bounds_dff import dff_bound
-
     from nnopt.problems.binpack2d._bounds_upper import quick_packing_bins
 
     quick_packing_bins(BINPACK.generate(seed=1, klass=7, n=50))  # the decode kernels loaded

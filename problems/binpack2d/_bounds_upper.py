@@ -45,6 +45,6 @@ def quick_packing_bins(inst: BinPackInstance, stop: Callable[[], bool] | None = 
     assert best is not None
     # the items of each bin in increasing index: one stable sort, not one scan of all items per bin
     # (a million items in 250,000 bins: minutes)
-    bins = int(best.max()) + 1
+    n_bins = int(best.max()) + 1
     by_bin = np.argsort(best, kind="stable")
-    return bins, np.split(by_bin, np.cumsum(np.bincount(best, minlength=bins))[:-1])
+    return n_bins, np.split(by_bin, np.cumsum(np.bincount(best, minlength=n_bins))[:-1])

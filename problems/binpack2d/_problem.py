@@ -34,6 +34,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -306,10 +307,10 @@ class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
         # np.unique(axis=0) sorts the rows as records of n x U fields, seconds for a thousand items.
         seen: set[bytes] = set()
         kept = []
-        for row in rows:
-            if row.tobytes() not in seen:
-                seen.add(row.tobytes())
-                kept.append(row)
+        for kept_row in rows:
+            if kept_row.tobytes() not in seen:
+                seen.add(kept_row.tobytes())
+                kept.append(kept_row)
         H = np.stack(kept)
         H.setflags(write=False)
         return U, H
@@ -600,8 +601,8 @@ def _decode_bestfit(common: tuple, orders: np.ndarray, allow_rotation: bool, rot
             pack_batch(*common, orders[r:], rotated[r:], RULE_SHELF_NF, BIN_FIRST_FIT, out_bin[r:], out_x[r:],
                        out_y[r:])
             return
-        timed_piece(kind, lambda: pack_bestfit_batch(*common, orders[r:r + 1], allow_rotation, rotated[r:r + 1],
-                                                     out_bin[r:r + 1], out_x[r:r + 1], out_y[r:r + 1]))
+        timed_piece(kind, partial(pack_bestfit_batch, *common, orders[r:r + 1], allow_rotation, rotated[r:r + 1],
+                                  out_bin[r:r + 1], out_x[r:r + 1], out_y[r:r + 1]))
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder

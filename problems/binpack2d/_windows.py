@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
+from functools import partial
 
 import numpy as np
 
@@ -103,10 +104,9 @@ def pack_in_windows(widths: np.ndarray, heights: np.ndarray, W: np.int64, H: np.
                            ob, ox, oy)
             elif rules is not None:
                 gene_rules = np.ascontiguousarray(rules[r, items][None, :])
-                timed_piece(kind, lambda: pack_rule_batch(w, h, W, H, local, turned, gene_rules, choices,
-                                                          ob, ox, oy))
+                timed_piece(kind, partial(pack_rule_batch, w, h, W, H, local, turned, gene_rules, choices, ob, ox, oy))
             else:
-                timed_piece(kind, lambda: pack_batch(w, h, W, H, local, turned, rule, choice, ob, ox, oy))
+                timed_piece(kind, partial(pack_batch, w, h, W, H, local, turned, rule, choice, ob, ox, oy))
             out_bin[r, items] = ob[0] + offset
             out_x[r, items] = ox[0]
             out_y[r, items] = oy[0]

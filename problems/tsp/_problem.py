@@ -29,8 +29,12 @@ from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
 from nnopt.problems.tsp._generate import generate_instance
 from nnopt.problems.tsp._instance import TSPInstance, parse_instance, read_instance
-from nnopt.problems.tsp._kernels import (decode_batch, nearest_neighbour_tour, nearest_neighbour_tour_listed,
-                                        neighbour_lists)
+from nnopt.problems.tsp._kernels import (
+    decode_batch,
+    nearest_neighbour_tour,
+    nearest_neighbour_tour_listed,
+    neighbour_lists,
+)
 from nnopt.problems.tsp._solution import Tour, tour_from_json, tour_to_json
 from nnopt.problems.tsp._views import TourViews
 
