@@ -51,9 +51,9 @@ def test_an_empty_cache_is_announced_first_then_compiled_once_outside_the_limit(
 
     # a kernel whose cache entry is gone (its index deleted) makes the method cold again
     manifest = next(cache.rglob("nnopt-kernels.json"))
-    assert "nnopt.problems.tsp._kernels:nearest_neighbour_tour" in json.loads(manifest.read_text())[
+    assert "nnopt.problems.tsp._kernels:nearest_neighbour_tour_listed" in json.loads(manifest.read_text())[
         "tsp/nearest-neighbour"]
-    index = list(cache.rglob("_kernels.nearest_neighbour_tour-*.nbi"))
+    index = list(cache.rglob("_kernels.nearest_neighbour_tour_listed-*.nbi"))
     assert len(index) == 1, index
     index[0].unlink()
     again = _solve(args, cache)
