@@ -221,3 +221,19 @@ def test_a_stack_grows_wider_only_in_the_widening_rules():
     # exact cuts keep every stack as wide as its pieces: no widening
     exact = parse_cutting({**data, "guillotine": {"stages": 3, "exact": True, "first_cut": "horizontal"}})
     assert decode_cutting(exact, X, "fill-widen").sheets[0] == 2
+
+
+def test_the_knapsack_rules_choose_a_strips_stacks_together():
+    # after 4x5 opens the strip, 6 units of width are left: the largest area fitting them is 3x5 + 3x5
+    # (30), which greedy by area misses by taking 4x4 (16) first
+    data = {"bin": {"width": 10, "height": 5},
+            "items": [{"width": 4, "height": 5}, {"width": 4, "height": 4}, {"width": 3, "height": 5},
+                      {"width": 3, "height": 5}],
+            "guillotine": {"stages": 2, "exact": False, "first_cut": "horizontal"}}
+    job = parse_cutting(data)
+    X = np.array([[0.1, 0.2, 0.3, 0.4]])
+    for decoder in ("knapsack", "strips-knapsack"):
+        batch = decode_cutting(job, X, decoder)
+        assert batch.sheet[0].tolist() == [0, 1, 0, 0], decoder
+        assert check_cutting_plan(job, batch.plan(0)) == []
+    assert decode_cutting(job, X, "fill-area").sheet[0].tolist() == [0, 0, 1, 1]

@@ -27,8 +27,8 @@ import numpy as np
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_kernels import (
-    RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_ORDER, RULE_FILL_WIDEN, RULE_FIRST_FIT, RULE_STRIPS, RULE_STRIPS_WIDEN,
-    decode_batch)
+    RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_ORDER, RULE_FILL_WIDEN, RULE_FIRST_FIT, RULE_KNAPSACK, RULE_STRIPS,
+    RULE_STRIPS_KNAPSACK, RULE_STRIPS_WIDEN, decode_batch)
 
 __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_modes", "decode_cutting",
            "sorted_cutting_keys"]
@@ -36,7 +36,8 @@ __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_mod
 #: The decoders by name (the rules of :mod:`._guillotine_kernels`).
 CUTTING_DECODERS = {"first-fit": RULE_FIRST_FIT, "best-fit": RULE_BEST_FIT,
                     "fill-area": RULE_FILL_AREA, "fill-order": RULE_FILL_ORDER, "strips": RULE_STRIPS,
-                    "fill-widen": RULE_FILL_WIDEN, "strips-widen": RULE_STRIPS_WIDEN}
+                    "fill-widen": RULE_FILL_WIDEN, "strips-widen": RULE_STRIPS_WIDEN,
+                    "knapsack": RULE_KNAPSACK, "strips-knapsack": RULE_STRIPS_KNAPSACK}
 
 #: Sort keys of the classic decreasing orders, over the pieces' sizes as placed in the sheet.
 CUTTING_SORT_KEYS = {
