@@ -65,6 +65,28 @@ class CuttingBatch:
     height: np.ndarray
     rotated: np.ndarray
 
+    def search_cost(self) -> np.ndarray:
+        """Per row, the cost with a slope between whole sets of sheets, for searches: the emptiest
+        sheet (the least share of its trimmed area covered by pieces) counts at that share of its
+        cost, so that a plan whose emptiest sheet is nearly empty scores nearly as the plan without
+        it. One stock type without cost: sheets minus one plus that share. Inf where out of stock."""
+        B, n = self.sheet.shape
+        job = self.job
+        unit = np.array([1.0 if job.counts_sheets else s.unit_cost for s in job.stock])
+        usable = np.array([(x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in map(job.usable, range(len(job.stock)))],
+                          dtype=float)
+        area = (self.width * self.height).astype(float)
+        filled = np.zeros((B, n))
+        np.add.at(filled, (np.repeat(np.arange(B), n), self.sheet.ravel()), area.ravel())
+        ok = self.sheets >= 0
+        kinds = np.where(self.stock >= 0, self.stock, 0)
+        share = np.where(np.arange(n)[None, :] < self.sheets[:, None], filled / usable[kinds], np.inf)
+        emptiest = np.argmin(share, axis=1)
+        rows = np.arange(B)
+        least = np.where(ok, share[rows, emptiest], 0.0)
+        out = self.cost - (1.0 - least) * unit[kinds[rows, emptiest]]
+        return np.where(ok, out, np.inf)
+
     def plan(self, row: int) -> list[dict[str, Any]]:
         """Row ``row`` as ``[{"stock", "items": [placements]}, ...]`` (sheets in opening order)."""
         m = int(self.sheets[row])
