@@ -68,9 +68,10 @@ lvl   place                              best-fit scores (s1, s2), smaller is be
   the opener's stack is built, the bottoms of the strip's next stacks are
   chosen together: the unplaced items (with ``both``, in either orientation
   that fits the strip's height) of the largest total area that fit the width
-  left, a knapsack solved exactly over the width (``O(n W)`` per strip; ties to
-  items earlier in order); each is then filled above as by rule 2, and any
-  width still left is filled greedily.
+  left, a knapsack solved exactly over the width (among the first
+  ``KNAPSACK_ITEMS`` candidates in order, ``O(KNAPSACK_ITEMS * W)`` per strip;
+  ties to items earlier in order); each is then filled above as by rule 2, and
+  any width still left is filled greedily.
 
 A new sheet takes the stock type, with sheets left, of the lowest cost per
 usable area that holds the item (its keyed orientation first; the other where
@@ -84,7 +85,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FIRST_FIT", "RULE_STRIPS", "decode_batch"]
+__all__ = ["KNAPSACK_ITEMS", "RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FILL_WIDEN", "RULE_FIRST_FIT",
+           "RULE_KNAPSACK", "RULE_STRIPS", "RULE_STRIPS_KNAPSACK", "RULE_STRIPS_WIDEN", "decode_batch"]
 
 RULE_FIRST_FIT = 0
 RULE_BEST_FIT = 1
@@ -97,6 +99,8 @@ RULE_KNAPSACK = 7
 RULE_STRIPS_KNAPSACK = 8
 
 _BIG = np.int64(1) << np.int64(62)
+#: Candidates of one knapsack (the first fitting items in order): bounds a strip's work on long cut lists.
+KNAPSACK_ITEMS = 128
 # which of an item's two fitting orientations a gap takes
 _KEYED, _WIDE, _TALL = 0, 1, 2
 
@@ -368,8 +372,9 @@ def _knapsack_bases(pw, ph, can_turn, order, turned, placed, head, cap, strip_h,
     """The bottoms of a strip's next stacks: the unplaced items of the largest total area whose widths,
     kerf included, fit ``cap`` (each item in either orientation that fits the strip's height, with
     ``both``); a multiple-choice knapsack solved exactly by dynamic programming over the width, ties to
-    items earlier in order and to the keyed orientation. Returns the chosen items in order and whether
-    each is placed turned."""
+    items earlier in order and to the keyed orientation. Only the first ``KNAPSACK_ITEMS`` fitting items
+    in order are candidates, which bounds the work per strip by ``KNAPSACK_ITEMS * cap``. Returns the
+    chosen items in order and whether each is placed turned."""
     n = order.shape[0]
     ids = np.empty(n, dtype=np.int64)
     cw = np.zeros((n, 2), dtype=np.int64)  # width + kerf per option, 0: no such option
@@ -380,6 +385,8 @@ def _knapsack_bases(pw, ph, can_turn, order, turned, placed, head, cap, strip_h,
         i = order[idx]
         if placed[i]:
             continue
+        if m == KNAPSACK_ITEMS:
+            break
         r0 = turned[i] != 0 and can_turn[i]
         options = 0
         for o in range(2 if both and can_turn[i] else 1):
