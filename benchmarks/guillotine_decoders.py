@@ -202,8 +202,8 @@ def run_variant(variant: str, random_rows: int, sample: int, evals: int, rr_eval
     rng = np.random.default_rng(seed)
     lines = [f"### {variant.upper()} (rotation {'allowed' if rotation else 'not allowed'})", ""]
     lines += ["| decoder(s) and keys | total sheets | over best known | seconds |", "|---|---:|---:|---:|"]
-    lines.append(f"| shelf constructor (Python, first fit decreasing) | {SHELVES[variant]:,} | "
-                 f"{SHELVES[variant] - sum(known):+,} | |")
+    lines.append(f"| shelf constructor `shelf_plan` (its totals on these jobs; not rerun here) | "
+                 f"{SHELVES[variant]:,} | {SHELVES[variant] - sum(known):+,} | |")
     best_sorted = Best(jobs)
     start_keys = [None] * len(jobs)
     for d, b in settings(rotation):
