@@ -16,11 +16,10 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
-
 from nnopt import __version__
+from nnopt._interrupted import interrupts_held
+from nnopt._solve import VerificationError
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
-from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -31,10 +30,11 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt._interrupted import interrupts_held
-from nnopt._solve import VerificationError
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
+from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems.base import read_json_file
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nnopt")
@@ -193,6 +193,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
     """
     from nnopt._solve import dump_json, solve_from
+    from nnopt.cli._compile_ahead import compile_if_cold, compiling_noted, note_below_floor
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -230,18 +231,26 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         extra["on_improve"] = _improvement_rounds(_round_recorder(improvements, show, unless=rounds))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
+    started += compile_if_cold(prob, chosen)  # announced on the first line; not searching time
     if time_limit is not None:  # the clock started with the process; leave time to check and write
+        note_below_floor(time_limit, started, prob, chosen)  # one line when the limit cannot hold
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name, method=chosen.base_name,
-                                params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                started=started, **extra)
+    with compiling_noted(prob, chosen):
+        result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name, method=chosen.base_name,
+                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
+                                    started=started, **extra)
     with interrupts_held():  # the answer is verified: a signal now must not lose it
         if trace is not None:
             _write_trace(trace, rounds or improvements)
         if out is not None:
             write_or_error(out, dump_json(result.to_json()))
         if plot is not None:
+            from nnopt.problems.capabilities import Rendering
+
             try:
+                if not isinstance(prob, Rendering):
+                    raise NotImplementedError(f"problem {prob.name!r} cannot draw solutions (it lacks the "
+                                              "Rendering capability)")
                 prob.render(inst, result.solution, plot)
             except NotImplementedError as exc:
                 raise UserError(f"--plot: {exc}") from exc
@@ -299,12 +308,14 @@ def _write_trace(path: str, rounds: list[tuple[int, int, float, float, float]]) 
 
 
 def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
+    chained = kwargs.pop("on_improve", None)
+    if quiet:  # no bar: rich is not even imported (start-up time)
+        return solve(inst, on_improve=chained, **kwargs)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    chained = kwargs.pop("on_improve", None)
-    if quiet or not console.is_terminal:
+    if not console.is_terminal:
         return solve(inst, on_improve=chained, **kwargs)
     limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
     with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),
@@ -397,7 +408,8 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
     from nnopt._solve import contradiction, json_number
 
     why = contradiction(prob, obj, bound)
-    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None, errors=[why] if why else [])
+    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None,
+                   errors=[why] if why else [])
     if as_json:
         click.echo(json.dumps(verdict))
         if why is not None:
@@ -476,10 +488,10 @@ def warmup_cmd(names: tuple[str, ...]) -> None:
 
 # Commands with their own modules register here (imported last: they use the helpers above).
 from nnopt.cli.bench import bench_cmd  # noqa: E402
-from nnopt.cli.methods import methods_cmd  # noqa: E402
-from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 from nnopt.cli.bounds import bounds_cmd  # noqa: E402
+from nnopt.cli.methods import methods_cmd  # noqa: E402
 from nnopt.cli.pretrain import pretrain_cmd  # noqa: E402
+from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
 for _command in (bench_cmd, methods_cmd, visualize_cmd, distill_cmd):
     cli.add_command(_command)

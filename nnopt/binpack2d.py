@@ -39,4 +39,6 @@ if TYPE_CHECKING:
         """What :func:`nnopt.solve` returns for a binpack2d instance: ``placements`` and ``plot(ax=None)``."""
 else:
     #: What :func:`nnopt.solve` returns for a binpack2d instance: ``placements`` and ``plot(ax=None)``.
-    Result = result_class_for(PackingViews)
+    from nnopt._solve import SolveResult
+
+    Result = result_class_for(PackingViews, SolveResult)
