@@ -225,3 +225,43 @@ def test_a_stack_grows_wider_only_in_the_widening_rules():
     # exact cuts keep every stack as wide as its pieces: no widening
     exact = parse_cutting({**data, "guillotine": {"stages": 3, "exact": True, "first_cut": "horizontal"}})
     assert decode_cutting(exact, X, "fill-widen").sheets[0] == 2
+
+
+def test_the_knapsack_rules_choose_a_strips_stacks_together():
+    # after 4x5 opens the strip, 6 units of width are left: the largest area fitting them is 3x5 + 3x5
+    # (30), which greedy by area misses by taking 4x4 (16) first
+    data = {"bin": {"width": 10, "height": 5},
+            "items": [{"width": 4, "height": 5}, {"width": 4, "height": 4}, {"width": 3, "height": 5},
+                      {"width": 3, "height": 5}],
+            "guillotine": {"stages": 2, "exact": False, "first_cut": "horizontal"}}
+    job = parse_cutting(data)
+    X = np.array([[0.1, 0.2, 0.3, 0.4]])
+    for decoder in ("knapsack", "strips-knapsack"):
+        batch = decode_cutting(job, X, decoder)
+        assert batch.sheet[0].tolist() == [0, 1, 0, 0], decoder
+        assert check_cutting_plan(job, batch.plan(0)) == []
+    assert decode_cutting(job, X, "fill-area").sheet[0].tolist() == [0, 0, 1, 1]
+
+
+def test_the_search_cost_counts_the_emptiest_sheet_by_its_fill():
+    # 6x6 and 6x6 need two 10x10 sheets; the second holds 36 of 100: 1.36 sheets
+    job = _job(items=[{"width": 6, "height": 6, "count": 2}])
+    batch = decode_cutting(job, np.array([[0.1, 0.2]]), "first-fit")
+    assert batch.search_cost() == pytest.approx([1.36])
+    # with costs: the emptiest sheet, by the share of its trimmed area, counts at that share of its price
+    priced = parse_cutting({"bins": [{"width": 12, "height": 12, "cost": 50, "count": 1},
+                                     {"width": 10, "height": 10, "cost": 40}],
+                            "items": [{"width": 9, "height": 9}, {"width": 8, "height": 8}], "trim": 1,
+                            "guillotine": {"stages": 3, "exact": False, "first_cut": "horizontal"}})
+    batch = decode_cutting(priced, np.array([[0.1, 0.2]]), "first-fit")
+    plan = batch.plan(0)
+    assert check_cutting_plan(priced, plan) == []
+    shares = []
+    for s in plan:
+        x0, y0, x1, y1 = priced.usable(s["stock"])
+        shares.append((sum(p["width"] * p["height"] for p in s["items"]) / ((x1 - x0) * (y1 - y0)), s["stock"]))
+    share, kind = min(shares)
+    assert batch.search_cost()[0] == pytest.approx(batch.cost[0] - (1 - share) * priced.stock[kind].unit_cost)
+    out = decode_cutting(parse_cutting({"bins": [{"width": 10, "height": 10, "count": 1}],
+                                        "items": [{"width": 6, "height": 6, "count": 2}]}), np.array([[0.1, 0.2]]))
+    assert out.sheets[0] == -1 and out.search_cost()[0] == np.inf

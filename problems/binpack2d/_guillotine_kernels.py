@@ -16,7 +16,7 @@ vertical is handed over transposed (every width swapped with its height), so
 the same kernels serve it. Coordinates are relative to the trimmed sheet.
 
 A strip is as tall as the piece that opens it, a stack as wide as its first
-piece. ``kerf`` lies between strips, between stacks and between the pieces of
+piece (the widening rules below excepted). ``kerf`` lies between strips, between stacks and between the pieces of
 a stack. The modes (what the job's cuts allow):
 
 - ``stacking`` (three stages): a stack may hold several pieces; without it (two
@@ -63,7 +63,23 @@ lvl   place                              best-fit scores (s1, s2), smaller is be
   non-exact cuts the room above a stack may take an item wider than the stack,
   which then grows into the strip's free width: each candidate scores its area
   less the area widening wastes beside the stack below it, and the best
-  positive score wins.
+  positive score wins;
+- ``RULE_KNAPSACK`` (7) and ``RULE_STRIPS_KNAPSACK`` (8): as 2 and 4, but once
+  the opener's stack is built, the bottoms of the strip's next stacks are
+  chosen together: the unplaced items (with ``both``, in either orientation
+  that fits the strip's height) of the largest total area that fit the width
+  left, a knapsack solved exactly over the width (among the first
+  ``KNAPSACK_ITEMS`` candidates in order, ``O(KNAPSACK_ITEMS * W)`` per strip;
+  ties to items earlier in order); each is then filled above as by rule 2, and
+  any width still left is filled greedily.
+
+On the classic 500 as three-stage non-exact jobs (first cut horizontal), the
+knapsack rules are the best single decoders on the sorted orders, and the best
+of all rules per instance beats any one of them by 30 to 50 sheets: a search
+profits from several (``benchmarks/results/guillotine_decoders.md``). With
+rotation, ``both`` matters most; the two-phase rules then lose to the
+sheet-by-sheet ones, whose later strips may turn their openers to fit the
+height a sheet has left.
 
 A new sheet takes the stock type, with sheets left, of the lowest cost per
 usable area that holds the item (its keyed orientation first; the other where
@@ -77,7 +93,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FIRST_FIT", "RULE_STRIPS", "decode_batch"]
+__all__ = ["KNAPSACK_ITEMS", "RULE_BEST_FIT", "RULE_FILL_AREA", "RULE_FILL_ORDER", "RULE_FILL_WIDEN", "RULE_FIRST_FIT",
+           "RULE_KNAPSACK", "RULE_STRIPS", "RULE_STRIPS_KNAPSACK", "RULE_STRIPS_WIDEN", "decode_batch"]
 
 RULE_FIRST_FIT = 0
 RULE_BEST_FIT = 1
@@ -86,8 +103,12 @@ RULE_FILL_ORDER = 3
 RULE_STRIPS = 4
 RULE_FILL_WIDEN = 5
 RULE_STRIPS_WIDEN = 6
+RULE_KNAPSACK = 7
+RULE_STRIPS_KNAPSACK = 8
 
 _BIG = np.int64(1) << np.int64(62)
+#: Candidates of one knapsack (the first fitting items in order): bounds a strip's work on long cut lists.
+KNAPSACK_ITEMS = 128
 # which of an item's two fitting orientations a gap takes
 _KEYED, _WIDE, _TALL = 0, 1, 2
 
@@ -355,17 +376,88 @@ def _widening_pick(pw, ph, can_turn, order, turned, placed, start, stack_w, max_
 
 
 @njit(cache=True)
-def _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, by_area, both, widen, W,
-                i, w, h, rot, o_x, o_y, o_rot, members):
+def _knapsack_bases(pw, ph, can_turn, order, turned, placed, head, cap, strip_h, kerf, height_exact, both):
+    """The bottoms of a strip's next stacks: the unplaced items of the largest total area whose widths,
+    kerf included, fit ``cap`` (each item in either orientation that fits the strip's height, with
+    ``both``); a multiple-choice knapsack solved exactly by dynamic programming over the width, ties to
+    items earlier in order and to the keyed orientation. Only the first ``KNAPSACK_ITEMS`` fitting items
+    in order are candidates, which bounds the work per strip by ``KNAPSACK_ITEMS * cap``. Returns the
+    chosen items in order and whether each is placed turned."""
+    n = order.shape[0]
+    ids = np.empty(n, dtype=np.int64)
+    cw = np.zeros((n, 2), dtype=np.int64)  # width + kerf per option, 0: no such option
+    val = np.empty(n, dtype=np.int64)
+    rots = np.zeros((n, 2), dtype=np.bool_)
+    m = 0
+    for idx in range(head, n):
+        i = order[idx]
+        if placed[i]:
+            continue
+        if m == KNAPSACK_ITEMS:
+            break
+        r0 = turned[i] != 0 and can_turn[i]
+        options = 0
+        for o in range(2 if both and can_turn[i] else 1):
+            rot = r0 if o == 0 else not r0
+            w = ph[i] if rot else pw[i]
+            h = pw[i] if rot else ph[i]
+            ok_h = (h == strip_h) if height_exact else (h <= strip_h)
+            if ok_h and w + kerf <= cap:
+                cw[m, options] = w + kerf
+                rots[m, options] = rot
+                options += 1
+        if options > 0:
+            ids[m] = i
+            val[m] = pw[i] * ph[i]
+            if options == 1:
+                cw[m, 1] = 0
+            m += 1
+    best = np.zeros(cap + 1, dtype=np.int64)
+    take = np.zeros((m, cap + 1), dtype=np.int8)  # 0: not taken, 1 or 2: taken with that option
+    for a in range(m - 1, -1, -1):  # the last item first, so that reading back prefers early items
+        c0 = cw[a, 0]
+        c1 = cw[a, 1]
+        low = c0 if c1 == 0 else min(c0, c1)
+        for x in range(cap, low - 1, -1):
+            if x >= c0 and best[x - c0] + val[a] > best[x]:
+                best[x] = best[x - c0] + val[a]
+                take[a, x] = 1
+            # the second option reads the table as it was before this item: x - c1 < x is not yet updated
+            if c1 > 0 and x >= c1 and best[x - c1] + val[a] > best[x]:
+                best[x] = best[x - c1] + val[a]
+                take[a, x] = 2
+    out = np.empty(m, dtype=np.int64)
+    out_rot = np.empty(m, dtype=np.bool_)
+    k = 0
+    x = cap
+    for a in range(m):
+        if take[a, x] > 0:
+            o = take[a, x] - 1
+            out[k] = ids[a]
+            out_rot[k] = rots[a, o]
+            k += 1
+            x -= cw[a, o]
+    return out[:k], out_rot[:k]
+
+
+@njit(cache=True)
+def _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, by_area, both, widen, knap,
+                W, i, w, h, rot, o_x, o_y, o_rot, members):
     """Fill one strip of width ``W`` opened by item ``i`` (``w x h``, ``rot``) from the unplaced items.
 
     Positions are relative to the strip's lower-left corner. The strip's items
     go to ``members``; returns ``(right, count)``: where a next stack would
-    start (kerf included) and how many items the strip holds.
+    start (kerf included) and how many items the strip holds. ``knap``: after
+    the opener's stack, the bottoms of the next stacks are chosen together by
+    :func:`_knapsack_bases` (and reserved), each then filled above as usual.
     """
     strip_h = h
     right = np.int64(0)
     m = 0
+    queue = np.empty(0, dtype=np.int64)
+    queue_rot = np.empty(0, dtype=np.bool_)
+    queued = 0
+    first = True
     while i >= 0:
         placed[i] = True
         o_x[i] = right
@@ -393,8 +485,19 @@ def _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, e
             m += 1
             stack_top += (pw[k] if krot else ph[k]) + kerf
         right += stack_w + kerf
-        i, rot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, W - right, strip_h,
-                           False, exact and not stacking, by_area, both, _TALL)
+        if knap and first:
+            queue, queue_rot = _knapsack_bases(pw, ph, can_turn, order, turned, placed, head, W - right + kerf,
+                                               strip_h, kerf, exact and not stacking, both)
+            for q in range(queue.shape[0]):
+                placed[queue[q]] = True  # reserved for its stack
+        first = False
+        if queued < queue.shape[0]:
+            i = queue[queued]
+            rot = queue_rot[queued]
+            queued += 1
+        else:
+            i, rot = _gap_pick(pw, ph, can_turn, order, turned, placed, head, W - right, strip_h,
+                               False, exact and not stacking, by_area, both, _TALL)
         if i >= 0:
             w = ph[i] if rot else pw[i]
             h = pw[i] if rot else ph[i]
@@ -403,7 +506,7 @@ def _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, e
 
 @njit(cache=True)
 def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, by_area, both, widen,
-              o_sheet, o_x, o_y, o_rot, sheet_type):
+              knap, o_sheet, o_x, o_y, o_rot, sheet_type):
     """Decode one row with a gap-driven rule, sheet by sheet (module docstring); the number of sheets or -1."""
     n = pw.shape[0]
     left = count.copy()
@@ -435,7 +538,7 @@ def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacki
         top = np.int64(0)
         while i >= 0:
             right, m = _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, by_area,
-                                   both, widen, W, i, w, h, rot, o_x, o_y, o_rot, members)
+                                   both, widen, knap, W, i, w, h, rot, o_x, o_y, o_rot, members)
             for q in range(m):
                 o_sheet[members[q]] = s
                 o_y[members[q]] += top
@@ -456,7 +559,7 @@ def _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacki
 
 
 @njit(cache=True)
-def _strips_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, both, widen,
+def _strips_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact, both, widen, knap,
                 o_sheet, o_x, o_y, o_rot, sheet_type):
     """Decode one row in two phases, strips first, then sheets (module docstring); the number of sheets or -1."""
     n = pw.shape[0]
@@ -482,7 +585,7 @@ def _strips_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stac
         if t < 0:
             return -1
         right, m = _fill_strip(pw, ph, can_turn, order, turned, placed, head, kerf, stacking, exact, True,
-                               both, widen, sw[t], i, w, h, rot, o_x, o_y, o_rot, members)
+                               both, widen, knap, sw[t], i, w, h, rot, o_x, o_y, o_rot, members)
         j = n_strips
         n_strips += 1
         for q in range(m):
@@ -513,7 +616,7 @@ def _strips_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stac
                     for s in range(n):
                         sheet_type[s] = -1
                     return _fill_row(pw, ph, can_turn, order, turned, sw, sh, unit, count, kerf, stacking, exact,
-                                     True, both, widen, o_sheet, o_x, o_y, o_rot, sheet_type)
+                                     True, both, widen, knap, o_sheet, o_x, o_y, o_rot, sheet_type)
             if left[t] > 0:
                 left[t] -= 1
             best = n_sheets
@@ -557,14 +660,14 @@ def decode_batch(pw, ph, can_turn, orders, turned, sw, sh, unit, count, kerf, st
             m = _greedy_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
                             rule == RULE_BEST_FIT, both, min_w, min_h, out_sheet[r], out_x[r], out_y[r],
                             out_rot[r], out_type[r])
-        elif rule == RULE_STRIPS or rule == RULE_STRIPS_WIDEN:
+        elif rule == RULE_STRIPS or rule == RULE_STRIPS_WIDEN or rule == RULE_STRIPS_KNAPSACK:
             m = _strips_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
-                            both, rule == RULE_STRIPS_WIDEN, out_sheet[r], out_x[r], out_y[r], out_rot[r],
-                            out_type[r])
+                            both, rule == RULE_STRIPS_WIDEN, rule == RULE_STRIPS_KNAPSACK, out_sheet[r], out_x[r],
+                            out_y[r], out_rot[r], out_type[r])
         else:
             m = _fill_row(pw, ph, can_turn, orders[r], turned[r], sw, sh, unit, count, kerf, stacking, exact,
-                          rule != RULE_FILL_ORDER, both, rule == RULE_FILL_WIDEN, out_sheet[r], out_x[r], out_y[r],
-                          out_rot[r], out_type[r])
+                          rule != RULE_FILL_ORDER, both, rule == RULE_FILL_WIDEN, rule == RULE_KNAPSACK, out_sheet[r],
+                          out_x[r], out_y[r], out_rot[r], out_type[r])
         out_sheets[r] = m
         if m < 0:
             out_cost[r] = np.inf
