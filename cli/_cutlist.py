@@ -25,18 +25,21 @@ class CuttingFlags:
     """The cutting flags of ``nnopt solve`` as given (None: not given)."""
 
     def __init__(self, stock: str | None, kerf: int | None, trim: int | None, guillotine: str | None,
-                 first_cut: str | None, exact: bool) -> None:
+                 first_cut: str | None, exact: bool, rotation: bool | None = None) -> None:
         self.stock, self.kerf, self.trim, self.guillotine = stock, kerf, trim, guillotine
-        self.first_cut, self.exact = first_cut, exact
+        self.first_cut, self.exact, self.rotation = first_cut, exact, rotation
 
     def given(self) -> list[str]:
         """The flags the user gave (for the message refusing them on a JSON instance)."""
         names = [("--stock", self.stock), ("--kerf", self.kerf), ("--trim", self.trim),
                  ("--guillotine", self.guillotine), ("--first-cut", self.first_cut)]
-        return [n for n, v in names if v is not None] + (["--exact"] if self.exact else [])
+        given = [n for n, v in names if v is not None] + (["--exact"] if self.exact else [])
+        return given + ([] if self.rotation is None else ["--rotation" if self.rotation else "--no-rotation"])
 
     def fields(self, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` (a job mapping) with the flags' fields set."""
+        if self.rotation is not None:
+            data["allow_rotation"] = self.rotation
         if self.kerf is not None:
             data["kerf"] = self.kerf
         if self.trim is not None:

@@ -174,6 +174,8 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 @click.option("--first-cut", default=None, metavar="horizontal|vertical|any",
               help="Cut lists: orientation of the first-stage cuts (with --guillotine).")
 @click.option("--exact", is_flag=True, help="Cut lists: exact guillotine cuts (no trimming cut after the last stage).")
+@click.option("--rotation/--no-rotation", "rotation", default=None,
+              help="Cut lists: whether pieces without their own rotation may turn (default: the files' rule).")
 @click.option("--cuts", type=click.Path(dir_okay=False), default=None,
               help="Write the guillotine cut sequence of the plan to this CSV file (cutting jobs).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
@@ -189,7 +191,8 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
               device: str, progress: bool, trace: str | None, method_params: tuple[str, ...],
               order: str | None, as_json: bool, stock: str | None, kerf: int | None, trim: int | None,
-              stages: str | None, first_cut: str | None, exact: bool, cuts: str | None) -> None:
+              stages: str | None, first_cut: str | None, exact: bool, rotation: bool | None,
+              cuts: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
     The default method is `nnopt`: CEM on the encodings for a share of the
@@ -226,7 +229,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts},
                               [instance] + ([stock] if stock else []))
-    flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact)
+    flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact, rotation)
     if _cutlist.is_cut_list(instance):
         prob, inst = _cutlist.load_cut_list(instance, flags)
     elif flags.given():
