@@ -172,3 +172,13 @@ def test_a_classic_instance_loads_and_solves_as_before(tmp_path, example_path):
         outs.append(json.loads(out.read_text())["bins"])
     ref = nnopt.solve(direct, max_evals=2000, seed=3).to_json()["bins"]
     assert outs[0] == outs[1] == ref
+
+
+def test_bench_runs_and_verifies_a_cutting_job(tmp_path, kitchen):
+    out = tmp_path / "bench.csv"
+    res = run("bench", str(kitchen / "kitchen.json"), "--methods", "nnopt,cem", "--max-evals", "1000",
+              "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert [r["method"] for r in rows] == ["nnopt", "cem"]
+    assert all(r["verified"] == "true" and float(r["objective"]) >= float(r["lower_bound"]) for r in rows)
