@@ -88,7 +88,8 @@ def test_python_solves_a_job_from_a_file_and_from_a_mapping(repo):
 
     inst = nnopt.get_problem("binpack2d").load(KITCHEN)
     res = nnopt.solve(inst, max_evals=2000, seed=1)
-    assert isinstance(res.problem, CuttingPlans)
+    assert isinstance(res.problem, CuttingPlans) and isinstance(res, nnopt.binpack2d.CuttingResult)
+    assert isinstance(inst, nnopt.binpack2d.CuttingInstance)
     assert sorted(p.item for p in res.placements) == list(range(inst.n))
     assert {p.bin for p in res.placements} == set(range(len(res.sheets)))
     data = res.to_json()
