@@ -15,7 +15,8 @@ from typing import Any
 from nnopt.cli._common import UserError
 from nnopt.problems import InstanceError
 
-__all__ = ["CuttingFlags", "check_cuts_option", "cut_sequence_text", "is_cut_list", "load_cut_list", "plot_suffix_ok"]
+__all__ = ["CuttingFlags", "check_cuts_option", "cut_sequence_text", "input_files", "is_cut_list", "load_cut_list",
+           "plot_suffix_ok"]
 
 #: Suffix of a PackingSolver items file.
 _PS_ITEMS = "_items.csv"
@@ -79,11 +80,22 @@ def is_cut_list(instance: str) -> bool:
     return path.suffix.lower() == ".csv" or _packingsolver_prefix(path) is not None
 
 
-def load_cut_list(instance: str, flags: CuttingFlags) -> tuple[Any, Any]:
+def input_files(instance: str, stock: str | None) -> list[str]:
+    """Every file the command reads for INSTANCE (PackingSolver's three, a piece list and its stock), so that
+    no output may overwrite one."""
+    prefix = _packingsolver_prefix(Path(instance))
+    if prefix is not None:
+        return [instance, f"{prefix}_items.csv", f"{prefix}_bins.csv", f"{prefix}_parameters.csv"]
+    return [instance] + ([stock] if stock else [])
+
+
+def load_cut_list(instance: str, flags: CuttingFlags, problem: str | None = None) -> tuple[Any, Any]:
     """``(problem, instance)`` of a CSV cut list with the flags applied; one-line ``UserError`` on bad input."""
     from nnopt.problems import get_problem
     from nnopt.problems.binpack2d._cutlist_csv import read_cut_list, read_packingsolver
 
+    if problem not in (None, "binpack2d"):
+        raise UserError(f"--problem {problem}: {instance} is a cut list, a binpack2d cutting job")
     path = Path(instance)
     prefix = _packingsolver_prefix(path)
     try:

@@ -228,10 +228,10 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts},
-                              [instance] + ([stock] if stock else []))
+                              _cutlist.input_files(instance, stock))
     flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact, rotation)
     if _cutlist.is_cut_list(instance):
-        prob, inst = _cutlist.load_cut_list(instance, flags)
+        prob, inst = _cutlist.load_cut_list(instance, flags, problem)
     elif flags.given():
         raise UserError(f"{flags.given()[0]}: the cutting flags apply to CSV cut lists; {instance} states its "
                         "own job (put the field in the file)")
