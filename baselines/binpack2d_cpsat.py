@@ -207,7 +207,7 @@ def solve_cpsat(
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     # Identical items (same multiset of allowed placed sizes), in model order.
-    shape_of = {}
+    shape_of: dict[Any, list[int]] = {}
     for i in order:
         key = tuple(sorted({(int(ow[i, o]), int(oh[i, o])) for o in range(2) if ok[i, o]}))
         shape_of.setdefault(key, []).append(i)
@@ -353,6 +353,7 @@ class CpSat(Method):
                             seed=seed)
         if found.packing is None:  # cannot happen with a hint; kept as a clear failure
             raise RuntimeError("cpsat returned no packing although it was given a hint")
+        assert found.objective is not None and found.bound is not None  # a packing comes with both
         cost = float(problem.cost(instance, [found.packing])[0])
         if on_improve is not None:
             on_improve(0, budget.elapsed, float(found.objective), cost)

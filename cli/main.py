@@ -16,12 +16,11 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
-from nnopt.cli import _cutlist
-
 from nnopt import __version__
+from nnopt._interrupted import interrupts_held
+from nnopt._solve import VerificationError
+from nnopt.cli import _cutlist
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
-from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -32,10 +31,11 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt._interrupted import interrupts_held
-from nnopt._solve import VerificationError
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
+from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems.base import read_json_file
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nnopt")
@@ -435,7 +435,8 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
     from nnopt._solve import contradiction, json_number
 
     why = contradiction(prob, obj, bound)
-    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None, errors=[why] if why else [])
+    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None,
+                   errors=[why] if why else [])
     if as_json:
         click.echo(json.dumps(verdict))
         if why is not None:
@@ -514,10 +515,10 @@ def warmup_cmd(names: tuple[str, ...]) -> None:
 
 # Commands with their own modules register here (imported last: they use the helpers above).
 from nnopt.cli.bench import bench_cmd  # noqa: E402
-from nnopt.cli.methods import methods_cmd  # noqa: E402
-from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 from nnopt.cli.bounds import bounds_cmd  # noqa: E402
+from nnopt.cli.methods import methods_cmd  # noqa: E402
 from nnopt.cli.pretrain import pretrain_cmd  # noqa: E402
+from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
 for _command in (bench_cmd, methods_cmd, visualize_cmd, distill_cmd):
     cli.add_command(_command)

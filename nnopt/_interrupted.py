@@ -53,7 +53,7 @@ class interrupts_held:
     def _note(self, signum: int, frame: Any) -> None:
         self.received = True
 
-    def __enter__(self) -> "interrupts_held":
+    def __enter__(self) -> interrupts_held:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
                 if sig is not None:

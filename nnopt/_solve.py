@@ -9,12 +9,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from nnopt.problems import InstanceError, OptionError, Problem, get_problem
-from nnopt.problems._files import atomic_write_text
-from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupts_held
 from nnopt._results import result_class
+from nnopt.problems import InstanceError, OptionError, Problem, get_problem
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems._files import atomic_write_text
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.problems.capabilities import FileFormats, file_suffixes
 from nnopt.solver._incumbent import SearchResult
@@ -28,9 +28,8 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
-           "solve_from",
-           "atomic_write_text"]
+__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction",
+           "load_instance", "solve", "solve_from", "atomic_write_text"]
 
 class VerificationError(RuntimeError):
     """A method returned a solution the independent checker rejects (a bug in the method or the problem).
@@ -52,7 +51,8 @@ class PluginContractError(VerificationError):
     """A problem plugin breaks the contract in a way only a run reveals (e.g. a reserved solution key)."""
 
 
-def contradiction(problem: Problem, objective: float, bound: float, source: str = "lower bound") -> str | None:
+def contradiction(problem: Problem[Any, Any], objective: float, bound: float,
+                  source: str = "lower bound") -> str | None:
     """The one-line verdict when ``objective`` is below ``bound`` (beyond rounding), else None."""
     if objective >= bound - 1e-9 * max(1.0, abs(bound)):
         return None
@@ -64,7 +64,7 @@ def contradiction(problem: Problem, objective: float, bound: float, source: str 
 class SolveResult:
     """A verified solution and the facts a user reads next to it."""
 
-    problem: Problem
+    problem: Problem[Any, Any]
     instance: Any
     solution: Any
     objective: float
@@ -161,14 +161,14 @@ def json_number(value: float) -> float | int:
 
 def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
     """A pickled result, as the class its problem's views give it."""
-    return result_class(state["problem"])(**state)
+    return result_class(state["problem"], SolveResult)(**state)
 
 
 #: The problem a JSON instance without a "problem" field is read as (design.md).
 DEFAULT_PROBLEM = "binpack2d"
 
 
-def _usable_problems() -> list[Problem]:
+def _usable_problems() -> list[Problem[Any, Any]]:
     """Every registered problem that loads (broken plugins were already warned about)."""
     from nnopt.problems import available_problems
 
@@ -190,7 +190,7 @@ def _file_suffix(path: Path) -> str:
     return Path(name).suffix.lower()
 
 
-def _problem_by_suffix(suffix: str) -> Problem | None:
+def _problem_by_suffix(suffix: str) -> Problem[Any, Any] | None:
     if suffix == ".json":
         return None
     return next((p for p in _usable_problems() if suffix in file_suffixes(p)), None)
@@ -204,10 +204,10 @@ def known_suffixes() -> set[str]:
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     prob = _problem_by_suffix(_file_suffix(Path(path)))
-    return prob.instances_in_file(path) if isinstance(prob, FileFormats) else [str(path)]
+    return prob.instances_in_file(Path(path)) if isinstance(prob, FileFormats) else [str(path)]
 
 
-def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
+def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem[Any, Any], Any]:
     """Read an instance file; the problem comes from ``problem``, the file's suffix
     (``.2bp``, ``.tsp``), or the JSON's ``"problem"`` field (binpack2d if absent)."""
     path = Path(path)
@@ -339,7 +339,8 @@ def solve_from(
         return _verified(prob, inst, found, bound, runner.name, seed)
 
 
-def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, method: str, seed: int) -> SolveResult:
+def _verified(prob: Problem[Any, Any], inst: Any, found: SearchResult, bound: float, method: str,
+              seed: int) -> SolveResult:
     """The search's answer checked by the independent checker and against every bound, as a result."""
     issues = prob.check(inst, found.solution)
     if issues:
@@ -360,7 +361,7 @@ def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, metho
         status = "optimal"
         # A method may name the argument behind its own bound (the default's proof phase does).
         proof = (found.info.get("proof") or f"{method}'s own proof") if own_proof else prob.bound_argument(inst)
-    return result_class(prob)(
+    return result_class(prob, SolveResult)(
         problem=prob,
         instance=inst,
         solution=found.solution,

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
         """What :func:`nnopt.solve` returns for a cutting job: ``placements``, ``sheets`` and ``plot(ax=None)``."""
 else:
     #: What :func:`nnopt.solve` returns for a binpack2d instance: ``placements`` and ``plot(ax=None)``.
-    Result = result_class_for(PackingViews)
+    from nnopt._solve import SolveResult
+
+    Result = result_class_for(PackingViews, SolveResult)
     #: What :func:`nnopt.solve` returns for a cutting job: ``placements``, ``sheets`` and ``plot(ax=None)``.
-    CuttingResult = result_class_for(CuttingViews)
+    CuttingResult = result_class_for(CuttingViews, SolveResult)

@@ -72,7 +72,7 @@ PoolT = TypeVar("PoolT")
 RUIN_DRAWS = ("weakness", "random")
 
 
-class Capability(ABC):
+class Capability(ABC):  # noqa: B024 -- abstract as a family; each capability names its own abstract hooks
     """Base of every capability mixin: its hooks (the abstract ones are required) and prerequisites."""
 
     #: Capabilities a problem must also declare to declare this one (their hooks feed this one's).
@@ -153,7 +153,7 @@ class Pooling(Capability, Generic[InstanceT, SolutionT, StateT, PoolT]):
     and the default ``nnopt``.
     """
 
-    requires = (SolutionSearch,)
+    requires: ClassVar[tuple[type[Capability], ...]] = (SolutionSearch,)
 
     @abstractmethod
     def new_pool(self, instance: InstanceT) -> PoolT | None:
@@ -217,7 +217,7 @@ class ComponentFeatures(Capability, Generic[InstanceT, StateT]):
     ruin guide (``nnopt.solver.ruin_guide``) trained on some instances chooses another's components;
     ruin and recreate's ``choice=learned|gradient|pretrained`` need them."""
 
-    requires = (SolutionSearch,)
+    requires: ClassVar[tuple[type[Capability], ...]] = (SolutionSearch,)
 
     @abstractmethod
     def component_features(self, instance: InstanceT, state: StateT) -> np.ndarray:
@@ -234,7 +234,7 @@ class PoolFeatures(Capability, Generic[InstanceT, PoolT]):
     """Per-pooled-component features, so a learned column filter (``nnopt.solver.column_filter``)
     chooses what the recombination sees; ``ruin-recreate``'s ``columns=fill|random|learned`` need them."""
 
-    requires = (Pooling,)
+    requires: ClassVar[tuple[type[Capability], ...]] = (Pooling,)
 
     @abstractmethod
     def pool_features(self, instance: InstanceT, pool: PoolT) -> np.ndarray:

@@ -101,6 +101,7 @@ def check_generate_deterministic(problem: Problem, instances: list[Any]) -> None
 
 
 def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]) -> None:
+    bad: object
     for bad in (None, [], "text", 3, 1.5, {}, {"problem": "no-such-problem"}):
         try:
             problem.load(bad)
@@ -119,6 +120,7 @@ def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]
         raise AssertionError("rule 'bad input': an unknown top-level key was accepted")
     # Every field replaced by values of the wrong kind: only InstanceError may escape.
     for key in valid:
+        junk: object
         for junk in (None, -1, 0, "x", [], {}, [None], 10**30, float("nan"), True):
             data = copy.deepcopy(valid)
             data[key] = junk
@@ -497,7 +499,7 @@ def check_search_moves(problem: Problem, instances: list[Any]) -> None:
         where = _describe(problem, inst, f"the given instance {k}")
         _, state, _ = _start_state(problem, inst)
 
-        def visit(before: Any, after: Any) -> None:
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
             weak = np.asarray(problem.weakness(inst, before), dtype=np.float64)
             assert weak.ndim == 1 and len(weak) >= 1 and np.all(np.isfinite(weak)), (
                 f"{rule}: weakness must be a finite score per component, got shape {weak.shape}, on {where}")
@@ -526,7 +528,7 @@ def check_component_features(problem: Problem, instances: list[Any]) -> None:
         where = _describe(problem, inst, f"the given instance {k}")
         _, state, _ = _start_state(problem, inst)
 
-        def visit(before: Any, after: Any) -> None:
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
             weak = np.asarray(problem.weakness(inst, before))
             phi = np.asarray(problem.component_features(inst, before), dtype=np.float64)
             assert phi.ndim == 2 and phi.shape[0] == len(weak) and np.all(np.isfinite(phi)), (

@@ -93,13 +93,13 @@ class Method(ABC):
         self.params: dict[str, str] = {k: v[0] for k, v in self.parameters.items()}
 
     # ------------------------------------------------------------------ support
-    def unsupported(self, problem: Problem) -> str | None:
+    def unsupported(self, problem: Problem[Any, Any]) -> str | None:
         """Why this method cannot solve ``problem`` (one line), or None when it can.
 
         The default names the first capability of :attr:`requires` the problem lacks."""
         return needs(problem, *self.requires)
 
-    def supports(self, problem: Problem) -> bool:
+    def supports(self, problem: Problem[Any, Any]) -> bool:
         return self.unsupported(problem) is None
 
     # --------------------------------------------------------------- parameters
@@ -135,7 +135,7 @@ class Method(ABC):
 
     # --------------------------------------------------------------------- run
     @abstractmethod
-    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+    def run(self, problem: Problem[Any, Any], instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
         """Solve ``instance`` within ``budget`` and return the best solution found.
 

@@ -18,7 +18,8 @@ __all__ = ["CONTEXT_WIDTH", "token_context"]
 CONTEXT_WIDTH = 8
 
 
-def token_context(problem: Problem, instance: Any, encoding: str | None = None, width: int = CONTEXT_WIDTH) -> np.ndarray:
+def token_context(problem: Problem, instance: Any, encoding: str | None = None,
+                  width: int = CONTEXT_WIDTH) -> np.ndarray:
     """What the set model knows about each coordinate besides its value: ``(d, width)``.
 
     Through the contract only: a coordinate's values in the problem's heuristic

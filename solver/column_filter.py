@@ -107,7 +107,8 @@ class ColumnFilter:
         if self.kind == "random":
             scores = rng.random(P)
         else:
-            scores = features[:, 0] if self.kind == "fill" else self.model.logits(features)
+            assert self.kind == "fill" or self.model is not None  # the constructor refuses "learned" without one
+            scores = features[:, 0] if self.kind == "fill" or self.model is None else self.model.logits(features)
         order = np.argsort(-scores, kind="stable")
         chosen = np.zeros(P, dtype=bool)
         kept = 0

@@ -242,9 +242,9 @@ class _Loop:
         if len(starts) == 0 or not self.trained:
             return starts
         ec = self.cfg.extraction
-        res = extract(torch.as_tensor(starts, device=self.device), self.trainer, regularisers=self._regularisers(anchors),
-                      optimiser="signsgd" if ec.topk else "adam", lr=ec.lr, steps=ec.steps, step=ec.step,
-                      topk=ec.topk, generator=self.gen)
+        res = extract(torch.as_tensor(starts, device=self.device), self.trainer,
+                      regularisers=self._regularisers(anchors), optimiser="signsgd" if ec.topk else "adam",
+                      lr=ec.lr, steps=ec.steps, step=ec.step, topk=ec.topk, generator=self.gen)
         return res.x.cpu().numpy().astype(np.float32)
 
     def _screen(self, candidates: np.ndarray, keep: int) -> np.ndarray:

@@ -92,6 +92,7 @@ class EngineMethod(Method):
             lacks = needs(problem, TokenFeatures)
             if lacks is not None:
                 return f"{lacks} with shipped weights (pretrained_scorer)"
+            assert isinstance(problem, TokenFeatures)  # needs() found the capability
             if problem.pretrained_scorer(self.encoding) is None:
                 return (f"needs shipped weights (pretrained_scorer; `nnopt pretrain {problem.name}` writes them "
                         "from the problem's token_features)")

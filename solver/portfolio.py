@@ -19,10 +19,10 @@ from nnopt.problems.base import Problem
 from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, SolutionSearch
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
-from nnopt.solver.cem import cem
-from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
+from nnopt.solver.cem import cem
+from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES
 from nnopt.solver.ruin_recreate import DEFAULT_RECOMBINE_EVERY, RRConfig, ruin_recreate
 
@@ -65,7 +65,7 @@ def start_components(problem: Problem, instance: Any) -> int:
     experiment); the classic 500 with the rule: ``classic_10s.md``.
     """
     X = problem.heuristic_encodings(instance)
-    if len(X) == 0:
+    if len(X) == 0 or not isinstance(problem, SolutionSearch):
         return np.iinfo(np.int64).max
     solutions = problem.decode(instance, X, decoder=problem.search_decoders_for()[0])
     best = solutions[int(np.argmin(problem.cost(instance, solutions)))]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -162,6 +162,7 @@ def ruin_recreate(
     even without recombination, for the caller to read afterwards (training a column filter).
     """
     require_hooks(problem)
+    assert isinstance(problem, SolutionSearch)  # require_hooks refused every other problem
     cfg = config or RRConfig()
     chooser = make_chooser(cfg.choice, problem, instance, cfg.max_ruin, cfg.sharpness, seed, **dict(cfg.guide))
     offers_pool = cfg.recombine_every and isinstance(problem, Pooling)
@@ -175,7 +176,9 @@ def ruin_recreate(
     try:
         if pool is None and cfg.recombine_every and isinstance(problem, Pooling):
             pool = problem.new_pool(instance)
-        seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
+        # a pool comes from Pooling.new_pool: only a problem with that capability has one
+        pooling = cast(Pooling, problem)
+        seen = None if pool is None else (lambda sol: pooling.pool_add(instance, pool,
                                                                        problem.search_state(instance, sol)))
         if start is None:
             best_start(problem, instance, budget, best, seen)
@@ -208,7 +211,7 @@ def ruin_recreate(
                 state, cost = cand, c
                 accepted += 1
                 if pool is not None:
-                    problem.pool_add(instance, pool, state)
+                    pooling.pool_add(instance, pool, state)
             if cost < history[slot]:
                 history[slot] = cost
             least_left = min(least_left, cost[0])
@@ -220,7 +223,7 @@ def ruin_recreate(
                 recombine_seed = int(rng.integers(2**31))
                 # a problem without pool_features is never given columns (its hook may not take them)
                 kept = {} if column_filter is None else {"columns": column_filter.select(problem, instance, pool, rng)}
-                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
+                found = pooling.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
                                           recombine_seed, **kept)
                 recombined += found is not None
             if found is not None:

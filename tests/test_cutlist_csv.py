@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from nnopt.problems.base import InstanceError
 from nnopt.problems.binpack2d import _cutlist_csv
 from nnopt.problems.binpack2d._cutlist_csv import (
-    read_cut_list, read_packingsolver, read_pieces_csv, read_stock_csv,
+    read_cut_list,
+    read_packingsolver,
+    read_pieces_csv,
+    read_stock_csv,
 )
 from nnopt.problems.binpack2d._cutting_spec import Guillotine, PieceType, StockType, Trim, parse_cutting
 

@@ -2,14 +2,18 @@
 agrees with a brute-force search over guillotine cuts, and its cut sequences replay."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from nnopt.problems.binpack2d._cutting_checker import (
-    CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence, cut_sequence_csv,
+    CUT_COLUMNS,
+    Cut,
+    check_cutting_plan,
+    cut_sequence,
+    cut_sequence_csv,
 )
 from nnopt.problems.binpack2d._cutting_spec import parse_cutting
 
@@ -197,7 +201,7 @@ def test_a_wrong_size_or_an_item_twice_or_missing_is_rejected(case, data_):
 
 def brute_cuttable(region, rects, stages, exact, first, kerf):
     """Whether ``rects`` can be cut out of ``region``: every cut position at every stage tried (slow)."""
-    @lru_cache(maxsize=None)
+    @cache
     def go(region, pieces, stage, orient, idle):
         if not pieces:
             return True

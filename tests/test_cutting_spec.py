@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from nnopt.problems.base import InstanceError
 from nnopt.problems.binpack2d import parse_instance
 from nnopt.problems.binpack2d._cutting_spec import (
-    CuttingJob, Guillotine, PieceType, StockType, Trim, classic_json, cutting_to_json, parse_cutting,
+    CuttingJob,
+    Guillotine,
+    PieceType,
+    StockType,
+    Trim,
+    classic_json,
+    cutting_to_json,
+    parse_cutting,
 )
 
 KITCHEN = {

@@ -10,7 +10,11 @@ from hypothesis import strategies as st
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_spec import parse_cutting
 from nnopt.problems.binpack2d._guillotine_decode import (
-    CUTTING_DECODERS, cutting_modes, decode_cutting, sorted_cutting_keys)
+    CUTTING_DECODERS,
+    cutting_modes,
+    decode_cutting,
+    sorted_cutting_keys,
+)
 from nnopt.problems.binpack2d._guillotine_reference import greedy_plan_python
 
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 import nnopt
-from nnopt.problems import PluginWarning, get_problem
+from nnopt.problems import PluginWarning, _plugin_registry, get_problem
 from nnopt.solver import _method_registry as registry
 from nnopt.solver.methods import (
     Budget,
@@ -128,16 +128,16 @@ def test_a_broken_method_plugin_is_skipped_with_a_warning(monkeypatch):
                                                                                        version="2"), load=broken),
            SimpleNamespace(name="cem", value="z:Cem", dist=SimpleNamespace(name="clash-dist", version="3"),
                            load=broken)]
-    monkeypatch.setattr(registry, "_entries", dict(registry._entries))
-    monkeypatch.setattr(registry, "_discovered", False)
-    monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == "nnopt.methods" else [])
+    monkeypatch.setattr(registry._REGISTRY, "_entries", dict(registry._REGISTRY._entries))
+    monkeypatch.setattr(registry._REGISTRY, "_discovered", False)
+    monkeypatch.setattr(_plugin_registry, "entry_points", lambda group: eps if group == "nnopt.methods" else [])
     with pytest.warns(PluginWarning) as caught:
         names = {m.name for m in available_methods()}
     messages = " | ".join(str(w.message) for w in caught)
     assert "fine-plugin" in names and "broken-plugin" not in names and "cem" in names
     assert "'broken-plugin' from broken-dist 2 (y:Broken) skipped: ImportError" in messages
     assert "'cem' from clash-dist 3 (z:Cem) ignored: the name is already taken by nnopt (shipped)" in messages
-    entry = registry._entries["fine-plugin"]
+    entry = registry._REGISTRY.entries()["fine-plugin"]
     assert entry.origin == "fine-dist 1"
 
 

@@ -1,4 +1,4 @@
-"""`nnopt pretrain PROBLEM`: weights for any problem with the TokenFeatures capability, refused in one line for the others."""
+"""`nnopt pretrain PROBLEM`: weights for a problem with the TokenFeatures capability, one line for others."""
 from __future__ import annotations
 
 import subprocess

@@ -14,12 +14,12 @@ import pytest
 import nnopt
 from nnopt.problems import get_problem
 from nnopt.problems.base import Proof
-from nnopt.problems.capabilities import Proofs
 from nnopt.problems.binpack2d import Packing
+from nnopt.problems.binpack2d import _prove as prove_module
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum_packing
-from nnopt.problems.binpack2d import _prove as prove_module
 from nnopt.problems.binpack2d._prove import COLGEN_ARGUMENT, cpsat_argument
+from nnopt.problems.capabilities import Proofs
 from nnopt.solver import prove_phase as phase
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import SearchResult

@@ -6,7 +6,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from nnopt.problems import PluginWarning, Problem, UnknownProblemError, _registry
+from nnopt.problems import PluginWarning, Problem, UnknownProblemError, _plugin_registry, _registry
 from nnopt.problems.binpack2d import BinPack2D
 
 
@@ -42,7 +42,7 @@ def test_unknown_name_lists_the_known_ones():
 
 
 def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
-    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+    monkeypatch.setattr(_plugin_registry, "entry_points", fake_entry_points(
         ("broken", "no_such_module_xyz:Thing", "broken-dist"),
         ("binpack2d", "other_pkg:Clash", "clash-dist"),
     ))
@@ -58,7 +58,7 @@ def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
 
 
 def test_plugin_breaking_the_contract_is_skipped(monkeypatch):
-    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+    monkeypatch.setattr(_plugin_registry, "entry_points", fake_entry_points(
         ("wrong", "nnopt.problems.binpack2d:BinPack2D", "renamed-dist"),
     ))
     with pytest.warns(PluginWarning, match="'wrong' from renamed-dist.*registered as 'wrong'"):

@@ -44,7 +44,8 @@ tried, which keeps the work at ``O(n log n + MAX_THRESHOLDS^2)``.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def bounds_report(
     inst: BinPackInstance,
     column_generation: float | None = 1.0,
     upper: int | None = None,
-    packing: "Packing | None" = None,
+    packing: Packing | None = None,
     destructive: float | None = None,
     budget: float | None = None,
     skipped: list[str] | None = None,
@@ -207,7 +208,7 @@ def _budgeted_rows(
     column_generation: float | None,
     destructive: float | None,
     upper: int | None,
-    packing: "Packing | None",
+    packing: Packing | None,
     skipped: list[str],
 ) -> None:
     """The expensive rows of a report that must end by the CPU clock ``cpu_end``.
@@ -258,7 +259,7 @@ def _budgeted_rows(
     def cpu_left() -> float:
         return cpu_end - time.process_time() - BUDGET_MARGIN
 
-    state = {"best": best, "des": best, "des_time": 0.0, "cg": area, "cg_time": 0.0}
+    state: dict[str, Any] = {"best": best, "des": best, "des_time": 0.0, "cg": area, "cg_time": 0.0}
 
     def run_destructive(share: float) -> None:
         cap = min(destructive or 0.0, share * cpu_left())
@@ -294,7 +295,7 @@ def _budgeted_rows(
         rows.append((COLGEN_ROW, int(state["cg"]), float(state["cg_time"])))
 
 
-def _bins_of(packing: "Packing | None") -> list[np.ndarray] | None:
+def _bins_of(packing: Packing | None) -> list[np.ndarray] | None:
     """The item sets of a packing's bins (``None`` for no packing)."""
     if packing is None:
         return None

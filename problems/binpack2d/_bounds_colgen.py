@@ -154,7 +154,7 @@ def _packable_part(order: np.ndarray, shapes: list[list[tuple[int, int]]], W: in
     return np.array(sorted(kept), dtype=np.int64)
 
 
-def _new_model():  # type: ignore[no-untyped-def]
+def _new_model():
     """An empty CP-SAT model, without the per-model set-up of the old camelCase aliases.
 
     ``CpModel()`` spends about 3 ms adding deprecated aliases of every method;
@@ -320,7 +320,7 @@ def colgen_bound(
         alpha = smoothing if center is not None else 0.0
         added = 0
         while time_left() > 0:
-            pi = pi_lp if alpha == 0.0 else alpha * center + (1 - alpha) * pi_lp
+            pi = pi_lp if alpha == 0.0 or center is None else alpha * center + (1 - alpha) * pi_lp
             # A short search first: its incumbents are columns, but its bound is
             # loose. Only when it finds nothing does the long search run, whose
             # upper bound gives a Farley bound.

@@ -216,9 +216,9 @@ def _cut_sheet(job: CuttingJob, stock: int, pieces: list[_Piece]) -> _Cutting:
     if feasible:
         # fewest cuts, then fewest stages (an empty first stage is a wasted stage)
         return min(feasible, key=lambda t: (len(t.cuts), max((c[0] for c in t.cuts), default=0)))
-    first = tries[0]
-    first.failure = f"{first.failure} (first cut {firsts[0]}{'; nor vertical first' if len(firsts) > 1 else ''})"
-    return first
+    tried = tries[0]
+    tried.failure = f"{tried.failure} (first cut {firsts[0]}{'; nor vertical first' if len(firsts) > 1 else ''})"
+    return tried
 
 
 def _int(value: Any) -> bool:

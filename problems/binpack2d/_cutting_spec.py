@@ -359,7 +359,8 @@ def _check_fit(job: CuttingJob, source: str) -> None:
             raise InstanceError(f"{source}: {_piece_label(job.pieces, k)} of size {p.width}x{p.height} fits no "
                                 f"stock sheet after trims {how} (largest usable sheet {largest[0]}x{largest[1]})")
     if all(s.count is not None for s in job.stock):
-        room = sum(s.count * (s.width - t.left - t.right) * (s.height - t.bottom - t.top) for s in job.stock)
+        room = sum((s.count or 0) * (s.width - t.left - t.right) * (s.height - t.bottom - t.top)
+                   for s in job.stock)  # every count is given (checked above)
         need = sum(p.count * p.width * p.height for p in job.pieces)
         if need > room:
             raise InstanceError(f"{source}: the pieces' area {need} exceeds the usable area {room} of all "

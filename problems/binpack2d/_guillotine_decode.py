@@ -27,8 +27,15 @@ import numpy as np
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_kernels import (
-    RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_ORDER, RULE_FILL_WIDEN, RULE_FIRST_FIT, RULE_STRIPS, RULE_STRIPS_WIDEN,
-    decode_batch)
+    RULE_BEST_FIT,
+    RULE_FILL_AREA,
+    RULE_FILL_ORDER,
+    RULE_FILL_WIDEN,
+    RULE_FIRST_FIT,
+    RULE_STRIPS,
+    RULE_STRIPS_WIDEN,
+    decode_batch,
+)
 
 __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_modes", "decode_cutting",
            "sorted_cutting_keys"]

@@ -182,8 +182,9 @@ def _plan(job: CuttingJob, transposed: bool, pose: str) -> list[dict[str, Any]]:
                                  f"(items {', '.join(map(str, rest[:8]))}{', ...' if len(rest) > 8 else ''})")
         _, s, rows = best
         pending.difference_update(r["item"] for r in rows)
-        if left_in_stock[s] is not None:
-            left_in_stock[s] -= 1
+        left = left_in_stock[s]
+        if left is not None:
+            left_in_stock[s] = left - 1
         plan.append({"stock": s, "items": rows})
     return plan
 

@@ -39,17 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
 from nnopt.problems.base import Problem, Proof, SolutionError
-from nnopt.problems.capabilities import (
-    ComponentFeatures,
-    FileFormats,
-    PoolFeatures,
-    Pooling,
-    Proofs,
-    Rendering,
-    SolutionSearch,
-    TokenFeatures,
-)
+from nnopt.problems.binpack2d import _bin_pool, _ruin
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
@@ -67,11 +59,19 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
-from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._tokens import item_token_features
-from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
+from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
-from nnopt.problems.binpack2d import _bin_pool, _ruin
+from nnopt.problems.capabilities import (
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+)
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
@@ -338,8 +338,9 @@ class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
             return self._assignment_start(instance)[1].copy()
         if encoding == "keys+rule":
             K = self.heuristic_encodings(instance, "keys")
-            return np.concatenate([np.concatenate([K, np.full((len(K), instance.n), _rule_gene(slot), dtype=np.float32)],
-                                                  axis=1) for slot in range(len(RULE_GENE_DECODERS))])
+            return np.concatenate([
+                np.concatenate([K, np.full((len(K), instance.n), _rule_gene(slot), dtype=np.float32)], axis=1)
+                for slot in range(len(RULE_GENE_DECODERS))])
         orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
         rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
         # first occurrence of each distinct row, by its bytes (np.unique(axis=0) sorts the

@@ -36,9 +36,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
 from nnopt.problems import validate
 from nnopt.problems._limits import check_name
+from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
 
 __all__ = [
     "DISTANCES",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nnopt_knapsack import Knapsack, Selection
 
 from nnopt.problems import InstanceError
 from nnopt.problems.testing import check_problem, problem_checks
-from nnopt_knapsack import Knapsack, Selection
 
 PROBLEM = Knapsack()
 EXAMPLE = Path(__file__).resolve().parents[1] / "example.json"
@@ -53,8 +53,9 @@ def test_checker_and_loader_name_the_problem():
 
 
 # ------------------------------------------------------------------ the plugin's own method
-from nnopt.solver.testing import method_checks  # noqa: E402
 from nnopt_knapsack import KnapsackDP  # noqa: E402
+
+from nnopt.solver.testing import method_checks  # noqa: E402
 
 
 class _Other(Knapsack):
