@@ -125,7 +125,7 @@ class Problem(ABC, Generic[InstanceT, SolutionT]):
     #: in one line that lists the declared ones. ``--param`` stays the route for everything.
     generate_flags: ClassVar[Mapping[str, str]] = {}
 
-    def for_instance(self, instance: Any) -> Problem:
+    def for_instance(self, instance: Any) -> Problem[Any, Any]:
         """The problem object that handles ``instance``: a problem with variants (binpack2d's cutting
         jobs) returns the variant's problem object, whose hooks then judge that instance; the default
         is the problem itself.

@@ -58,8 +58,8 @@ def _replay(job, sheets, rows) -> None:
 def test_the_kitchen_job_from_csv_gives_a_verified_plan_a_pdf_and_cuts_that_replay(tmp_path, kitchen):
     out, plot, cuts = tmp_path / "plan.json", tmp_path / "plan.pdf", tmp_path / "cuts.csv"
     res = run("solve", str(kitchen / "pieces.csv"), "--stock", str(kitchen / "stock.csv"), "--kerf", "4",
-              "--trim", "10", "--guillotine", "3", "--rotation", "--time-limit", "3", "--out", str(out), "--plot", str(plot),
-              "--cuts", str(cuts))
+              "--trim", "10", "--guillotine", "3", "--rotation", "--time-limit", "3", "--out", str(out),
+              "--plot", str(plot), "--cuts", str(cuts))
     assert res.returncode == 0, res.stderr
     assert "verified" in res.stdout
     assert plot.read_bytes()[:4] == b"%PDF"

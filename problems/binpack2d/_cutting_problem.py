@@ -32,16 +32,27 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import InstanceError, Problem, SolutionError
-from nnopt.problems.capabilities import Rendering
 from nnopt.problems.binpack2d._cutting_bounds import area_bound
 from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
 from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
 from nnopt.problems.binpack2d._cutting_spec import (
-    CuttingJob, Guillotine, PieceType, StockType, Trim, cutting_to_json, parse_cutting)
+    CuttingJob,
+    Guillotine,
+    PieceType,
+    StockType,
+    Trim,
+    cutting_to_json,
+    parse_cutting,
+)
 from nnopt.problems.binpack2d._cutting_views import CuttingViews
 from nnopt.problems.binpack2d._guillotine_decode import (
-    CUTTING_DECODERS, CuttingBatch, decode_cutting, sorted_cutting_keys)
+    CUTTING_DECODERS,
+    CuttingBatch,
+    decode_cutting,
+    sorted_cutting_keys,
+)
 from nnopt.problems.binpack2d._guillotine_shelves import StockExhausted, plan_cost, shelf_plan
+from nnopt.problems.capabilities import Rendering
 
 __all__ = ["CUTTING_PLANS", "CuttingPlan", "CuttingPlans", "generate_cutting"]
 
