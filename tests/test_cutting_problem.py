@@ -145,3 +145,15 @@ def test_a_solution_file_with_a_wrong_cut_list_is_refused(repo):
     assert not prob.check(inst, prob.solution_from_json(inst, data))
     data["cuts"] = data["cuts"][1:]
     assert any("cuts" in issue for issue in prob.check(inst, prob.solution_from_json(inst, data)))
+
+
+def test_the_cost_of_a_batch_with_fallback_rows_equals_the_cost_of_its_plans():
+    inst = CuttingInstance(parse_cutting({
+        "bins": [{"width": 10, "height": 10, "count": 2}],
+        "items": [{"width": 6, "height": 4, "count": 2}, {"width": 4, "height": 6, "count": 2},
+                  {"width": 4, "height": 4, "count": 2}, {"width": 6, "height": 6}],
+        "guillotine": {"stages": 2, "first_cut": "horizontal"}}))
+    sols = CUTTING_PLANS.decode(inst, np.random.default_rng(1).random((100, inst.n)))
+    batch = CUTTING_PLANS.cost(inst, sols)
+    one_by_one = CUTTING_PLANS.cost(inst, [sols[i] for i in range(len(sols))])
+    assert np.all(np.isfinite(batch)) and np.allclose(batch, one_by_one)

@@ -198,8 +198,14 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
     def cost(self, instance: CuttingInstance, solutions: Sequence[CuttingPlan]) -> np.ndarray:
         job = instance.job
         step = _price_step(job)
-        if isinstance(solutions, CuttingPlanBatch) and not (solutions.batch.sheets < 0).any():
-            return self._batch_cost(job, solutions.batch, step)
+        if isinstance(solutions, CuttingPlanBatch):
+            out = self._batch_cost(job, solutions.batch, step)
+            ran_out = solutions.batch.sheets < 0
+            if ran_out.any():  # those rows are the fallback plan
+                assert solutions.fallback is not None
+                plan = solutions.fallback.sheets
+                out[ran_out] = plan_cost(job, plan) - step + step * _least_fill(job, plan)
+            return out
         out = np.empty(len(solutions))
         for i in range(len(solutions)):
             plan = solutions[i].sheets
@@ -214,7 +220,8 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
         w, h, _ = job.item_arrays()
         area = (w * h).astype(np.float64)
         filled = np.zeros((B, n))
-        np.add.at(filled, (np.repeat(np.arange(B), n), batch.sheet.ravel()), np.tile(area, B))
+        sheet = np.clip(batch.sheet, 0, n - 1)  # rows that ran out may hold no sheet index
+        np.add.at(filled, (np.repeat(np.arange(B), n), sheet.ravel()), np.tile(area, B))
         usable = np.array([(x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in (job.usable(t) for t in range(len(job.stock)))],
                           dtype=np.float64)
         slot = np.arange(n)[None, :]
