@@ -42,6 +42,11 @@ def bounds_cmd(instance: str, cg_time: float, cp_time: float, budget: float, as_
     prob, inst = load_or_error(instance, None)
     if prob.name != "binpack2d":
         raise UserError(f"{instance}: bounds are implemented for binpack2d only, not {prob.name!r}")
+    from nnopt.problems.binpack2d import BinPackInstance
+
+    if not isinstance(inst, BinPackInstance):  # a cutting job: its one bound is the solve's lower bound
+        raise UserError(f"{instance}: the bound report covers classic binpack2d instances; a cutting job's "
+                        f"area bound ({prob.lower_bound(inst):g}) is the lower bound `nnopt solve` prints")
     from nnopt.problems.binpack2d._bounds import bounds_report
 
     skipped: list[str] = []

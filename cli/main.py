@@ -19,6 +19,7 @@ import click
 from nnopt import __version__
 from nnopt._interrupted import interrupts_held
 from nnopt._solve import VerificationError
+from nnopt.cli import _cutlist
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
@@ -162,7 +163,21 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 @click.option("--max-evals", type=int, default=None, help="Stop after this many decodes instead.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Draw the solution (.png or .svg; cutting jobs also .pdf).")
+@click.option("--stock", type=click.Path(dir_okay=False), default=None,
+              help="Cut lists: the stock sheets CSV (name,width,height[,cost,count]) of a pieces CSV.")
+@click.option("--kerf", type=int, default=None, help="Cut lists: the blade width.")
+@click.option("--trim", type=int, default=None, help="Cut lists: the border trimmed off every sheet edge.")
+@click.option("--guillotine", "stages", default=None, metavar="STAGES",
+              help="Cut lists: guillotine cuts in STAGES stages (2, 3, ... or unlimited).")
+@click.option("--first-cut", default=None, metavar="horizontal|vertical|any",
+              help="Cut lists: orientation of the first-stage cuts (with --guillotine).")
+@click.option("--exact", is_flag=True, help="Cut lists: exact guillotine cuts (no trimming cut after the last stage).")
+@click.option("--rotation/--no-rotation", "rotation", default=None,
+              help="Cut lists: whether pieces without their own rotation may turn (default: the files' rule).")
+@click.option("--cuts", type=click.Path(dir_okay=False), default=None,
+              help="Write the guillotine cut sequence of the plan to this CSV file (cutting jobs).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True,
               help="Where the neural methods train (auto: a CUDA GPU when there is one).")
@@ -175,7 +190,9 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
               device: str, progress: bool, trace: str | None, method_params: tuple[str, ...],
-              order: str | None, as_json: bool) -> None:
+              order: str | None, as_json: bool, stock: str | None, kerf: int | None, trim: int | None,
+              stages: str | None, first_cut: str | None, exact: bool, rotation: bool | None,
+              cuts: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
     The default method is `nnopt`: CEM on the encodings for a share of the
@@ -191,6 +208,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     Example:
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
+      nnopt solve pieces.csv --stock stock.csv --kerf 4 --trim 10 --guillotine 3 --plot plan.pdf --cuts cuts.csv
     """
     from nnopt._solve import dump_json, solve_from
     from nnopt.cli._compile_ahead import compile_if_cold, compiling_noted, note_below_floor
@@ -205,13 +223,24 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         raise UserError(f"--time-limit must be positive, got {time_limit}")
     if max_evals is not None and max_evals <= 0:
         raise UserError(f"--max-evals must be positive, got {max_evals}")
-    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
-        raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg)")
-    for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace)):
+    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg; cutting jobs also .pdf)")
+    for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace), ("--cuts", cuts)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
-    refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace}, [instance])
-    prob, inst = load_or_error(instance, problem)
+    refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts},
+                              _cutlist.input_files(instance, stock))
+    flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact, rotation)
+    if _cutlist.is_cut_list(instance):
+        prob, inst = _cutlist.load_cut_list(instance, flags, problem)
+    elif flags.given():
+        raise UserError(f"{flags.given()[0]}: the cutting flags apply to CSV cut lists; {instance} states its "
+                        "own job (put the field in the file)")
+    else:
+        prob, inst = load_or_error(instance, problem)
+    if plot is not None:
+        _cutlist.plot_suffix_ok(prob, plot)
+    _cutlist.check_cuts_option(prob, inst, cuts)
     chosen = get_method(method, prob, **params)
     why = chosen.unsupported(prob)
     if why is not None:
@@ -244,6 +273,8 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
             _write_trace(trace, rounds or improvements)
         if out is not None:
             write_or_error(out, dump_json(result.to_json()))
+        if cuts is not None:
+            write_or_error(cuts, _cutlist.cut_sequence_text(inst, result.solution))
         if plot is not None:
             from nnopt.problems.capabilities import Rendering
 
@@ -258,6 +289,8 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
             click.echo(json.dumps(result.summary()))
         elif not quiet:
             _print_result(result, out, plot)
+            if cuts is not None:
+                click.echo(f"cut sequence: {cuts}")
 
 
 def _key_values(option: str, pairs: tuple[str, ...]) -> dict[str, str]:

@@ -214,7 +214,8 @@ def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> t
     suffix = _file_suffix(path)
     prob = get_problem(problem) if problem is not None else _problem_by_suffix(suffix)
     if isinstance(prob, FileFormats) and suffix in prob.file_suffixes:
-        return prob, prob.read(path)
+        inst = prob.read(path)
+        return prob.for_instance(inst), inst
     data = read_json_file(path, InstanceError)
     if prob is None:
         name = data.get("problem", DEFAULT_PROBLEM) if isinstance(data, dict) else DEFAULT_PROBLEM
@@ -224,7 +225,8 @@ def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> t
             prob = get_problem(name)
         except LookupError as exc:
             raise InstanceError(f"{path}: field 'problem': {exc}") from None
-    return prob, prob.load(data, source=str(path))
+    inst = prob.load(data, source=str(path))
+    return prob.for_instance(inst), inst
 
 
 def solve(
@@ -313,7 +315,7 @@ def solve_from(
     else:
         if problem is None:
             raise ValueError("pass problem=NAME with an instance object")
-        prob, inst = get_problem(problem), instance
+        prob, inst = get_problem(problem).for_instance(instance), instance
     runner = get_method(method, prob, **(params or {}))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT

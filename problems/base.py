@@ -125,6 +125,16 @@ class Problem(ABC, Generic[InstanceT, SolutionT]):
     #: in one line that lists the declared ones. ``--param`` stays the route for everything.
     generate_flags: ClassVar[Mapping[str, str]] = {}
 
+    def for_instance(self, instance: Any) -> Problem[Any, Any]:
+        """The problem object that handles ``instance``: a problem with variants (binpack2d's cutting
+        jobs) returns the variant's problem object, whose hooks then judge that instance; the default
+        is the problem itself.
+
+        Every place that pairs a problem with an instance it did not load itself asks this
+        (``nnopt.load_instance``, ``nnopt.solve``), so a variant keeps its registered name and
+        needs no registry entry of its own."""
+        return self
+
     def instance_name(self, instance: InstanceT) -> str:
         return str(getattr(instance, "name", ""))
 

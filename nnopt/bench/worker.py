@@ -46,6 +46,7 @@ def run_one(run: BenchRun) -> dict[str, str]:
     try:
         problem = get_problem(run.problem)
         inst = problem.load(json.loads(run.instance), source=run.source)
+        problem = problem.for_instance(inst)  # a variant's instance (a cutting job) is judged by its own object
         row.update({"class": problem.instance_class(inst), "n": str(problem.instance_size(inst))})
         res = nnopt.solve(inst, problem=problem.name, method=run.method, time_limit=run.time_limit,
                           max_evals=run.max_evals, seed=run.seed, threads=threads)

@@ -46,8 +46,9 @@ from nnopt.problems.binpack2d import _bin_pool, _ruin
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._cutting_instance import CuttingInstance, load_binpack
 from nnopt.problems.binpack2d._generate import generate_instance
-from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, read_instance
 from nnopt.problems.binpack2d._kernels import (
     BIN_FIRST_FIT,
     BIN_GLOBAL_BEST,
@@ -227,7 +228,17 @@ class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> BinPackInstance:
-        return parse_instance(data, source=source)
+        """The classic instance; a cutting job (stock types, kerf, trims, guillotine rules, piece flags) that
+        the classic form cannot say loads as a ``CuttingInstance``, which :meth:`for_instance` routes."""
+        return load_binpack(data, source=source)  # type: ignore[return-value]
+
+    def for_instance(self, instance: Any) -> Problem[Any, Any]:
+        """The cutting problem for a cutting job; this problem for a classic instance."""
+        if isinstance(instance, CuttingInstance):
+            from nnopt.problems.binpack2d._cutting_problem import CUTTING_PLANS
+
+            return CUTTING_PLANS
+        return self
 
     def read(self, path: str | Path) -> BinPackInstance:
         return read_instance(path)
