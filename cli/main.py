@@ -34,6 +34,7 @@ from nnopt.cli._common import (
 from nnopt._interrupted import interrupts_held
 from nnopt._solve import VerificationError
 from nnopt.problems import NnoptError, SolutionError, problem_entries
+from nnopt.problems._limits import shown
 from nnopt.problems.base import read_json_file
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -357,9 +358,7 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
       nnopt check examples/cl_07_040_01.json sol.json
     """
     data = read_json_file(solution, SolutionError)
-    if problem is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
-        problem = data["problem"]
-    prob, inst = load_or_error(instance, problem)
+    prob, inst = _instance_for_solution(instance, solution, data, problem)
     try:
         sol = prob.solution_from_json(inst, data)
     except SolutionError as exc:
@@ -369,13 +368,12 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
     if isinstance(data, dict):
         claimed_inst = data.get("instance")
         if claimed_inst is not None and claimed_inst != name:
-            issues.append(f"solution is for instance {claimed_inst!r}, not {name!r}")
+            issues.append(f"solution is for instance {shown(claimed_inst)}, not {name!r}")
         if not issues and "objective" in data:
             actual = prob.objective(inst, sol)
             claimed = data["objective"]
-            if isinstance(claimed, bool) or not isinstance(claimed, (int, float)) or \
-                    not math.isclose(claimed, actual, rel_tol=1e-9, abs_tol=1e-9):
-                issues.append(f"solution claims objective {data['objective']!r}, but it is {actual:g}")
+            if not _same_number(claimed, actual):
+                issues.append(f"solution claims objective {shown(claimed)}, but it is {actual:g}")
     if issues:
         stderr(f"INFEASIBLE: {solution} for {instance}:")
         for issue in issues:
@@ -390,6 +388,48 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
         stderr(f"error: {why}")
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {bound:g}) — {name}")
+
+
+def _instance_for_solution(instance: str, solution: str, data: Any, problem: str | None) -> tuple[Any, Any]:
+    """The instance, read as the problem ``--problem`` names, else as the one the solution names.
+
+    A solution of another problem than the instance's is the solution file's
+    fault: the message names that file and both problems, instead of blaming
+    the instance for fields the other problem does not know.
+    """
+    if problem is not None:
+        return load_or_error(instance, problem)
+    claimed = data.get("problem") if isinstance(data, dict) else None
+    if claimed is None:
+        return load_or_error(instance, None)
+    if not isinstance(claimed, str):
+        raise UserError(f"{solution}: field 'problem' must be a problem name, got {shown(claimed)}")
+    try:
+        problem_or_error(claimed)
+    except UserError as exc:
+        raise UserError(f"{solution}: field 'problem': {exc.format_message()}") from exc
+    try:
+        return load_or_error(instance, claimed)
+    except UserError:
+        try:
+            own, _ = load_or_error(instance, None)
+        except UserError:
+            own = None
+        if own is not None and own.name != claimed:
+            raise UserError(f"{solution}: the solution is for problem {claimed!r}, but {instance} is a "
+                            f"{own.name!r} instance") from None
+        raise
+
+
+def _same_number(claimed: Any, actual: float) -> bool:
+    """Whether a solution's claimed objective is a number equal to ``actual`` (to rounding); an integer too
+    large for a float (10**400) is simply not equal."""
+    if isinstance(claimed, bool) or not isinstance(claimed, (int, float)):
+        return False
+    try:
+        return math.isclose(claimed, actual, rel_tol=1e-9, abs_tol=1e-9)
+    except OverflowError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:
