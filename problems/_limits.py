@@ -23,11 +23,16 @@ MAX_SHOWN_CHARS = 40
 
 
 def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
-    """``repr(value)`` of at most about ``limit`` characters: cut with an ellipsis, non-printables escaped."""
-    if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + f"… ({len(value)} characters)"
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+    """``repr(value)`` of at most ``limit`` characters and an ellipsis: non-printables escaped, then cut."""
+    long_text = isinstance(value, str) and len(value) > limit
+    try:
+        text = repr(value[:limit] if isinstance(value, str) else value)
+    except ValueError:  # an integer of more digits than Python converts
+        return "an integer of thousands of digits"
+    if len(text) <= limit and not long_text:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return text[:limit] + "…" + size
 
 
 def check_name(name: object, source: str, where: str = "field 'name'") -> str:

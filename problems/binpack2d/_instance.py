@@ -313,11 +313,11 @@ def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> Bi
     if ".2bp:" in text_path:
         text_path, _, idx = text_path.rpartition(":")
         if not (idx.isascii() and idx.isdigit()):  # FILE.2bp:-1, FILE.2bp:abc, FILE.2bp:² (a Unicode digit)
-            raise InstanceError(f"{path}: instance index after ':' must be 0, 1, 2, ..., got {shown(idx)}")
+            raise InstanceError(f"{text_path}: instance index after ':' must be 0, 1, 2, ..., got {shown(idx)}")
         try:
             index = strict_int(idx)
         except ValueError as exc:
-            raise InstanceError(f"{path}: instance index after ':': {exc}") from None
+            raise InstanceError(f"{text_path}: instance index after ':': {exc}") from None
     p = Path(text_path)
     if p.suffix.lower() == ".2bp":
         text = read_text_file(p, InstanceError, limit=MAX_FILE_BYTES, errors="replace")
