@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_colliding_outputs, refuse_overwriting_inputs
 
 from nnopt import __version__
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
@@ -210,6 +210,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace}, [instance])
+    refuse_colliding_outputs({"--out": out, "--plot": plot, "--trace": trace})
     prob, inst = load_or_error(instance, problem)
     chosen = get_method(method, prob, **params)
     why = chosen.unsupported(prob)
@@ -236,17 +237,39 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
                                 params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
                                 started=started, **extra)
     with interrupts_held():  # the answer is verified: a signal now must not lose it
-        if trace is not None:
-            _write_trace(trace, rounds or improvements)
-        if out is not None:
-            write_or_error(out, dump_json(result.to_json()))
-        if plot is not None:
-            try:
-                prob.render(inst, result.solution, plot)
-            except NotImplementedError as exc:
-                raise UserError(f"--plot: {exc}") from exc
+        failed = _write_outputs(
+            ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
+            ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
+            ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
+        )
         if not quiet:
-            _print_result(result, out, plot)
+            _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
+    if failed:
+        raise UserError("; ".join(failed.values()))
+
+
+def _write_outputs(*outputs: tuple[str, str | None, Any]) -> dict[str, str]:
+    """Write each output that was asked for, each on its own: one that fails (a full disk, a read-only
+    folder) leaves the others written. Returns the failures' one-line messages by option."""
+    failed: dict[str, str] = {}
+    for option, path, write in outputs:
+        if path is None:
+            continue
+        try:
+            write()
+        except UserError as exc:
+            failed[option] = exc.format_message()
+    return failed
+
+
+def _render(prob: Any, inst: Any, solution: Any, path: str) -> None:
+    """Draw the solution; a problem without pictures, or a picture that cannot be written, is one line."""
+    try:
+        prob.render(inst, solution, path)
+    except NotImplementedError as exc:
+        raise UserError(f"--plot: {exc}") from exc
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _key_values(option: str, pairs: tuple[str, ...]) -> dict[str, str]:
@@ -465,7 +488,24 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         stderr("interrupted")
         sys.exit(130)
-    quick_exit(0)  # the answer is out: do not make the user wait for the interpreter's teardown
+    except OSError as exc:  # an output the system refused (standard output on a full disk, ...)
+        if debug:
+            traceback.print_exc()
+        stderr(f"error: {_os_error_line(exc)}")
+        quick_exit(EXIT_BAD_INPUT)  # skips the interpreter's own, second attempt at the failed stream
+    quick_exit(0)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error no command turned into its own message."""
+    import errno
+
+    if exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
+        # Every file a command writes names itself (write_or_error); a nameless write is standard output.
+        return f"cannot write to standard output ({exc.strerror or exc})"
+    return str(exc.strerror or exc)  # the answer is out: do not make the user wait for the interpreter's teardown
 
 
 @cli.command("warmup")

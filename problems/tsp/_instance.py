@@ -206,7 +206,10 @@ def _tsplib_number(tok: str, lineno: int, source: str) -> float:
     try:
         value = strict_float(tok)
     except ValueError as exc:
-        raise InstanceError(f"{source}: line {lineno}: {exc}") from None
+        if tok.lstrip("+-").lower() in ("inf", "infinity", "nan"):
+            value = math.nan
+        else:
+            raise InstanceError(f"{source}: line {lineno}: {exc}") from None
     if not math.isfinite(value):
         raise InstanceError(f"{source}: line {lineno}: coordinate must be finite, got {shown(tok)}")
     if abs(value) > MAX_COORD:
@@ -269,7 +272,8 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
     try:
         n = strict_int(spec["DIMENSION"])
     except ValueError as exc:
-        raise InstanceError(f"{source}: DIMENSION: {exc}") from None
+        why = str(exc).replace("expected an integer,", "must be an integer,")
+        raise InstanceError(f"{source}: DIMENSION{'' if why.startswith('must') else ':'} {why}") from None
     _city_count(n, "DIMENSION", source)
     if coords_at is None:
         raise InstanceError(f"{source}: missing NODE_COORD_SECTION")
