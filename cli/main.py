@@ -31,7 +31,7 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt._interrupted import interrupts_held
+from nnopt._interrupted import interrupt_once, interrupts_held
 from nnopt._solve import VerificationError
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems._limits import shown
@@ -233,17 +233,19 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         time_limit = DEFAULT_TIME_LIMIT
     if time_limit is not None:  # the clock started with the process; leave time to check and write
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
-                                params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                started=started, **extra)
-    with interrupts_held():  # the answer is verified: a signal now must not lose it
-        failed = _write_outputs(
-            ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
-            ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
-            ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
-        )
-        if not quiet:
-            _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
+    # One interrupt stops the search (before it, skips it); a second cannot stop the answer being written.
+    with interrupt_once(armed=False):
+        result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
+                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
+                                    started=started, **extra)
+        with interrupts_held():  # the answer is verified: a signal now must not lose it
+            failed = _write_outputs(
+                ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
+                ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
+                ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
+            )
+            if not quiet:
+                _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
     if failed:
         raise UserError("; ".join(failed.values()))
 

@@ -12,7 +12,7 @@ from nnopt.problems import InstanceError, Problem, get_problem
 from nnopt.problems._files import atomic_write_text
 from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
-from nnopt._interrupted import heuristic_start, interrupts_held
+from nnopt._interrupted import heuristic_start, interrupt_once, interrupts_held
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
@@ -215,20 +215,27 @@ def solve(
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
     if time_limit is not None:  # large instances: keep back the time to verify and write (issue 16)
         time_limit = max(0.01, time_limit - finish_reserve(prob, inst))
-    # The bound before the search: its first call may load compiled kernels, which must not
-    # happen after a time limit has been spent.
-    bound = prob.lower_bound(inst)
-    budget = Budget(time_limit=time_limit, max_evals=max_evals)
-    if started is not None:
-        budget.start = min(budget.start, started)
-    try:
-        with decode_deadline(search_deadline(budget.start, budget.time_limit)):
-            found = run_method(runner, prob, inst, budget, seed, on_improve,
-                               RunContext(threads=threads, device=device, on_round=on_round))
-    except KeyboardInterrupt:  # during the method's start-up: the best heuristic start (issue 16)
-        found = heuristic_start(prob, inst, budget.elapsed)
-    with interrupts_held():  # the search is over: a signal now must not lose its verified answer
-        return _verified(prob, inst, found, bound, runner.name, seed)
+    with interrupt_once() as run:  # the first interrupt stops the search; later ones cannot lose its answer
+        # The bound before the search: its first call may load compiled kernels, which must not
+        # happen after a time limit has been spent. Verification needs it, so an interrupt waits
+        # for it (bounded work) and then skips the search.
+        with interrupts_held():
+            bound = prob.lower_bound(inst)
+        budget = Budget(time_limit=time_limit, max_evals=max_evals)
+        if started is not None:
+            budget.start = min(budget.start, started)
+        found = None
+        if not run.spent:
+            try:
+                with decode_deadline(search_deadline(budget.start, budget.time_limit)):
+                    found = run_method(runner, prob, inst, budget, seed, on_improve,
+                                       RunContext(threads=threads, device=device, on_round=on_round))
+            except KeyboardInterrupt:  # during the method's start-up
+                pass
+        if found is None:  # interrupted before the search had a solution: the best heuristic start
+            found = heuristic_start(prob, inst, budget.elapsed)
+        with interrupts_held():  # the search is over: a signal now must not lose its verified answer
+            return _verified(prob, inst, found, bound, runner.name, seed)
 
 
 def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, method: str, seed: int) -> SolveResult:
