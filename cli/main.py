@@ -123,13 +123,30 @@ def generate_cmd(ctx: click.Context, problem: str, klass: int | None, n: int | N
             params[key] = raw
     try:
         inst = prob.generate(seed=seed, **params)
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:  # a plugin's generate() that passes its parameters on unchecked
+        raise UserError(f"generate {problem}: {_unknown_parameter(prob, exc)}") from exc
+    except ValueError as exc:
         raise UserError(f"generate {problem}: {exc}") from exc
     text = dump_json(prob.instance_to_json(inst))
     if out is None:
         click.echo(text, nl=False)
     else:
         write_or_error(out, text)
+
+
+def _unknown_parameter(prob: Any, exc: TypeError) -> str:
+    """Python's "f() got an unexpected keyword argument 'x'" as the parameter's name and the known ones."""
+    import inspect
+    import re
+
+    match = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    if match is None:
+        return str(exc)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    known = {name for name, p in inspect.signature(prob.generate).parameters.items()
+             if p.kind in kinds and name != "seed"} | set(prob.generate_flags)
+    listed = ", ".join(sorted(known)) or "see the problem's generate() documentation"
+    return f"no parameter {match.group(1)!r} (known: {listed})"
 
 
 def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:

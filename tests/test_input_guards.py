@@ -207,3 +207,26 @@ def test_distill_refuses_a_k_beyond_the_machine_s_memory(capsys):
 def test_pretrain_refuses_a_negative_seed(capsys, tmp_path):
     code, err = run(capsys, "pretrain", "binpack2d", "--seed", "-1", "--out", str(tmp_path / "w.pt"))
     assert code == 2 and "--seed" in one_line(err)
+
+
+def test_generate_names_the_parameter_a_plugin_passes_on_unchecked(capsys):
+    from nnopt.problems import register_problem, unregister_problem
+    from nnopt.problems.tsp import TSP
+
+    def draw(seed, n=5, kind="uniform"):
+        return TSP().generate(seed, n=n, kind=kind)
+
+    class PassesOn(TSP):
+        name = "tsp_passes_on"
+        generate_flags = {"kind": "uniform or clustered"}
+
+        def generate(self, seed, **params):
+            return draw(seed, **params)
+
+    register_problem(PassesOn)
+    try:
+        code, err = run(capsys, "generate", "tsp_passes_on", "--param", "bogus=1")
+    finally:
+        unregister_problem("tsp_passes_on")
+    line = one_line(err)
+    assert code == 2 and "'bogus'" in line and "kind" in line and "unexpected keyword" not in line
