@@ -121,6 +121,8 @@ def generate_cmd(ctx: click.Context, problem: str, klass: int | None, n: int | N
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
+        except ValueError:  # an integer of more digits than Python converts
+            raise UserError(f"--param {key}: the number has more digits than any parameter takes") from None
     try:
         inst = prob.generate(seed=seed, **params)
     except TypeError as exc:  # a plugin's generate() that passes its parameters on unchecked

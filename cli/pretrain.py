@@ -71,6 +71,8 @@ def pretrain_cmd(problem: str, out: str, sizes: str, per_size: int, held_out: in
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
+        except ValueError:  # an integer of more digits than Python converts
+            raise UserError(f"--param {key}: the number has more digits than any parameter takes") from None
     try:
         cfg = PretrainConfig(samples=samples, steps=steps, seed=seed)
         ns = _ints("--sizes", sizes)

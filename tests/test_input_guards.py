@@ -230,3 +230,8 @@ def test_generate_names_the_parameter_a_plugin_passes_on_unchecked(capsys):
         unregister_problem("tsp_passes_on")
     line = one_line(err)
     assert code == 2 and "'bogus'" in line and "kind" in line and "unexpected keyword" not in line
+
+
+def test_a_parameter_of_thousands_of_digits_is_one_line(capsys):
+    code, err = run(capsys, "generate", "binpack2d", "--param", "n=" + "9" * 5000)
+    assert code == 2 and "--param n" in one_line(err) and len(err) < 200
