@@ -62,5 +62,5 @@ def put_section(md_path: Path, name: str, section: str) -> None:
     md_path.write_text(text)
     print(f"wrote the {name} section of {md_path}", file=sys.stderr)
 
-#: The KD recipe the main tables were committed with (before issue 5's follow-up): no mixing, 300 KD steps.
+#: The KD recipe the main tables were committed with (before shifts and mixes): no mixing, 300 KD steps.
 OLD_KD = {"mix": 0, "kd_steps": None}

@@ -7,7 +7,7 @@ heuristic), on the classic instances, at equal decodes and at equal wall time.
 Paired Wilcoxon signed-rank tests (implemented here, see :func:`wilcoxon`)
 compare each method with ``nnopt`` per (instance, seed) pair.
 
-Scaled to a 2-core machine (see the ``--help`` defaults); the issue's full
+Scaled to a 2-core machine (see the ``--help`` defaults); the full
 protocol is ``--classes 1-10 --sizes 40,60,100 --instances 10 --seeds 5``.
 
     python benchmarks/ablation.py --out benchmarks/results/ablation_engine
@@ -225,7 +225,7 @@ def _table(rows: list[dict[str, Any]], budget: str) -> list[str]:
 def _paired(rows: list[dict[str, Any]], budget: str) -> list[str]:
     """Each engine option against its own random-step control and against plain ``cem``.
 
-    The question the issue asks of every option: is a gain the network's (it
+    The question asked of every option: is a gain the network's (it
     beats its control) and is it worth having (it beats the search alone)?
     Negative mean differences favour the option.
     """

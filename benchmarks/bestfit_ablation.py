@@ -4,9 +4,8 @@
         --out benchmarks/results/bestfit_ablation
 
 The instances: every classic instance that the default left above the best
-known value at 10 s in a committed run before or after the decoder
-(``classic_10s_default.csv``, ``classic_10s_seed1.csv``, ``classic_10s_exact.csv``,
-``classic_10s_bestfit.csv``). "without" runs the same default with
+known value at 10 s in a run before or after the decoder (seeds 0 and 1, with
+and without the exact repack). "without" runs the same default with
 ``skyline-bestfit`` taken out of binpack2d's search decoders; everything else is
 the same code in the same run. Each run is ``nnopt.solve`` under a wall-clock
 limit on one core; every solution is verified by the checker.

@@ -7,8 +7,8 @@ classes 4 and 6 the default missed before ``skyline-bestfit`` existed), every
 search decoder of binpack2d decodes the same random orders (one thread), and
 the heuristic orders: microseconds per decode, mean and best bins over the
 random orders, best bins over the heuristic orders. The end-to-end effect (the
-default method with and without it on the classic 500 at 10 s) is in
-``classic_10s_bestfit.md``.
+default method with and without it, side by side on the hard classic instances)
+is in ``bestfit_ablation.md``.
 """
 from __future__ import annotations
 

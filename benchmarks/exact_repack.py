@@ -7,7 +7,7 @@ The recreate repacks a bin with a newcomer by four greedy sort orders; with
 (``problems/binpack2d/_opp_kernels.py``) for bins of at most that many items.
 This runs ``ruin-recreate`` (uniform choice, no recombination, the whole time
 limit: no CEM phase, no proof phase) on the ten classic instances the default
-missed at 10 s (``classic_10s_default.md``), both ways, and writes bins, the
+missed at 10 s before skyline-bestfit joined the search decoders, both ways, and writes bins, the
 time of the last improvement and the number of moves per run.
 """
 from __future__ import annotations

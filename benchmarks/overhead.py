@@ -46,7 +46,7 @@ FAMILIES = {
 FLOOR = "floor (1 decode)"
 #: The hand-written commentary below the tables starts here; a rerun keeps it.
 READING = "## Reading"
-#: How much a run may exceed its limit and still hold it (issue 13).
+#: How much a run may exceed its limit and still hold it (the slack the time-limit tests allow).
 TOLERANCE_S = 0.5
 
 

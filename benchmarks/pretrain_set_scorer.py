@@ -1,4 +1,4 @@
-"""Pre-train the amortised set scorer for binpack2d and ship its weights (issue 4).
+"""Pre-train the amortised set scorer for binpack2d and ship its weights.
 
     python benchmarks/pretrain_set_scorer.py [--quick] [--steps 3000] [--out problems/binpack2d/set_scorer.pt]
 

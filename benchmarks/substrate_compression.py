@@ -226,7 +226,7 @@ def section(runs: list[dict], ablation: list[dict], softmax_check: dict, meta: d
         ratio = statistics.mean(r["student_accuracy_kd"] / r["teacher_accuracy"] for r in rs)
         lines.append(f"| {ds} | {teacher} ({rs[0]['teacher_parameters']} p.) | {k} | " + " | ".join(cells)
                      + f" | {ratio:.2f} | {cos_cell(rs, k)} |")
-    lines += ["", "### The issue's targets, checked (mnist5k; digits where mnist5k was not run)", ""]
+    lines += ["", "### The targets, checked (mnist5k; digits where mnist5k was not run)", ""]
     target_ds = "mnist5k" if any(r["dataset"] == "mnist5k" for r in runs) else "digits"
     for (ds, teacher, k), rs in groups.items():
         if ds != target_ds:

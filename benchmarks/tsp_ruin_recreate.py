@@ -1,6 +1,6 @@
 """tsp: the problem-agnostic ruin-and-recreate loop against the best tour of the tsp benchmark.
 
-Issue 10 asks ``ruin-recreate`` to be within 0.5 % of the best tour any method
+The aim: ``ruin-recreate`` within 0.5 % of the best tour any method
 finds on the n = 200 instances of ``benchmarks/results/tsp.md``. Rerunning that
 whole benchmark costs minutes of OR-Tools and network time on a shared
 machine, so this script regenerates the same instances (same generator calls

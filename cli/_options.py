@@ -1,4 +1,4 @@
-"""Option types that refuse, in one line, the values that used to end in a traceback (issue 16).
+"""Option types that refuse, in one line, the values that would otherwise end in a traceback.
 
 A seed must suit every method (NumPy takes any non-negative integer, CP-SAT and
 torch a 32-bit one), so the one range all accept is the range of the option. A

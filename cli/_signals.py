@@ -1,8 +1,8 @@
 """SIGTERM handled like Ctrl-C, so ``kill`` stops a run the way the user's key does.
 
 Without this a terminated ``nnopt solve`` dies with no solution file and no
-message, and a terminated ``nnopt bench`` leaves its worker processes running
-(issue 16). Raising ``KeyboardInterrupt`` from the handler sends both signals
+message, and a terminated ``nnopt bench`` leaves its worker processes running.
+Raising ``KeyboardInterrupt`` from the handler sends both signals
 down the one path every search already takes: stop, keep the best so far.
 """
 from __future__ import annotations

@@ -165,7 +165,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
     from nnopt._bench import suspect_rows
 
     suspect = suspect_rows(r for r in rows if r["method"] in used)
-    if suspect:  # a bench with rows that are no result must not pass a script's `&&` (issue 17)
+    if suspect:  # a bench with rows that are no result must not pass a script's `&&`
         for line in suspect[:20]:
             stderr(f"error: {line}")
         if len(suspect) > 20:

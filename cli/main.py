@@ -189,11 +189,13 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 @click.option("--progress", is_flag=True, help="Print the best cost per round (neural methods) or per improvement.")
 @click.option("--trace", type=click.Path(dir_okay=False), default=None,
               help="Write the best cost per round (or per improvement) to this CSV file.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as one JSON object on stdout, and nothing else there.")
 @debug_option
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
               device: str, progress: bool, trace: str | None, method_params: tuple[str, ...],
-              order: str | None) -> None:
+              order: str | None, as_json: bool) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
     The default method is `nnopt`: CEM on the encodings for a share of the
@@ -210,8 +212,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
     """
-    import nnopt
-    from nnopt._solve import dump_json
+    from nnopt._solve import dump_json, solve_from
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -254,16 +255,18 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
     # One interrupt stops the search (before it, skips it); a second cannot stop the answer being written.
     with interrupt_once(armed=False):
-        result = _run_with_progress(nnopt.solve, quiet, inst, problem=prob.name, method=chosen.base_name,
-                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                    started=started, **extra)
+        result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name,
+                                    method=chosen.base_name, params=chosen.params, time_limit=time_limit,
+                                    max_evals=max_evals, seed=seed, started=started, **extra)
         with interrupts_held():  # the answer is verified: a signal now must not lose it
             failed = _write_outputs(
                 ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
                 ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
                 ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
             )
-            if not quiet:
+            if as_json:  # machine-readable: the one object, whatever --quiet says
+                click.echo(json.dumps(result.summary()))
+            elif not quiet:
                 _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
     if failed:
         raise UserError("; ".join(failed.values()))
@@ -393,8 +396,10 @@ def _print_result(result: Any, out: str | None, plot: str | None) -> None:
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.argument("solution", type=click.Path(dir_okay=False))
 @click.option("--problem", default=None, help="Problem type (default: from the files).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the verdict as one JSON object on stdout, and nothing else there.")
 @debug_option
-def check_cmd(instance: str, solution: str, problem: str | None) -> None:
+def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) -> None:
     """Verify SOLUTION (from any source) against INSTANCE; exit 1 if infeasible.
 
     \b
@@ -418,17 +423,29 @@ def check_cmd(instance: str, solution: str, problem: str | None) -> None:
             claimed = data["objective"]
             if not _same_number(claimed, actual):
                 issues.append(f"solution claims objective {shown(claimed)}, but it is {actual:g}")
+    verdict: dict[str, Any] = {"problem": prob.name, "instance": name, "solution_file": solution,
+                               "feasible": not issues, "verified": False, "objective": None,
+                               "lower_bound": None, "errors": list(issues)}
     if issues:
-        stderr(f"INFEASIBLE: {solution} for {instance}:")
-        for issue in issues:
-            stderr(f"  - {issue}")
+        if as_json:
+            click.echo(json.dumps(verdict))
+        else:
+            stderr(f"INFEASIBLE: {solution} for {instance}:")
+            for issue in issues:
+                stderr(f"  - {issue}")
         sys.exit(EXIT_INFEASIBLE)
     obj = prob.objective(inst, sol)
     bound = prob.lower_bound(inst)
-    from nnopt._solve import contradiction
+    from nnopt._solve import contradiction, json_number
 
     why = contradiction(prob, obj, bound)
-    if why is not None:  # a feasible solution below the bound: the checker or the bound lies (issue 17)
+    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None, errors=[why] if why else [])
+    if as_json:
+        click.echo(json.dumps(verdict))
+        if why is not None:
+            sys.exit(EXIT_INFEASIBLE)
+        return
+    if why is not None:  # a feasible solution below the bound: the checker or the bound lies
         stderr(f"error: {why}")
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {bound:g}) — {name}")
@@ -492,7 +509,7 @@ def main(argv: list[str] | None = None) -> None:
         stderr("aborted")
         sys.exit(130)
     except click.ClickException as exc:
-        if debug:  # the traceback, and still the exit code of a user's error (issue 16)
+        if debug:  # the traceback, and still the exit code of a user's error
             traceback.print_exc()
         stderr(f"error: {exc.format_message()}")
         sys.exit(exc.exit_code if isinstance(exc, UserError) else EXIT_BAD_INPUT)
@@ -501,7 +518,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         stderr(f"error: {exc}")
         sys.exit(EXIT_BAD_INPUT)
-    except VerificationError as exc:  # an infeasible result or a contradiction: one line, no result (issue 17)
+    except VerificationError as exc:  # an infeasible result or a contradiction: one line, no result
         if debug:
             traceback.print_exc()
         stderr(f"error: {exc}")

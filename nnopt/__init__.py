@@ -1,6 +1,7 @@
 """nnopt: combinatorial optimisation by input backpropagation through learned scorers.
 
-The public face: :func:`solve`, the problem contract and registry. The rooms
+The public face: :func:`solve`, the problem contract and registry, and one module per
+shipped problem (``nnopt.binpack2d``, ``nnopt.tsp``) to build instances and read results. The rooms
 behind it are ``nnopt.problems`` (problem types), ``nnopt.solver`` (the
 engine), ``nnopt.scorers`` (torch networks), ``nnopt.baselines`` (classical
 methods), ``nnopt.substrate`` (class visualisation and distillation of image
@@ -14,6 +15,7 @@ from nnopt._solve import ContradictionError, SolveResult, VerificationError, loa
 from nnopt.problems import (
     InstanceError,
     NnoptError,
+    OptionError,
     Problem,
     SolutionError,
     available_problems,
@@ -33,6 +35,7 @@ __all__ = [
     "InstanceError",
     "Method",
     "NnoptError",
+    "OptionError",
     "UnknownMethodError",
     "Problem",
     "SolutionError",
@@ -41,6 +44,7 @@ __all__ = [
     "VerificationError",
     "__version__",
     "available_methods",
+    "binpack2d",
     "available_problems",
     "get_method",
     "get_problem",
@@ -48,11 +52,20 @@ __all__ = [
     "register_method",
     "register_problem",
     "solve",
+    "tsp",
 ]
+
+#: The shipped problems' Python faces (``nnopt.binpack2d.Instance(...)``), imported on first use so that
+#: ``import nnopt`` stays light.
+_FACES = ("binpack2d", "tsp")
 
 
 def __getattr__(name: str) -> Any:
     # ``nnopt.METHODS`` (name -> method) is built on first use: listing methods imports their modules.
     if name == "METHODS":
         return {m.name: m for m in available_methods()}
+    if name in _FACES:
+        import importlib
+
+        return importlib.import_module(f"nnopt.{name}")
     raise AttributeError(f"module 'nnopt' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """The bench results file: repaired before appending, replaced only once there is something new.
 
 A bench that was killed mid-write can leave a last line without its newline;
-appending to it merges the next row into it (13 fields, issue 16). So the torn
+appending to it merges the next row into it (13 fields). So the torn
 tail is moved to a side file, with a warning, before anything is appended.
 ``--overwrite`` must not destroy the old results before the new run has produced
 a row: :class:`ResultsFile` truncates the file only when the first new row is

@@ -2,7 +2,7 @@
 
 For a few hundred items this is nothing; for a million the independent check,
 the solution object and its JSON take seconds, and a search that runs to the
-very limit would make the whole call overrun by them (issue 16). The estimate
+very limit would make the whole call overrun by them. The estimate
 is per unit of the instance's size and deliberately generous; the measurements
 behind it are in ``benchmarks/results/scale.md``.
 """

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from nnopt.problems import InstanceError, Problem, get_problem
+from nnopt.problems import InstanceError, OptionError, Problem, get_problem
 from nnopt.problems._files import atomic_write_text
 from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupt_once, interrupts_held
+from nnopt._results import result_class
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
 from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
@@ -26,6 +28,7 @@ from nnopt.solver.methods import (
 )
 
 __all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
+           "solve_from",
            "atomic_write_text"]
 
 class VerificationError(RuntimeError):
@@ -75,16 +78,54 @@ class SolveResult:
     notes: list[str] = field(default_factory=list)
     #: With status "optimal": the argument that proves it (a named bound, or the method's own proof).
     proof: str | None = None
+    #: Whether the solution passed the problem's independent checker (a result is returned only then).
+    verified: bool = True
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the solution on a matplotlib Axes (a new figure when None) and return the Axes.
+
+        Problems that draw in Python (binpack2d, tsp) give their result their own
+        ``plot``; this one says that the problem does not.
+        """
+        raise OptionError(f"problem {self.problem.name!r} draws no pictures in Python "
+                          "(it names no result_views with a plot)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A problem's result class is made at run time (nnopt._results): rebuild it from the problem.
+        return (_rebuilt_result, ({f.name: getattr(self, f.name) for f in fields(self)},))
 
     @property
     def gap(self) -> float:
         """Relative gap to the lower bound (0 means proven optimal)."""
         return (self.objective - self.lower_bound) / self.objective if self.objective else 0.0
 
+    def summary(self) -> dict[str, Any]:
+        """The facts of the result without the solution itself, as plain JSON values (``nnopt solve --json``)."""
+        data: dict[str, Any] = {
+            "problem": self.problem.name,
+            "instance": self.problem.instance_name(self.instance),
+            "method": self.method,
+            "objective": json_number(self.objective),
+            "lower_bound": json_number(self.lower_bound),
+            "gap": self.gap,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "verified": self.verified,
+            "seed": self.seed,
+            "evaluations": self.evaluations,
+            "notes": list(self.notes),
+        }
+        if self.decoder is not None:
+            data["decoder"] = self.decoder
+        if self.proof is not None:
+            data["proof"] = self.proof
+        return data
+
     def to_json(self) -> dict[str, Any]:
-        """The solution file of design.md; the problem adds its own fields (``bins``, ``tour``)."""
-        obj: float | int = int(self.objective) if float(self.objective).is_integer() else self.objective
-        lb: float | int = int(self.lower_bound) if float(self.lower_bound).is_integer() else self.lower_bound
+        """The solution file of design.md (what ``nnopt solve --out`` writes); the problem adds its own
+        fields (``bins``, ``tour``). ``nnopt check`` reads it back."""
+        obj = json_number(self.objective)
+        lb = json_number(self.lower_bound)
         data: dict[str, Any] = {
             "problem": self.problem.name,
             "instance": self.problem.instance_name(self.instance),
@@ -104,12 +145,22 @@ class SolveResult:
             data["proof"] = self.proof
         own = self.problem.solution_to_json(self.instance, self.solution)
         clash = sorted(RESERVED_SOLUTION_KEYS.intersection(own))
-        if clash:  # it would silently overwrite the engine's field (issue 17)
+        if clash:  # it would silently overwrite the engine's field
             raise PluginContractError(f"problem {self.problem.name!r}: solution_to_json uses the reserved key"
                                       f"{'s' if len(clash) > 1 else ''} {', '.join(map(repr, clash))}, which the "
                                       "engine writes itself; rename the field")
         data.update(own)
         return data
+
+
+def json_number(value: float) -> float | int:
+    """An integral value as a JSON integer (``3``, not ``3.0``), as solution files write counts."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
+    """A pickled result, as the class its problem's views give it."""
+    return result_class(state["problem"])(**state)
 
 
 #: The problem a JSON instance without a "problem" field is read as (design.md).
@@ -187,20 +238,74 @@ def solve(
     threads: int | None = None,
     device: str = "cpu",
     on_round: Callable[[Any], None] | None = None,
+    params: Mapping[str, str | bool | int | float] | None = None,
+) -> SolveResult:
+    """Solve ``instance`` within a budget and return the verified best solution found.
+
+    ``instance`` is an instance object (``nnopt.binpack2d.Instance(...)``,
+    ``nnopt.tsp.Instance(...)``, a plugin's), whose type names its problem; a file
+    path (``str`` or ``pathlib.Path``: ``.json``, ``.2bp``, ``.tsp``); or the
+    ``(problem, instance)`` pair :func:`load_instance` returns. ``problem`` names
+    the problem where the instance's type does not.
+
+    The search stops at ``time_limit`` seconds of wall time for the whole call
+    (loading and checking included) or after ``max_evals`` decodes (10 s when
+    neither is given), or on Ctrl-C. ``method`` is a name from
+    :func:`nnopt.available_methods`; ``params`` configure it with Python values
+    (``{"order": "area"}``, ``{"recombine": False}``); ``seed`` (0 .. 2**31 - 1) makes
+    a ``max_evals`` run repeat itself. ``threads`` caps the cores a method may use
+    (``None``: all); ``device`` (``"auto"``, ``"cpu"``, ``"cuda"``) and ``on_round``
+    (called with each round's log) reach the methods that train networks;
+    ``on_improve(evaluations, seconds, objective, cost)`` is called on each
+    improvement.
+
+    The result's type is the problem's: for binpack2d it has ``placements`` and
+    ``plot(ax=None)``, for tsp ``tour`` and ``plot(ax=None)``; every result has
+    ``objective``, ``lower_bound``, ``gap``, ``status``, ``seconds``, ``verified``
+    and ``to_json()``. A wrong argument raises an :class:`~nnopt.NnoptError`
+    subclass with one line naming it, before any work.
+    """
+    from nnopt import _arguments as check
+
+    started = time.perf_counter()  # the user's budget covers the whole call, loading included
+    time_limit = check.check_time_limit(time_limit)
+    max_evals = check.check_max_evals(max_evals)
+    seed = check.check_seed(seed)
+    method = check.check_method(method)
+    device = check.check_device(device)
+    threads = check.check_threads(threads)
+    problem = check.check_problem(problem)
+    texts = check.check_params(params)
+    on_improve = check.check_callback("on_improve", on_improve)
+    on_round = check.check_callback("on_round", on_round)
+    if not check.is_path(instance):
+        prob, instance = check.instance_problem(instance, problem)
+        problem = prob.name
+    return solve_from(instance, problem=problem, method=method, time_limit=time_limit, max_evals=max_evals,
+                      seed=seed, on_improve=on_improve, threads=threads, device=device, on_round=on_round,
+                      params=texts, started=started)
+
+
+def solve_from(
+    instance: Any,
+    *,
+    problem: str | None = None,
+    method: str = DEFAULT_METHOD,
+    time_limit: float | None = None,
+    max_evals: int | None = None,
+    seed: int = 0,
+    on_improve: ProgressCallback | None = None,
+    threads: int | None = None,
+    device: str = "cpu",
+    on_round: Callable[[Any], None] | None = None,
     params: dict[str, str] | None = None,
     started: float | None = None,
 ) -> SolveResult:
-    """Solve ``instance`` (a path, or an instance object with ``problem`` named).
+    """:func:`solve` on arguments already checked, with the method's parameters as strings.
 
-    Stops at ``time_limit`` seconds or ``max_evals`` decodes (10 s when neither
-    is given), or on Ctrl-C, and returns the best solution found, verified by
-    the problem's independent checker. ``threads`` caps the cores a method may
-    use (CP-SAT workers); ``None`` means all. ``device`` (``auto``, ``cpu``,
-    ``cuda``) and ``on_round`` (called with each round's log) reach the methods
-    that train networks; the others ignore them. ``params`` configure the
-    method (``{"order": "area"}``). ``started`` (a ``time.perf_counter()``
-    reading) starts the clock earlier than the call, e.g. at process start:
-    everything after it, loading included, counts against ``time_limit``.
+    The command line's way in: ``started`` (a ``time.perf_counter()`` reading)
+    starts the clock earlier than the call, at process start, so that everything
+    after it, loading included, counts against ``time_limit``.
     """
     if isinstance(instance, (str, os.PathLike)):
         prob, inst = load_instance(instance, problem)
@@ -213,7 +318,7 @@ def solve(
         time_limit = DEFAULT_TIME_LIMIT
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
-    if time_limit is not None:  # large instances: keep back the time to verify and write (issue 16)
+    if time_limit is not None:  # large instances: keep back the time to verify and write
         time_limit = max(0.01, time_limit - finish_reserve(prob, inst))
     with interrupt_once() as run:  # the first interrupt stops the search; later ones cannot lose its answer
         # The bound before the search: its first call may load compiled kernels, which must not
@@ -259,7 +364,7 @@ def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, metho
         status = "optimal"
         # A method may name the argument behind its own bound (the default's proof phase does).
         proof = (found.info.get("proof") or f"{method}'s own proof") if own_proof else prob.bound_argument(inst)
-    return SolveResult(
+    return result_class(prob)(
         problem=prob,
         instance=inst,
         solution=found.solution,

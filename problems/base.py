@@ -425,7 +425,7 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
 
 
 class _DuplicateKey(ValueError):
-    """A JSON object names one key twice; json.loads would silently keep the last (issue 16)."""
+    """A JSON object names one key twice; json.loads would silently keep the last."""
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ One loop, several configurations (:class:`~nnopt.solver.engine_config.EngineConf
 which composes one small config per loop: training, extraction, the share and
 the rounds schedules; all in the ablation):
 
-``search="none"`` — the seed's idea as such: a replay buffer of random
+``search="none"`` — the project's founding idea as such: a replay buffer of random
     encodings, a scorer trained on it, extraction from the buffer's best and
     from fresh points, decode, add, repeat.
 ``search="local-search"`` / ``"cem"`` — the hybrid: the search component of

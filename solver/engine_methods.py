@@ -104,7 +104,7 @@ class EngineMethod(Method):
         ctx = context or RunContext()
         left = budget.seconds_left()
         d = problem.encoding_size(instance, self.encoding)
-        if d > MAX_NETWORK_DIM:  # a network on n inputs would need GBs at a million items (issue 16)
+        if d > MAX_NETWORK_DIM:  # a network on n inputs would need GBs at a million items
             return self._search_alone(problem, instance, budget, seed, on_improve,
                                       f"the encoding has {d} coordinates, above the {MAX_NETWORK_DIM} "
                                       "a network is sized for")

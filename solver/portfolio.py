@@ -35,7 +35,7 @@ MAX_RUIN_RECREATE_SIZE = 5000
 
 
 #: The portfolio's ruin choices, its default first: ``auto`` is the problem's own network-free
-#: draw (``Problem.ruin_draw``). Issue 12 asks the default to run a learned guide only where it
+#: draw (``Problem.ruin_draw``). The default runs a learned guide only where it
 #: beats both draws at equal wall time; the shipped guide (``pretrained``) beats them at equal
 #: moves but only ties the uniform draw at 10 s (held out and on the classic 500;
 #: ``benchmarks/results/ablation.md``), so it stays one parameter away (``nnopt-pretrained``).
@@ -60,8 +60,8 @@ def start_components(problem: Problem, instance: Any) -> int:
     with fewer, every move takes the whole solution apart and its greedy repack starts from
     scratch, which the encoding search does better. Measured on the 19 classic instances
     whose best heuristic start holds 2-5 bins above the lower bound (10 s, seeds 0-2): CEM
-    for the whole search 161 bins, CEM then ruin and recreate 163, no instance worse (one-off,
-    stop 23 note); the classic 500 with the rule: ``classic_10s_few.md``.
+    for the whole search 161 bins, CEM then ruin and recreate 163, no instance worse (a one-off
+    experiment); the classic 500 with the rule: ``classic_10s.md``.
     """
     X = problem.heuristic_encodings(instance)
     if len(X) == 0:

@@ -15,10 +15,10 @@ neural neighbourhood selection for MIP), so the loop's choice is a strategy:
   pool were chosen on a tuning set of generated instances (seeds 8001-8003, 31 that
   the start does not solve, 4,000 moves: pretrained K = 16 2,879 bins, K = 8 2,879,
   K = 4 2,881, all-uniform pool 2,881, ``random`` 2,883), never on the held-out set:
-  K = 8 since stop 20, as good as 16 there with half the candidates to score (16 before);
+  K = 8, as good as 16 there with half the candidates to score;
 * ``pretrained`` — the same, starting from weights the problem ships
   (``pretrained_guide``), trained across generated instances, refined online;
-* ``gradient`` — the seed's idea on a mask: the one extraction routine
+* ``gradient`` — the project's founding idea on a mask: the one extraction routine
   (:func:`nnopt.solver.extract.extract`) moves a soft mask over the state's
   components by gradient steps on the guide's predicted success, and moves draw
   their components with probability rising with the extracted mask.

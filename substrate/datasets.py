@@ -98,7 +98,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DatasetError(f"{path}: not an unsigned-byte IDX file")
     ndim = raw[3]
-    if len(raw) < 4 + 4 * ndim:  # a cut-short header (issue 16: was a traceback)
+    if len(raw) < 4 + 4 * ndim:  # a cut-short header: one line, not a traceback
         raise DatasetError(f"{path}: IDX header cut short ({len(raw)} bytes, {ndim} dimensions declared)")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)

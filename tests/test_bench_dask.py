@@ -1,4 +1,4 @@
-"""Issue 14: `nnopt bench` on a real Dask LocalCluster with 2 workers: the same rows as one process,
+"""`nnopt bench` on a real Dask LocalCluster with 2 workers: the same rows as one process,
 every row exactly once when a worker dies mid-run, an `error` row for a run that raises.
 
 Faults are injected into the workers with a Dask worker preload (a script every

@@ -1,4 +1,4 @@
-"""Issue 16: `nnopt bench` loses nothing: --overwrite, torn lines, interrupted runs, signals."""
+"""`nnopt bench` loses nothing: --overwrite, torn lines, interrupted runs, signals."""
 from __future__ import annotations
 
 import csv

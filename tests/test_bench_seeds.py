@@ -1,4 +1,4 @@
-"""Issue 14 without a cluster: seed statistics, error rows in one process, older result files."""
+"""`nnopt bench` without a cluster: seed statistics, error rows in one process, older result files."""
 from __future__ import annotations
 
 import csv

@@ -81,7 +81,7 @@ def test_sweep_agrees_with_all_pairs(seed):
 
 
 def test_strip_of_unit_items_checks_fast():
-    """Issue 16: 20,000 unit items stacked in a 1 x 1,000,000 bin took 20 s (all pairs); the sweep is O(n log n)."""
+    """20,000 unit items stacked in a 1 x 1,000,000 bin took 20 s (all pairs); the sweep is O(n log n)."""
     import time
 
     n = 20_000

@@ -1,4 +1,4 @@
-"""Issue 16: `nnopt solve` and `nnopt check` on fuzzed options and files: exit 2 and one line, or a
+"""`nnopt solve` and `nnopt check` on fuzzed options and files: exit 2 and one line, or a
 verified solution — never a traceback, never another exit code.
 
 Runs the command in-process (``main``) so that a few hundred cases take seconds; the

@@ -154,7 +154,7 @@ def test_cli_trace_and_progress(tmp_path):
     assert r.exit_code == 0 and len(trace.read_text().splitlines()) >= 2
 
 
-# ------------------------------------------------------------------ the time-share scheduler (issue 4)
+# ------------------------------------------------------------------ the time-share scheduler
 
 
 def test_proposals_that_miss_the_elite_leave_cem_bit_identical():

@@ -1,4 +1,4 @@
-"""Issue 16: an interrupted solve (Ctrl-C or SIGTERM, start-up included) keeps the best verified solution."""
+"""An interrupted solve (Ctrl-C or SIGTERM, start-up included) keeps the best verified solution."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Issue 16: large instances decode in bounded time per item, stop at the deadline, and write fast."""
+"""Large instances decode in bounded time per item, stop at the deadline, and write fast."""
 from __future__ import annotations
 
 import time
@@ -43,7 +43,7 @@ def test_solution_json_is_linear():
 
 
 def test_solve_on_a_large_instance_stops_near_its_limit(tmp_path):
-    """Issue 16: 100,000 items with --time-limit 2 ran 14 s. Here 25,000 items (tests stay small);
+    """100,000 items with --time-limit 2 once ran 14 s. Here 25,000 items (tests stay small);
     the bound leaves room for a loaded test machine, benchmarks/scale.py measures the real targets."""
     import json
     import subprocess

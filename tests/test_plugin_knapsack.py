@@ -112,7 +112,7 @@ def test_the_plugins_own_tests_pass(installed):
 
 
 def test_bench_without_methods_runs_what_solves_the_plugins_problem(installed, tmp_path):
-    """The done-when of issue 17: no --methods, and the plugin's problem gets methods that solve it."""
+    """A plugin needs nothing more: no --methods, and the plugin's problem gets methods that solve it."""
     env, src = installed
     out = tmp_path / "r.csv"
     res = run(env, "bench", str(src / "example.json"), "--out", str(out), "--time-limit", "0.5", "--quiet")

@@ -1,7 +1,7 @@
 """The contract suite tests the guards: broken copies of the knapsack example each fail a named rule.
 
 A checker that accepts everything, a lower bound above the optimum and a decoder
-that overfills all once passed ``problem_checks`` (issue 17) and let the CLI
+that overfills all once passed ``problem_checks`` and let the CLI
 certify wrong answers. Each broken copy below is a subclass of the example
 plugin's problem; the unmodified example and the shipped problems still pass.
 """
@@ -78,7 +78,7 @@ def test_derived_corruptions_alone_catch_an_accept_all_checker(knapsack):
 
 
 def test_a_bound_above_the_optimum_fails(knapsack):
-    """The defect the issue found: a bound one unit above the optimum (every decoded solution is
+    """The defect this guards against: a bound one unit above the optimum (every decoded solution is
     often still above it, so only the brute force over all orders on tiny instances sees it)."""
     import itertools
 

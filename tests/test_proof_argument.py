@@ -1,4 +1,4 @@
-"""`nnopt solve` names the argument that proves a solution optimal (issue 11)."""
+"""`nnopt solve` names the argument that proves a solution optimal."""
 from __future__ import annotations
 
 from pathlib import Path

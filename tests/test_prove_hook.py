@@ -1,4 +1,4 @@
-"""The ``prove`` hook of binpack2d and the default method's proof phase (issue 11).
+"""The ``prove`` hook of binpack2d and the default method's proof phase.
 
 The hook must never prove more than is true (its bound at most a known optimum),
 must return only verified, strictly better packings, and the default method must

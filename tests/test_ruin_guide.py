@@ -1,4 +1,4 @@
-"""Issue 12: the learned ruin guide — its network, its compiled choice, its place in the loop."""
+"""The learned ruin guide — its network, its compiled choice, its place in the loop."""
 from __future__ import annotations
 
 import numpy as np
@@ -184,7 +184,7 @@ def test_default_method_runs_the_problems_draw_and_the_guide_as_a_parameter(repo
     from nnopt.solver.methods import get_method
 
     inst = BP.generate(8, klass=8, n=80)
-    # no network in the default (issue 12: the guide did not beat the uniform draw at equal time)
+    # no network in the default: the guide did not beat the uniform draw at equal time
     assert get_method("nnopt").params["choice"] == "auto"
     assert get_method("nnopt").choice(BP) == ("random", None)
     runs = [nnopt.solve(inst, problem="binpack2d", method=m, max_evals=1500, seed=2)

@@ -1,4 +1,4 @@
-"""Issue 16: inputs a user can type end in one line on stderr and exit 2, never a traceback."""
+"""Inputs a user can type end in one line on stderr and exit 2, never a traceback."""
 from __future__ import annotations
 
 import subprocess

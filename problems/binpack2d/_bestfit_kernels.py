@@ -26,8 +26,8 @@ what nothing else took: the adjusted-bins cost then rewards orders whose last
 bin is nearly empty. A scan over every unplaced item per placement makes a
 decode O(n^2); above :data:`FULL_SCAN_ITEMS` items only the first
 ``FULL_SCAN_ITEMS`` unplaced items of the order are scored, which bounds the
-cost per item. Measured on the classic instances the default missed (one-off,
-in the stop 23 note): a late-acceptance swap search on this decoder reached the
+cost per item. Measured on the classic instances the default missed (a one-off
+experiment, not a committed benchmark): a late-acceptance swap search on this decoder reached the
 best known bins of CLASS06_100_02 and CLASS04_100_07 within a second, where no
 order-driven decoder had in 10 s.
 """

@@ -5,7 +5,7 @@ of a feasible bin is feasible too. So the bins of many different solutions can
 be recombined: choose the fewest pool bins that cover every item, then drop
 each item covered twice from all but one of its bins — still feasible. This is
 the set-covering idea behind Monaci & Toth (2006) and the recombination step of
-the issue's bin-level search; a ruin-and-recreate run supplies the bins.
+the bin-level search; a ruin-and-recreate run supplies the bins.
 
 The master is a CP-SAT model (one Boolean per pool bin, a clause per item),
 asked for a cover with at most ``incumbent - 1`` bins, hinted with the

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -41,6 +41,9 @@ class BinPackInstance:
     ``item_types`` keeps the file's (width, height, count) rows so that the
     instance writes back as it was read.
     """
+
+    #: The registered problem this instance belongs to: ``nnopt.solve`` reads it, so no ``problem=`` is needed.
+    problem_name: ClassVar[str] = "binpack2d"
 
     name: str
     bin_width: int

@@ -56,6 +56,7 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
+from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._tokens import item_token_features
 from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
 from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
@@ -173,11 +174,12 @@ class BinPack2D(Problem):
                                 "assignment": ("maxrects-bssf", "maxrects-cp", "maxrects-blsf", "skyline-bl")}
     #: Bins to ruin drawn uniformly: at equal wall time the uniform draw never had more bins than
     #: the weakness draw (held out at 10 s 8,118 against 8,119, ``benchmarks/results/ablation.md``;
-    #: classic 500 7,231 each, ``classic_10s_controls.md``; at stop 21 8,118 against 8,122 and 7,235
-    #: against 7,237), and no learned guide beat it there.
+    #: classic 500 7,231 each, ``classic_10s_controls.md``), and no learned guide beat it there.
     ruin_draw = "random"
     objective_name = "bins"
     file_suffixes = (".2bp",)
+    #: What ``nnopt.solve``'s result adds for this problem: ``placements`` and ``plot(ax=None)``.
+    result_views = PackingViews
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> BinPackInstance:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
@@ -28,7 +29,7 @@ from matplotlib.patches import Rectangle
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._solution import BIN, H, ITEM, W, X, Y, Packing
 
-__all__ = ["render_packing", "SUFFIXES"]
+__all__ = ["draw_packing", "render_packing", "SUFFIXES"]
 
 #: File suffixes render_packing writes, and matplotlib's format name for each.
 SUFFIXES = {".png": "png", ".svg": "svg"}
@@ -119,18 +120,11 @@ def _draw(inst: BinPackInstance, packing: Packing, title: str | None) -> Figure:
     rows = packing.placements
     bw, bh = inst.bin_width, inst.bin_height
     side = max(bw, bh)
-    bins = np.unique(rows[:, BIN])
-    num_bins = int(bins.size)
-    cols = _grid(max(num_bins, 1), bw, bh)
-    grid_rows = max(1, math.ceil(num_bins / cols))
+    num_bins = int(np.unique(rows[:, BIN]).size)
+    cols, span_w, span_h = _spans(num_bins, bw, bh)
     gap = _GAP * side
-    room = _LABEL_ROOM * side
-    cell_w = bw + gap
-    cell_h = bh + room + gap
 
     # Figure size: preferred inches per bin, shrunk uniformly to fit the cap.
-    span_w = cols * cell_w
-    span_h = grid_rows * cell_h
     scale = _BIN_IN / side  # inches per data unit
     scale = min(scale, _MAX_FIG_IN / span_w, (_MAX_FIG_IN - _TITLE_IN) / span_h)
     fig_w = max(span_w * scale, 4.0)
@@ -143,7 +137,69 @@ def _draw(inst: BinPackInstance, packing: Packing, title: str | None) -> Figure:
     ax.set_xlim(-gap / 2, -gap / 2 + max(span_w, fig_w / scale))
     ax.set_ylim(-span_h + gap / 2, gap / 2)
     ax.set_aspect("equal", adjustable="datalim")
-    pt_per_unit = scale * 72  # points per data unit
+    _draw_bins(ax, inst, packing, cols, scale * 72)
+    fig.suptitle(_title(inst, packing, title), fontsize=11, y=1 - 0.06 / fig_h, va="top")
+    return fig
+
+
+def draw_packing(inst: BinPackInstance, packing: Packing, ax: Axes | None = None, *,
+                 title: str | None = None) -> Axes:
+    """Draw ``packing`` of ``inst`` on ``ax`` (a new figure when None) and return the Axes.
+
+    The same picture as :func:`render_packing` (bins side by side in rows,
+    captions, item ids where they fit) inside the caller's Axes, for notebooks and
+    composed figures. Without ``ax`` it asks ``pyplot`` for a figure, as a plotting
+    call in a notebook is expected to; files go through :func:`render_packing`.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(8, 6))
+    rows = packing.placements
+    bw, bh = inst.bin_width, inst.bin_height
+    gap = _GAP * max(bw, bh)
+    cols, span_w, span_h = _spans(int(np.unique(rows[:, BIN]).size), bw, bh)
+    ax.set_axis_off()
+    ax.set_xlim(-gap / 2, -gap / 2 + span_w)
+    ax.set_ylim(-span_h + gap / 2, gap / 2)
+    ax.set_aspect("equal", adjustable="box")  # the caller's Axes shrinks to the bins, its limits stay
+    box = ax.get_position()  # the Axes' share of its figure: its size in inches sets the font sizes
+    width_in = box.width * ax.figure.get_figwidth()
+    height_in = box.height * ax.figure.get_figheight()
+    _draw_bins(ax, inst, packing, cols, 72 * min(width_in / span_w, height_in / span_h))
+    ax.set_title(_title(inst, packing, title), fontsize=11)
+    return ax
+
+
+def _spans(num_bins: int, bw: int, bh: int) -> tuple[int, float, float]:
+    """Columns of the bin grid, and its width and height in data units."""
+    side = max(bw, bh)
+    cols = _grid(max(num_bins, 1), bw, bh)
+    grid_rows = max(1, math.ceil(num_bins / cols))
+    gap = _GAP * side
+    return cols, cols * (bw + gap), grid_rows * (bh + _LABEL_ROOM * side + gap)
+
+
+def _title(inst: BinPackInstance, packing: Packing, title: str | None) -> str:
+    rows = packing.placements
+    num_bins = int(np.unique(rows[:, BIN]).size)
+    name = title if title is not None else inst.name
+    used = f"{num_bins} bin{'s' if num_bins != 1 else ''}, {rows.shape[0]} items"
+    if inst.allow_rotation:
+        used += f", {int(rows[:, 6].sum())} rotated"
+    return f"{name}\n{used}"
+
+
+def _draw_bins(ax: Axes, inst: BinPackInstance, packing: Packing, cols: int, pt_per_unit: float) -> None:
+    """Bins laid out in ``cols`` columns, row 0 at the top; text sized by ``pt_per_unit`` (points per data unit)."""
+    rows = packing.placements
+    bw, bh = inst.bin_width, inst.bin_height
+    side = max(bw, bh)
+    bins = np.unique(rows[:, BIN])
+    gap = _GAP * side
+    room = _LABEL_ROOM * side
+    cell_w = bw + gap
+    cell_h = bh + room + gap
 
     # Where each bin's lower-left corner goes (row 0 at the top).
     origin: dict[int, tuple[float, float]] = {}
@@ -192,10 +248,3 @@ def _draw(inst: BinPackInstance, packing: Packing, title: str | None) -> Figure:
                 x0 + r[X] + r[W] / 2, y0 + r[Y] + r[H] / 2, label,
                 fontsize=size, ha="center", va="center", color="black",
             )
-
-    name = title if title is not None else inst.name
-    used = f"{num_bins} bin{'s' if num_bins != 1 else ''}, {rows.shape[0]} items"
-    if inst.allow_rotation:
-        used += f", {int(rows[:, 6].sum())} rotated"
-    fig.suptitle(f"{name}\n{used}", fontsize=11, y=1 - 0.06 / fig_h, va="top")
-    return fig

@@ -2,7 +2,7 @@
 
 The placement rules scan every open bin (first fit or global best) and every
 free rectangle in it, so one decode grows with the square of the number of
-items: 3 s for 100,000 items, 20 s for 200,000 (issue 16). Above
+items: 3 s for 100,000 items, 20 s for 200,000. Above
 ``LARGE_ITEMS`` items a row is therefore packed in windows of ``WINDOW``
 consecutive items of its insertion order; each window opens its own bins, the
 bins of earlier windows are closed. A rule then scans at most a window's bins,

@@ -32,7 +32,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -76,6 +76,9 @@ class TSPInstance:
     lists, the lower bound) is cached on the object; it never takes part in
     equality.
     """
+
+    #: The registered problem this instance belongs to: ``nnopt.solve`` reads it, so no ``problem=`` is needed.
+    problem_name: ClassVar[str] = "tsp"
 
     name: str
     coords: np.ndarray

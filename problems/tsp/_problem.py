@@ -29,6 +29,7 @@ from nnopt.problems.tsp._generate import generate_instance
 from nnopt.problems.tsp._instance import TSPInstance, parse_instance, read_instance
 from nnopt.problems.tsp._kernels import decode_batch, nearest_neighbour_tour, neighbour_lists
 from nnopt.problems.tsp._solution import Tour, tour_from_json, tour_to_json
+from nnopt.problems.tsp._views import TourViews
 
 __all__ = ["NEIGHBOURS", "TSP", "TourBatch", "order_keys"]
 
@@ -79,6 +80,8 @@ class TSP(Problem):
     search_decoders = ("order+2opt",)
     objective_name = "length"
     file_suffixes = (".tsp",)
+    #: What ``nnopt.solve``'s result adds for this problem: ``tour`` and ``plot(ax=None)``.
+    result_views = TourViews
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> TSPInstance:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -20,7 +21,7 @@ from nnopt.problems._files import save_figure
 from nnopt.problems.tsp._instance import TSPInstance
 from nnopt.problems.tsp._solution import Tour
 
-__all__ = ["SUFFIXES", "render_tour"]
+__all__ = ["SUFFIXES", "draw_tour", "render_tour"]
 
 #: File suffixes render_tour writes, and matplotlib's format name for each.
 SUFFIXES = {".png": "png", ".svg": "svg"}
@@ -54,6 +55,39 @@ def _draw(inst: TSPInstance, tour: Tour, length: float | None, title: str | None
     fig = Figure(figsize=(max(width, 3.0), max(height, 3.0) + 0.6), dpi=_DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.04, 0.03, 0.92, 0.86))
+    _draw_tour_on(ax, inst, tour)
+    fig.suptitle(_title(inst, length, title), fontsize=11)
+    return fig
+
+
+def draw_tour(inst: TSPInstance, tour: Tour, ax: Axes | None = None, *, length: float | None = None,
+              title: str | None = None) -> Axes:
+    """Draw ``tour`` of ``inst`` on ``ax`` (a new figure when None) and return the Axes.
+
+    The same picture as :func:`render_tour` inside the caller's Axes, for
+    notebooks and composed figures. Without ``ax`` it asks ``pyplot`` for a
+    figure, as a plotting call in a notebook is expected to; files go through
+    :func:`render_tour`.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 6))
+    _draw_tour_on(ax, inst, tour)
+    ax.set_title(_title(inst, length, title), fontsize=11)
+    return ax
+
+
+def _title(inst: TSPInstance, length: float | None, title: str | None) -> str:
+    name = title if title is not None else inst.name
+    facts = f"{inst.n} cities"
+    if length is not None:
+        facts += f", length {length:g}" + (" (TSPLIB rounded distances)" if inst.rounded else "")
+    return f"{name}\n{facts}"
+
+
+def _draw_tour_on(ax: Axes, inst: TSPInstance, tour: Tour) -> None:
+    xy = inst.coords
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -70,9 +104,3 @@ def _draw(inst: TSPInstance, tour: Tour, length: float | None, title: str | None
     if n <= 30:
         for i, (x, y) in enumerate(xy.tolist()):
             ax.annotate(str(i), (x, y), textcoords="offset points", xytext=(3, 3), fontsize=8)
-    name = title if title is not None else inst.name
-    facts = f"{n} cities"
-    if length is not None:
-        facts += f", length {length:g}" + (" (TSPLIB rounded distances)" if inst.rounded else "")
-    fig.suptitle(f"{name}\n{facts}", fontsize=11)
-    return fig
