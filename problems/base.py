@@ -419,7 +419,9 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
         raise error(f"{p}: JSON nested too deeply") from None
     except _DuplicateKey as exc:
         raise error(f"{p}: duplicate key {exc.args[0]!r} in a JSON object") from None
-    except ValueError:  # Python refuses to convert integers of more digits than this
+    except ValueError as exc:  # Python refuses to convert integers of more digits than it allows
+        if "digits" not in str(exc):
+            raise error(f"{p}: invalid JSON ({exc})") from None
         raise error(f"{p}: an integer has more than {sys.get_int_max_str_digits()} digits, "
                     "far beyond any size a problem accepts") from None
 
