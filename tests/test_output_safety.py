@@ -121,9 +121,12 @@ def test_two_options_naming_one_file_are_refused_before_any_work(tmp_path, examp
     assert target.read_text() == "kept"
 
 
-def test_dev_null_may_take_several_outputs(example_path):
-    res = nnopt("solve", str(example_path), *FAST, "--out", "/dev/null", "--trace", "/dev/null", "--quiet")
+@needs_root
+def test_a_device_may_take_several_outputs(tmp_path, example_path):
+    null = device_copy(tmp_path, "null", 3)  # a copy: a regression must not replace the machine's /dev/null
+    res = nnopt("solve", str(example_path), *FAST, "--out", str(null), "--trace", str(null), "--quiet")
     assert res.returncode == 0, res.stderr
+    assert is_char_device(null)
 
 
 # ----------------------------------------------------------------------------- failures keep the solution
