@@ -23,6 +23,17 @@ TSPLIB = ("NAME: {name}\nTYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE
           "1 {x} 0\n2 10 0\n3 0 10\nEOF\n")
 
 
+@pytest.fixture(autouse=True)
+def no_quick_exit(monkeypatch):
+    """A command that wrongly succeeds must fail its test, not end the test process (``quick_exit``)."""
+    import nnopt.cli.main as cli_main
+
+    def leave(code: int = 0) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli_main, "quick_exit", leave)
+
+
 def run(capsys, *args: str) -> tuple[int, str]:
     with pytest.raises(SystemExit) as exc:
         main(list(args))
@@ -53,19 +64,29 @@ def test_a_fifo_of_any_format_is_refused_at_once(tmp_path, suffix):
     assert res.returncode == 2 and "not a regular file" in one_line(res.stderr)
 
 
+def _memory_capped() -> None:
+    """In the child: at most 3 GiB of address space, so a reader that never stops fails instead of
+    exhausting the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+
 @pytest.mark.parametrize("suffix", [".2bp", ".tsp"])
-def test_a_text_format_linked_to_dev_zero_is_refused(capsys, tmp_path, suffix):
+def test_a_text_format_linked_to_dev_zero_is_refused(tmp_path, suffix):
     link = tmp_path / f"zero{suffix}"
     link.symlink_to("/dev/zero")
-    code, err = run(capsys, "solve", str(link), "--time-limit", "1")
-    assert code == 2 and "not a regular file" in one_line(err)
+    res = subprocess.run([str(NNOPT), "solve", str(link), "--time-limit", "1"], capture_output=True, text=True,
+                         timeout=60, preexec_fn=_memory_capped)
+    assert res.returncode == 2 and "not a regular file" in one_line(res.stderr)
 
 
-def test_a_bench_of_a_2bp_fifo_is_refused(capsys, tmp_path):
+def test_a_bench_of_a_2bp_fifo_is_refused(tmp_path):
     fifo = tmp_path / "pipe.2bp"
     os.mkfifo(fifo)
-    code, err = run(capsys, "bench", str(fifo), "--time-limit", "1", "--out", str(tmp_path / "r.csv"))
-    assert code == 2 and "not a regular file" in err
+    res = subprocess.run([str(NNOPT), "bench", str(fifo), "--time-limit", "1", "--out", str(tmp_path / "r.csv")],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "not a regular file" in res.stderr
 
 
 def test_a_long_tsplib_name_is_refused_by_the_name_limit(capsys, tmp_path):
