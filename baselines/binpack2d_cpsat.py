@@ -207,7 +207,7 @@ def solve_cpsat(
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     # Identical items (same multiset of allowed placed sizes), in model order.
-    shape_of = {}
+    shape_of: dict[Any, list[int]] = {}
     for i in order:
         key = tuple(sorted({(int(ow[i, o]), int(oh[i, o])) for o in range(2) if ok[i, o]}))
         shape_of.setdefault(key, []).append(i)
@@ -314,6 +314,11 @@ def solve_cpsat(
 #: Seconds OR-Tools' CP-SAT needs before it can search: importing it (it imports pandas:
 #: 1.4-1.6 s on the loaded development machine) and building the model.
 CPSAT_START_UP_S = 2.0
+#: Most item-to-bin literals (items x the lower bound on bins, which the model's bins exceed) the
+#: method builds a model with. The model is built in Python, literal by literal, before CP-SAT can
+#: read its time limit, and the item conflict matrix is items x items: 10,000 items would take
+#: minutes and 100,000 tens of GB. Above it the method returns the best heuristic, with a note.
+CPSAT_MAX_LITERALS = 200_000
 
 
 class CpSat(Method):
@@ -324,13 +329,26 @@ class CpSat(Method):
     description = "exact OR-Tools CP-SAT model hinted by the best heuristic; proves optima"
 
     def unsupported(self, problem: Problem) -> str | None:
-        return None if isinstance(problem, BinPack2D) else "solves binpack2d only"
+        if isinstance(problem, BinPack2D):
+            return None
+        return "solves classic binpack2d instances only, not cutting jobs" if problem.name == "binpack2d" else \
+            "solves binpack2d only"
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
         from nnopt.baselines.binpack2d_heuristics import best_heuristic
 
         left = budget.seconds_left()
+        literals = instance.n * int(problem.lower_bound(instance))
+        if literals > CPSAT_MAX_LITERALS:
+            stop = budget.exhausted if budget.time_limit is not None else None
+            found_h = best_heuristic(instance, stop=stop)
+            cost = float(problem.cost(instance, [found_h.packing])[0])
+            return SearchResult(found_h.packing, float(found_h.bins), cost, evaluations=0, seconds=budget.elapsed,
+                                status="heuristic", decoder=f"{found_h.rule}/{found_h.order}",
+                                notes=[f"cpsat skipped: {instance.n:,} items x at least {literals // instance.n:,} "
+                                       f"bins is above the {CPSAT_MAX_LITERALS:,} item-bin pairs its model is built "
+                                       f"for; returned the {found_h.rule} heuristic"])
         if budget.time_limit is not None and "ortools.sat.python.cp_model" not in sys.modules \
                 and left < CPSAT_START_UP_S:
             found_h = best_heuristic(instance, stop=lambda: True)  # one rule: the cheapest honest answer
@@ -350,6 +368,7 @@ class CpSat(Method):
                             seed=seed)
         if found.packing is None:  # cannot happen with a hint; kept as a clear failure
             raise RuntimeError("cpsat returned no packing although it was given a hint")
+        assert found.objective is not None and found.bound is not None  # a packing comes with both
         cost = float(problem.cost(instance, [found.packing])[0])
         if on_improve is not None:
             on_improve(0, budget.elapsed, float(found.objective), cost)

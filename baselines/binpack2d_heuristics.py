@@ -100,7 +100,10 @@ class PlacementHeuristic(Method):
         self.rule = rule
 
     def unsupported(self, problem: Problem) -> str | None:
-        return None if isinstance(problem, BinPack2D) else "solves binpack2d only"
+        if isinstance(problem, BinPack2D):
+            return None
+        return "solves classic binpack2d instances only, not cutting jobs" if problem.name == "binpack2d" else \
+            "solves binpack2d only"
 
     def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:

@@ -40,7 +40,7 @@ class ProofResult:
     status: str
     seconds: float
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         """Unpacks as ``(proved_optimal, better_packing, new_bound)``."""
         return iter((self.proved_optimal, self.better_packing, self.new_bound))
 

@@ -21,18 +21,33 @@ tours compare directly with nnopt's.
   OR-Tools' routing search is single-threaded and does not take a seed.
 
 The two library baselines build an ``n x n`` matrix and refuse instances above
-:data:`MAX_MATRIX_CITIES` cities with a ``ValueError``.
+:data:`MAX_MATRIX_CITIES` cities with a ``ValueError`` (as methods: one line, a
+``MethodError``). Neither library can be stopped midway (Christofides grows with
+about n^2.6: 42 s for 1,000 cities), so under a time limit the methods run them in
+a forked child process and wait only for the time left; past it the child is
+ended and the nearest-neighbour tour is returned, with a note saying so.
 """
 from __future__ import annotations
 
 import math
+import multiprocessing
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from nnopt.problems.base import Problem
 from nnopt.problems.tsp import TSP, TSPInstance
-from nnopt.solver.methods import Budget, Method, ProgressCallback, RunContext, SearchResult, register_method
+from nnopt.solver.methods import (
+    DEFAULT_TIME_LIMIT,
+    Budget,
+    Method,
+    MethodError,
+    ProgressCallback,
+    RunContext,
+    SearchResult,
+    register_method,
+)
 
 __all__ = ["BASELINES", "MAX_MATRIX_CITIES", "christofides", "distance_matrix", "nearest_neighbour",
            "ortools_gls"]
@@ -129,6 +144,44 @@ _DESCRIPTIONS = {
 }
 
 
+#: Seconds kept back from the time left for ending the child and building the fallback tour.
+_CHILD_MARGIN_S = 0.15
+
+
+def _child(fn: Callable[..., np.ndarray], args: tuple, conn: Any) -> None:
+    try:
+        conn.send(("tour", fn(*args)))
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which decides
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def tour_within(seconds: float, fn: Callable[..., np.ndarray], *args: Any) -> tuple[np.ndarray | None, str]:
+    """``fn(*args)`` in a forked child, waited for ``seconds`` at most: (tour, "") or (None, why not).
+
+    A library call that cannot be interrupted then cannot hold the caller past its limit.
+    """
+    ctx = multiprocessing.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(fn, args, there), daemon=True)
+    child.start()
+    there.close()
+    try:
+        if here.poll(max(0.0, seconds)):
+            try:
+                kind, value = here.recv()
+            except EOFError:
+                return None, "it ended without a tour"
+            return (value, "") if kind == "tour" else (None, f"it failed ({value})")
+        return None, f"it did not finish within the {max(0.0, seconds):.2f} s left"
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        here.close()
+
+
 class TourBaseline(Method):
     """A baseline above as a method: one tour, measured and verified by the caller."""
 
@@ -144,17 +197,29 @@ class TourBaseline(Method):
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
         from nnopt.problems.tsp import Tour
 
-        if self.name == "ortools-gls":
-            order = ortools_gls(instance, max(0.05, budget.seconds_left()), seed,
-                                solution_limit=budget.max_evals if budget.time_limit is None else None)
+        if self.name != "nearest-neighbour" and instance.n > MAX_MATRIX_CITIES:
+            raise MethodError(f"--method {self.name}: the instance has {instance.n:,} cities; this method builds "
+                              f"an n x n distance matrix and accepts at most {MAX_MATRIX_CITIES:,} (use nnopt)")
+        notes: list[str] = []
+        if self.name == "nearest-neighbour":
+            order = nearest_neighbour(instance, 0.0, seed)
+        elif budget.time_limit is None:  # decodes alone: the library runs to its end
+            order = ortools_gls(instance, DEFAULT_TIME_LIMIT, seed, solution_limit=budget.max_evals) \
+                if self.name == "ortools-gls" else christofides(instance, 0.0, seed)
         else:
-            order = BASELINES[self.name](instance, budget.seconds_left(), seed)
+            left = budget.seconds_left() - _CHILD_MARGIN_S
+            # OR-Tools' own limit ends its search; the wait covers building its model too
+            within, why = tour_within(left, BASELINES[self.name], instance, max(0.05, 0.8 * left), seed)
+            order = within if within is not None else nearest_neighbour(instance, 0.0, seed)
+            if within is None:
+                notes.append(f"{self.name}: {why}; the nearest-neighbour tour from city {seed % instance.n} "
+                             "instead")
         length = problem.objective(instance, Tour(order))
         if on_improve is not None:
             on_improve(0, budget.elapsed, length, length)
         status = "budget" if self.name == "ortools-gls" else "heuristic"
         return SearchResult(Tour(order, length), length, length, evaluations=0, seconds=budget.elapsed,
-                            status=status)
+                            status=status, notes=notes)
 
 
 for _name in BASELINES:

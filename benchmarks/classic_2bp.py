@@ -100,7 +100,7 @@ def rectpack_rows(path: str) -> list[dict[str, str]]:
 
 
 def run_rectpack(paths: list[str], out: Path, jobs: int, reference: dict[str, float], bounds: dict[str, str]) -> None:
-    from nnopt._bench import COLUMNS, read_rows
+    from nnopt.bench.rows import COLUMNS, read_rows
 
     done = {r["instance"] for r in read_rows(out) if r["method"] == "rectpack-best"}
     todo = [p for p in paths if Path(p).stem not in done]
@@ -119,7 +119,8 @@ def run_rectpack(paths: list[str], out: Path, jobs: int, reference: dict[str, fl
 
 
 def summarise(out: Path, summary: Path, plot: Path, time_limit: float) -> None:
-    from nnopt._bench import group_ratios, method_summary, pairwise_record, plot_group_ratios, read_rows
+    from nnopt.bench.rows import read_rows
+    from nnopt.bench.summary import group_ratios, method_summary, pairwise_record, plot_group_ratios
 
     rows = read_rows(out)
     lines = ["# Classic 2BP benchmark (500 instances, Berkey-Wang 1-6, Martello-Vigo 7-10)", ""]
@@ -202,8 +203,9 @@ def main() -> None:
     args = ap.parse_args()
     if not (DATA / "instances").is_dir():
         sys.exit(f"error: {DATA / 'instances'} not found (the classic instances ship in benchmarks/data/2bp)")
-    from nnopt._bench import read_reference, read_rows
     from nnopt.baselines.binpack2d_heuristics import RULES
+    from nnopt.bench.inputs import read_reference
+    from nnopt.bench.rows import read_rows
 
     pattern = "*_01.json" if args.quick else "*.json"
     paths = sorted(str(p) for p in (DATA / "instances").glob(pattern))

@@ -12,6 +12,22 @@ limit. The tsp family runs on ``examples/tsp_uniform_050.json``.
 
     python benchmarks/overhead.py --out benchmarks/results/overhead          # writes .csv and .md
     python benchmarks/overhead.py --limits 3 --repeats 1 --out /tmp/o        # a quick look
+
+Two more measurements each write a section of their own into the same .md (and
+a .csv beside it), leaving the others as they are:
+
+    python benchmarks/overhead.py --cold --out benchmarks/results/overhead   # a fresh venv, no warm-up
+    python benchmarks/overhead.py --floor --out benchmarks/results/overhead  # start-up floor per method
+
+``--cold`` makes a new virtual environment (``python -m venv``, then ``pip
+install -c constraints.txt .``, not editable: what a user who never runs
+``make`` has; ``--venv PATH`` keeps it for a rerun, which reinstalls only
+nnopt) and times the first and the second ``nnopt solve --time-limit 3`` on
+the 40-item classic example, for the default method and ``best-heuristic``,
+each method with an empty kernel cache of its own (``NUMBA_CACHE_DIR``), and
+records the first line the command printed on stderr. ``--floor`` times
+``nnopt solve --time-limit 0.01`` per method on a 20-item instance with a warm
+cache, beside a warm ``nnopt.solve`` in one process.
 """
 from __future__ import annotations
 
@@ -45,7 +61,7 @@ FAMILIES = {
 }
 FLOOR = "floor (1 decode)"
 #: The hand-written commentary below the tables starts here; a rerun keeps it.
-READING = "## Reading"
+READING = "## Reading"  # (kept by _overhead_md.replace_section)
 #: How much a run may exceed its limit and still hold it (the slack the time-limit tests allow).
 TOLERANCE_S = 0.5
 
@@ -69,7 +85,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--out", required=True, help="path without suffix (.csv and .md are written)")
+    parser.add_argument("--cold", action="store_true", help="first and second solve in a fresh venv")
+    parser.add_argument("--venv", default=None, help="with --cold: the venv to make, or to reuse if it exists")
+    parser.add_argument("--floor", action="store_true", help="wall time of --time-limit 0.01 per method")
     args = parser.parse_args()
+    if args.cold:
+        from _overhead_cold import measure_cold
+
+        measure_cold(Path(args.out), Path(args.venv) if args.venv else None)
+        return
+    if args.floor:
+        from _overhead_floor import measure_floor
+
+        chosen = [f.strip() for f in args.families.split(",") if f.strip() and f.strip() != FLOOR]
+        unknown = [f for f in chosen if f not in FAMILIES]
+        if unknown:
+            parser.error(f"unknown family {unknown[0]!r} (known: {', '.join(FAMILIES)})")
+        measure_floor(Path(args.out), {k: FAMILIES[k] for k in chosen}, args.repeats)
+        return
     limits = [float(x) for x in args.limits.split(",")]
     families = [f.strip() for f in args.families.split(",") if f.strip()]
     unknown = [f for f in families if f not in FAMILIES]
@@ -118,9 +151,9 @@ def main() -> None:
     if notes:
         lines += ["", "Notes the runs printed (the default method says when its network was skipped):", ""]
         lines += [f"- {fam}, T = {lim:g} s: {note}" for fam, lim, note in notes[:12]]
-    md = out.with_suffix(".md")
-    kept = md.read_text().partition(READING)[2] if md.is_file() else ""
-    md.write_text("\n".join(lines) + "\n" + (f"\n{READING}{kept}" if kept else ""))
+    from _overhead_md import replace_section
+
+    replace_section(out.with_suffix(".md"), "limits", "\n".join(lines))
     print("\n".join(lines))
 
 

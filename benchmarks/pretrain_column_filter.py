@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from ablation import wilcoxon
 
 REPO = Path(__file__).resolve().parents[1]
@@ -223,8 +222,8 @@ def render(report: dict[str, Any]) -> str:
             cells.append(f"{w} / {len(rows) - w - lo} / {lo}, p = {wilcoxon(a, b)[1]:.2g}")
         out.append(f"| {keep} | {full} | " + " | ".join(str(tot[k]) for k in FILTERS) + " | " + " | ".join(cells) + " |")
     runs = report["search"]
-    out += ["", f"The search with each filter (`ruin-recreate`, pretrained guide, recombination every 500 moves, "
-            f"equal moves; `none` = the problem's 2,000 fullest bins):", "",
+    out += ["", "The search with each filter (`ruin-recreate`, pretrained guide, recombination every 500 moves, "
+            "equal moves; `none` = the problem's 2,000 fullest bins):", "",
             "| columns | bins | recombinations that improved |", "|---|---:|---:|"]
     for kind in ("none",) + FILTERS:
         sel = [r for r in runs if r["columns"] == kind]

@@ -33,8 +33,7 @@ def run(out: Path, seeds: range) -> None:
     """Every K and seed with the prior, K = 10 without it; then the section."""
     from nnopt.substrate.classifiers import accuracy, count_parameters, predict_logits
     from nnopt.substrate.datasets import load_dataset
-    from nnopt.substrate.distill import (DistillSettings, distill, kd_images, noise_images, train_student,
-                                         train_teacher)
+    from nnopt.substrate.distill import DistillSettings, distill, kd_images, noise_images, train_student, train_teacher
     from nnopt.substrate.visualize import render_grid
 
     t0, load = time.perf_counter(), load_average()

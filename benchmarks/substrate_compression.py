@@ -45,8 +45,14 @@ from torch.nn import functional as F
 
 from nnopt.solver.extract import L2
 from nnopt.substrate.datasets import load_dataset
-from nnopt.substrate.distill import (DistillSettings, distill, filter_init_trial, filters_from_images,
-                                     random_real_images, train_teacher)
+from nnopt.substrate.distill import (
+    DistillSettings,
+    distill,
+    filter_init_trial,
+    filters_from_images,
+    random_real_images,
+    train_teacher,
+)
 from nnopt.substrate.visualize import render_grid, visualize_classes
 
 sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers next to this script

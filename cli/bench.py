@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
-
 from nnopt.cli._common import EXIT_INFEASIBLE, UserError, debug_option, stderr
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
 from nnopt.problems import InstanceError
 
 
@@ -60,8 +59,10 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
           --out results.csv --plot results.png
       nnopt bench instances/ --max-evals 2000 --seeds 5 --scheduler tcp://head:8786 --out r.csv
     """
-    from nnopt._bench import BenchRun, expand_instances, plot_group_ratios, read_reference, read_rows, row_key
-    from nnopt._bench_file import repair_torn_tail
+    from nnopt.bench.inputs import expand_instances, read_reference
+    from nnopt.bench.results_file import ResultsWriteError, repair_torn_tail
+    from nnopt.bench.rows import BenchRun, read_rows, row_key
+    from nnopt.bench.summary import plot_group_ratios
     from nnopt.solver.methods import UnknownMethodError, get_method
 
     methods = tuple(m.strip() for m in (methods_arg or "").split(",") if m.strip())
@@ -85,6 +86,8 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
         raise UserError(f"--plot: {plot}: use a .png file")
     if not Path(out).resolve().parent.is_dir():
         raise UserError(f"--out: folder {Path(out).parent} does not exist")
+    if plot is not None and os.path.realpath(plot) == os.path.realpath(out):
+        raise UserError(f"--plot {plot}: that is the --out results file; choose another name")
     try:
         paths = expand_instances(instances)
         refuse_overwriting_inputs({"--out": out, "--plot": plot}, [*paths, *([reference] if reference else [])])
@@ -95,6 +98,8 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
         done_rows = [] if overwrite else read_rows(out)
     except InstanceError as exc:
         raise UserError(str(exc)) from exc
+    except OSError as exc:  # the results file cannot be read or repaired (no permission, read-only)
+        raise UserError(f"--out: {out}: {exc.strerror or exc}") from exc
     # rows of older versions with status "interrupted" are cut-short runs: rerun them; rows written
     # before the seed column count as the first seed (a rerun of the same command skipped them before)
     done = {(i, m, s or str(seeds[0])) for i, m, s in (row_key(r) for r in done_rows if r["status"] != "interrupted")}
@@ -103,7 +108,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
     if scheduler is None:
         threads = max(1, os.cpu_count() or 1)
     elif scheduler.startswith("local"):
-        from nnopt._bench_dask import local_threads, parse_scheduler
+        from nnopt.bench.cluster import local_threads, parse_scheduler
 
         threads = local_threads(parse_scheduler(scheduler)[1])
     runs: list[BenchRun] = []
@@ -111,12 +116,17 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
 
     skipped = 0
     used: set[str] = set()
+    named: dict[str, str] = {}  # instance name -> its file: rows are keyed by the name
     for path in paths:
         try:
             problem, inst = load_instance(path)
         except InstanceError as exc:
             raise UserError(str(exc)) from exc
         name = problem.instance_name(inst)
+        if name in named:
+            raise UserError(f"{path}: instance name {name!r} is also the name of {named[name]}; rows are keyed "
+                            "by name, so bench them separately or rename one")
+        named[name] = str(path)
         for m, found in chosen.items():
             if isinstance(found, UnknownMethodError):  # the hint lists this problem's methods
                 try:
@@ -141,6 +151,8 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
 
     try:
         tally = _run(runs, out, scheduler, quiet, overwrite)
+    except ResultsWriteError as exc:
+        raise UserError(f"--out: {exc}") from exc
     except KeyboardInterrupt:
         kept = len(read_rows(out)) if Path(out).exists() else 0
         stderr(f"interrupted: {kept} results are in {out}; run the same command again (without "
@@ -152,6 +164,8 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
             plot_group_ratios(rows, plot)
         except InstanceError as exc:
             raise UserError(f"--plot: {exc}") from exc
+        except OSError as exc:  # a read-only or full folder: the results are in --out all the same
+            raise UserError(f"--plot: {plot}: cannot write the picture: {exc.strerror or exc}") from exc
     if not quiet:
         _print_tables(rows, tuple(used))
         if runs:
@@ -162,7 +176,7 @@ def bench_cmd(instances: tuple[str, ...], methods_arg: str | None, time_limit: f
                    f"{tally.core_seconds:.1f} core-seconds")
     if tally.lost:
         stderr(f"warning: {tally.lost} runs were cut short and not stored; run the same command again to do them")
-    from nnopt._bench import suspect_rows
+    from nnopt.bench.rows import suspect_rows
 
     suspect = suspect_rows(r for r in rows if r["method"] in used)
     if suspect:  # a bench with rows that are no result must not pass a script's `&&`
@@ -207,7 +221,7 @@ def resolve_scheduler(scheduler: str | None, jobs: int) -> str | None:
         scheduler = f"local:{jobs}"
     if scheduler is None:
         return None
-    from nnopt._bench_dask import DistributedMissing, parse_scheduler, require_distributed
+    from nnopt.bench.cluster import DistributedMissing, parse_scheduler, require_distributed
 
     flag = "--jobs" if jobs > 1 else "--scheduler"
     try:
@@ -242,11 +256,17 @@ def default_methods(problem: Any) -> tuple[str, ...]:
 def _run(runs: list, out: str, scheduler: str | None, quiet: bool, replace: bool) -> Any:
     """Run the bench under a progress bar: runs done / failed / running and the time left."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    from nnopt._bench import run_bench
-    from nnopt._bench_dask import SchedulerUnreachable
+    from nnopt.bench.cluster import SchedulerUnreachable
+    from nnopt.bench.runner import run_bench
 
     console = Console(stderr=True)
     try:
@@ -277,11 +297,12 @@ def _print_tables(rows: list[dict[str, str]], methods: tuple[str, ...]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from nnopt._bench import method_summary
-    from nnopt._bench_stats import paired_record, seed_spread
+    from nnopt.bench.rows import unique_rows
+    from nnopt.bench.stats import paired_record, seed_spread
+    from nnopt.bench.summary import method_summary
 
     console = Console() if Console().is_terminal else Console(width=150)
-    rows = [r for r in rows if r["method"] in methods]
+    rows = unique_rows(r for r in rows if r["method"] in methods)
     summary = method_summary(rows)
     spread = seed_spread(rows)
     n_seeds = len({r["seed"] for r in rows})

@@ -7,6 +7,7 @@ certificate and its price are both visible.
 from __future__ import annotations
 
 import json
+import math
 
 import click
 
@@ -20,7 +21,7 @@ from nnopt.cli._common import UserError, debug_option, load_or_error
 @click.option("--cp-time", type=float, default=0.0, show_default=True,
               help="Seconds for the destructive bound (CP-SAT proves fewer bins infeasible); 0 leaves it out.")
 @click.option("--budget", type=float, default=0.0, show_default=True,
-              help="CPU seconds for all bounds together, spent where the gap is: a quick packing first, "
+              help="Seconds (wall clock) for all bounds together, spent where the gap is: a quick packing first, "
                    "nothing more where the cheap bounds meet it; the destructive bound gets --cp-time "
                    "(0: as much as the budget allows). 0: each bound with its own cap.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of a table.")
@@ -35,15 +36,17 @@ def bounds_cmd(instance: str, cg_time: float, cp_time: float, budget: float, as_
       nnopt bounds benchmarks/data/2bp/instances/CLASS03_100_06.json --cp-time 1
       nnopt bounds benchmarks/data/2bp/instances/CLASS05_080_10.json --budget 1
     """
-    if not cg_time >= 0:
-        raise UserError(f"--cg-time must be at least 0, got {cg_time}")
-    if not cp_time >= 0:
-        raise UserError(f"--cp-time must be at least 0, got {cp_time}")
-    if not budget >= 0:
-        raise UserError(f"--budget must be at least 0, got {budget}")
+    for option, seconds in (("--cg-time", cg_time), ("--cp-time", cp_time), ("--budget", budget)):
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise UserError(f"{option} must be a finite number of seconds, at least 0, got {seconds}")
     prob, inst = load_or_error(instance, None)
     if prob.name != "binpack2d":
         raise UserError(f"{instance}: bounds are implemented for binpack2d only, not {prob.name!r}")
+    from nnopt.problems.binpack2d import BinPackInstance
+
+    if not isinstance(inst, BinPackInstance):  # a cutting job: its one bound is the solve's lower bound
+        raise UserError(f"{instance}: the bound report covers classic binpack2d instances; a cutting job's "
+                        f"area bound ({prob.lower_bound(inst):g}) is the lower bound `nnopt solve` prints")
     from nnopt.problems.binpack2d._bounds import bounds_report
 
     skipped: list[str] = []

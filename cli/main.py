@@ -16,11 +16,11 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_colliding_outputs, refuse_overwriting_inputs
-
 from nnopt import __version__
+from nnopt._interrupted import interrupt_once, interrupts_held
+from nnopt._solve import VerificationError
+from nnopt.cli import _cutlist
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
-from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_INFEASIBLE,
@@ -31,11 +31,12 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt._interrupted import interrupt_once, interrupts_held
-from nnopt._solve import VerificationError
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_colliding_outputs, refuse_overwriting_inputs
+from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.problems import NnoptError, SolutionError, problem_entries
 from nnopt.problems._limits import shown
 from nnopt.problems.base import read_json_file
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nnopt")
@@ -182,7 +183,21 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 @click.option("--max-evals", type=int, default=None, help="Stop after this many decodes instead.")
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the solution JSON here.")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Draw the solution (.png or .svg).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Draw the solution (.png or .svg; cutting jobs also .pdf).")
+@click.option("--stock", type=click.Path(dir_okay=False), default=None,
+              help="Cut lists: the stock sheets CSV (name,width,height[,cost,count]) of a pieces CSV.")
+@click.option("--kerf", type=int, default=None, help="Cut lists: the blade width.")
+@click.option("--trim", type=int, default=None, help="Cut lists: the border trimmed off every sheet edge.")
+@click.option("--guillotine", "stages", default=None, metavar="STAGES",
+              help="Cut lists: guillotine cuts in STAGES stages (2, 3, ... or unlimited).")
+@click.option("--first-cut", default=None, metavar="horizontal|vertical|any",
+              help="Cut lists: orientation of the first-stage cuts (with --guillotine).")
+@click.option("--exact", is_flag=True, help="Cut lists: exact guillotine cuts (no trimming cut after the last stage).")
+@click.option("--rotation/--no-rotation", "rotation", default=None,
+              help="Cut lists: whether pieces without their own rotation may turn (default: the files' rule).")
+@click.option("--cuts", type=click.Path(dir_okay=False), default=None,
+              help="Write the guillotine cut sequence of the plan to this CSV file (cutting jobs).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True,
               help="Where the neural methods train (auto: a CUDA GPU when there is one).")
@@ -195,7 +210,9 @@ def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
 def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit: float | None,
               max_evals: int | None, seed: int, out: str | None, plot: str | None, quiet: bool,
               device: str, progress: bool, trace: str | None, method_params: tuple[str, ...],
-              order: str | None, as_json: bool) -> None:
+              order: str | None, as_json: bool, stock: str | None, kerf: int | None, trim: int | None,
+              stages: str | None, first_cut: str | None, exact: bool, rotation: bool | None,
+              cuts: str | None) -> None:
     """Solve INSTANCE and print bins, lower bound, gap, time and the checker's verdict.
 
     The default method is `nnopt`: CEM on the encodings for a share of the
@@ -211,8 +228,10 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     Example:
       nnopt solve examples/cl_07_040_01.json --time-limit 5 --out sol.json --plot sol.png
       nnopt solve examples/cl_07_040_01.json --method nnopt-cem --max-evals 2000 --trace trace.csv
+      nnopt solve pieces.csv --stock stock.csv --kerf 4 --trim 10 --guillotine 3 --plot plan.pdf --cuts cuts.csv
     """
     from nnopt._solve import dump_json, solve_from
+    from nnopt.cli._compile_ahead import compile_if_cold, compiling_noted, note_below_floor
     from nnopt.solver.methods import DEFAULT_METHOD, DEFAULT_TIME_LIMIT, get_method
 
     started = clock_start()
@@ -224,14 +243,25 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         raise UserError(f"--time-limit must be positive, got {time_limit}")
     if max_evals is not None and max_evals <= 0:
         raise UserError(f"--max-evals must be positive, got {max_evals}")
-    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg"):
-        raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg)")
-    for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace)):
+    if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UserError(f"--plot: {plot}: unsupported picture format (use .png or .svg; cutting jobs also .pdf)")
+    for opt, path in (("--out", out), ("--plot", plot), ("--trace", trace), ("--cuts", cuts)):
         if path is not None and not Path(path).resolve().parent.is_dir():
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
-    refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace}, [instance])
-    refuse_colliding_outputs({"--out": out, "--plot": plot, "--trace": trace})
-    prob, inst = load_or_error(instance, problem)
+    refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts},
+                              _cutlist.input_files(instance, stock))
+    refuse_colliding_outputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts})
+    flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact, rotation)
+    if _cutlist.is_cut_list(instance):
+        prob, inst = _cutlist.load_cut_list(instance, flags, problem)
+    elif flags.given():
+        raise UserError(f"{flags.given()[0]}: the cutting flags apply to CSV cut lists; {instance} states its "
+                        "own job (put the field in the file)")
+    else:
+        prob, inst = load_or_error(instance, problem)
+    if plot is not None:
+        _cutlist.plot_suffix_ok(prob, plot)
+    _cutlist.check_cuts_option(prob, inst, cuts)
     chosen = get_method(method, prob, **params)
     why = chosen.unsupported(prob)
     if why is not None:
@@ -251,16 +281,20 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         extra["on_improve"] = _improvement_rounds(_round_recorder(improvements, show, unless=rounds))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
+    started += compile_if_cold(prob, chosen)  # announced on the first line; not searching time
     if time_limit is not None:  # the clock started with the process; leave time to check and write
+        note_below_floor(time_limit, started, prob, chosen)  # one line when the limit cannot hold
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
     # One interrupt stops the search (before it, skips it); a second cannot stop the answer being written.
     with interrupt_once(armed=False):
-        result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name,
-                                    method=chosen.base_name, params=chosen.params, time_limit=time_limit,
-                                    max_evals=max_evals, seed=seed, started=started, **extra)
+        with compiling_noted(prob, chosen):
+            result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name,
+                                        method=chosen.base_name, params=chosen.params, time_limit=time_limit,
+                                        max_evals=max_evals, seed=seed, started=started, **extra)
         with interrupts_held():  # the answer is verified: a signal now must not lose it
             failed = _write_outputs(
                 ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
+                ("--cuts", cuts, lambda: write_or_error(cuts, _cutlist.cut_sequence_text(inst, result.solution))),
                 ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
                 ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
             )
@@ -268,6 +302,8 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
                 click.echo(json.dumps(result.summary()))
             elif not quiet:
                 _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
+                if cuts is not None and "--cuts" not in failed:
+                    click.echo(f"cut sequence: {cuts}")
     if failed:
         raise UserError("; ".join(failed.values()))
 
@@ -288,7 +324,12 @@ def _write_outputs(*outputs: tuple[str, str | None, Any]) -> dict[str, str]:
 
 def _render(prob: Any, inst: Any, solution: Any, path: str) -> None:
     """Draw the solution; a problem without pictures, or a picture that cannot be written, is one line."""
+    from nnopt.problems.capabilities import Rendering
+
     try:
+        if not isinstance(prob, Rendering):
+            raise NotImplementedError(f"problem {prob.name!r} cannot draw solutions (it lacks the "
+                                      "Rendering capability)")
         prob.render(inst, solution, path)
     except NotImplementedError as exc:
         raise UserError(f"--plot: {exc}") from exc
@@ -344,12 +385,14 @@ def _write_trace(path: str, rounds: list[tuple[int, int, float, float, float]]) 
 
 
 def _run_with_progress(solve: Any, quiet: bool, inst: Any, **kwargs: Any) -> Any:
+    chained = kwargs.pop("on_improve", None)
+    if quiet:  # no bar: rich is not even imported (start-up time)
+        return solve(inst, on_improve=chained, **kwargs)
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    chained = kwargs.pop("on_improve", None)
-    if quiet or not console.is_terminal:
+    if not console.is_terminal:
         return solve(inst, on_improve=chained, **kwargs)
     limit = kwargs.get("time_limit") or (None if kwargs.get("max_evals") else 10.0)
     with Progress(TextColumn("[bold]solving"), BarColumn(), TextColumn("{task.description}"),
@@ -439,7 +482,8 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
     from nnopt._solve import contradiction, json_number
 
     why = contradiction(prob, obj, bound)
-    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None, errors=[why] if why else [])
+    verdict.update(objective=json_number(obj), lower_bound=json_number(bound), verified=why is None,
+                   errors=[why] if why else [])
     if as_json:
         click.echo(json.dumps(verdict))
         if why is not None:
@@ -577,10 +621,10 @@ def warmup_cmd(names: tuple[str, ...]) -> None:
 
 # Commands with their own modules register here (imported last: they use the helpers above).
 from nnopt.cli.bench import bench_cmd  # noqa: E402
-from nnopt.cli.methods import methods_cmd  # noqa: E402
-from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 from nnopt.cli.bounds import bounds_cmd  # noqa: E402
+from nnopt.cli.methods import methods_cmd  # noqa: E402
 from nnopt.cli.pretrain import pretrain_cmd  # noqa: E402
+from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
 for _command in (bench_cmd, methods_cmd, visualize_cmd, distill_cmd):
     cli.add_command(_command)

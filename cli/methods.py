@@ -68,13 +68,33 @@ def render_methods(methods: Sequence[Any], default: str, problem: str | None) ->
     return lines
 
 
+def render_unsupported(refused: Sequence[tuple[Any, str]], problem: str) -> list[str]:
+    """The methods that do not solve ``problem``, grouped by the reason (the capability it lacks);
+    a large family sharing one reason is named by its family."""
+    if not refused:
+        return []
+    by_reason: dict[str, list[Any]] = {}
+    for m, why in refused:
+        by_reason.setdefault(why, []).append(m)
+    lines = ["", f"not for {problem} (why):"]
+    for why, members in by_reason.items():
+        families = _families(members)
+        names = [f"{fam} ({len(ms)} methods)" if len(ms) > _LONG_FAMILY else ", ".join(m.name for m in ms)
+                 for fam, ms in families.items()]
+        lines.extend(_wrap(f"{', '.join(names)}: {why}", "  "))
+    return lines
+
+
 @click.command("methods")
 @click.argument("problem", required=False)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per method (name, family, description, "
-              "parameters, aliases, origin, default) in a list.")
+              "parameters, aliases, origin, requires, default) in a list.")
 @debug_option
 def methods_cmd(problem: str | None, as_json: bool) -> None:
     """List the solution methods (those that solve PROBLEM, if given), one row per family.
+
+    With PROBLEM, the methods that do not solve it follow, each with the reason: the
+    capability the problem lacks (see docs/plugin-guide.md), or the one problem it solves.
 
     \b
     Example:
@@ -88,14 +108,19 @@ def methods_cmd(problem: str | None, as_json: bool) -> None:
         warnings.simplefilter("always")
         entries = method_entries()
         methods = available_methods(prob)
+        refused = [(m, m.unsupported(prob)) for m in available_methods()] if prob is not None else []
     origin = {e.name: e.origin for e in entries}
     if as_json:
         data = [{"name": m.name, "family": m.family or m.name, "description": m.description,
                  "parameters": {k: list(v) for k, v in m.parameters.items()},
                  "aliases": sorted(m.aliases()), "origin": origin.get(m.name, ""),
+                 "requires": [c.__name__ for c in m.requires],
                  "default": m.name == DEFAULT_METHOD} for m in methods]
         click.echo(json.dumps(data, indent=1))
     else:
-        click.echo("\n".join(render_methods(methods, DEFAULT_METHOD, prob.name if prob else None)))
+        lines = render_methods(methods, DEFAULT_METHOD, prob.name if prob else None)
+        if prob is not None:
+            lines += render_unsupported([(m, why) for m, why in refused if why is not None], prob.name)
+        click.echo("\n".join(lines))
     for w in caught:
         stderr(f"warning: {w.message}")

@@ -1,6 +1,6 @@
 """``nnopt pretrain PROBLEM``: train the amortised set scorer on generated instances and write its weights.
 
-Any problem that offers ``token_features`` can ship pre-trained weights: the
+Any problem with the TokenFeatures capability can ship pre-trained weights: the
 command generates instances through the problem's own ``generate(seed, n=...)``
 (``--param`` reaches its other parameters), decodes encodings where CEM looks,
 fits one set scorer to them all and writes the file the problem's
@@ -46,7 +46,7 @@ def _ints(option: str, text: str) -> tuple[int, ...]:
 @debug_option
 def pretrain_cmd(problem: str, out: str, sizes: str, per_size: int, held_out: int, steps: int, samples: int,
                  params_kv: tuple[str, ...], seed: int, quiet: bool) -> None:
-    """Pre-train the set scorer for PROBLEM (it must offer token_features) and write it to --out.
+    """Pre-train the set scorer for PROBLEM (it must have the TokenFeatures capability) and write it to --out.
 
     \b
     Example:
@@ -56,8 +56,8 @@ def pretrain_cmd(problem: str, out: str, sizes: str, per_size: int, held_out: in
 
     prob = problem_or_error(problem)
     if not offers_token_features(prob):
-        raise UserError(f"problem {prob.name!r} offers no token_features(instance, encoding); the set scorer "
-                        "needs per-coordinate features to pre-train (see docs/plugin-guide.md)")
+        raise UserError(f"problem {prob.name!r} lacks the TokenFeatures capability (token_features); the set "
+                        "scorer needs per-coordinate features to pre-train (see docs/plugin-guide.md)")
     if per_size <= 0 or held_out < 0:
         raise UserError("--instances must be positive and --held-out not negative")
     if not Path(out).resolve().parent.is_dir():

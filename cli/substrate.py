@@ -8,16 +8,16 @@ from typing import Any
 
 import click
 
-from nnopt.cli._options import DEVICE, FINITE, POSITIVE, SEED
-
 from nnopt.cli._common import UserError, debug_option, stderr, write_or_error
+from nnopt.cli._options import DEVICE, FINITE, POSITIVE, SEED
 
 _MODELS = click.Choice(["softmax", "mlp", "cnn", "cnn-bn", "cnn-tiny"])
 _DATASETS = click.Choice(["digits", "mnist", "mnist5k"])
 
 
 def _data_options(f: Any) -> Any:
-    f = click.option("--device", type=DEVICE, default="cpu", show_default=True, help="Torch device (cpu, cuda, cuda:0).")(f)
+    f = click.option("--device", type=DEVICE, default="cpu", show_default=True,
+                     help="Torch device (cpu, cuda, cuda:0).")(f)
     f = click.option("--epochs", type=int, default=None,
                      help="Teacher training epochs (default: 30 on digits, 10 otherwise).")(f)
     f = click.option("--seed", type=SEED, default=0, show_default=True)(f)
@@ -116,7 +116,7 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
     extra: dict[str, Any] = {}
     columns = [(f"{objective} viz", viz.images.numpy()[:, 0]), ("class mean", means.numpy()[:, 0])]
     if model == "softmax":
-        w = clf.linear.weight.detach().cpu()
+        w = clf.linear.weight.detach().cpu()  # type: ignore[union-attr, operator]  # the softmax model's layer
         cos_w = F.cosine_similarity(viz.images.flatten(1), w).tolist()
         for r, cw in zip(rows, cos_w):
             r["cosine_to_weights"] = round(cw, 4)
@@ -243,8 +243,9 @@ def _refuse_unaffordable_k(k: int, settings: Any, data: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @debug_option
 def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epochs: int | None, device: str, k: int,
-                student: str | None, student_steps: int | None, steps: int | None, viz_lr: float | None, l2: float | None,
-                jitter: int | None, diversity: float | None, temperature: float | None, objective: str | None,
+                student: str | None, student_steps: int | None, steps: int | None, viz_lr: float | None,
+                l2: float | None, jitter: int | None, diversity: float | None, temperature: float | None,
+                objective: str | None,
                 bn: float | None, bn_per_image: bool | None, feature_stats: float | None, activation: float | None,
                 balance: float | None, competition: float | None, tv: float | None, centring: float | None,
                 mix: int | None, kd_steps: int | None, kd_online: bool | None, kd_shift: int | None,
@@ -275,12 +276,12 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     for flag, v in (("--student-steps", student_steps), ("--steps", steps), ("--kd-steps", kd_steps)):
         if v is not None and v < 1:
             raise UserError(f"{flag} must be positive, got {v}")
-    for flag, v in (("--l2", l2), ("--jitter", jitter), ("--diversity", diversity), ("--mix", mix), ("--bn", bn),
+    for flag, x in (("--l2", l2), ("--jitter", jitter), ("--diversity", diversity), ("--mix", mix), ("--bn", bn),
                     ("--tv", tv), ("--feature-stats", feature_stats), ("--activation", activation),
                     ("--balance", balance), ("--competition", competition), ("--centring", centring),
                     ("--kd-shift", kd_shift)):
-        if v is not None and v < 0:
-            raise UserError(f"{flag} must be >= 0, got {v}")
+        if x is not None and x < 0:
+            raise UserError(f"{flag} must be >= 0, got {x}")
     if temperature is not None and not temperature > 0:
         raise UserError(f"--temperature must be positive, got {temperature}")
     data = _load(dataset, data_dir, device, {"--plot": plot})
@@ -321,7 +322,8 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"distill: {model} teacher -> {settings.student} students, {dataset}, K={k} per class, seed {seed}")
+    table = Table(title=f"distill: {model} teacher -> {settings.student} students, {dataset}, K={k} per class, "
+                        f"seed {seed}")
     table.add_column("trained on")
     table.add_column("test accuracy", justify="right")
     for name, key in (("teacher (full training set)", "teacher_accuracy"),

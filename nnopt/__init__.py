@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 from typing import Any
 
+import nnopt._checkout  # noqa: F401  (imported for its effect: run from a checkout, finds the sub-packages)
 from nnopt._solve import ContradictionError, SolveResult, VerificationError, load_instance, solve
 from nnopt.problems import (
     InstanceError,

@@ -161,10 +161,10 @@ def instance_problem(instance: Any, problem: str | None) -> tuple[Problem, Any]:
     if problem is None:
         if not isinstance(own, str):
             raise OptionError(f"cannot tell the problem of a {type(instance).__name__} instance: pass problem=NAME")
-        return get_problem(own), instance
+        return get_problem(own).for_instance(instance), instance
     if isinstance(own, str) and own != problem:
         return _reader_of(problem, get_problem(own)), instance
-    return get_problem(problem), instance
+    return get_problem(problem).for_instance(instance), instance
 
 
 def _reader_of(name: str, owner: Problem) -> Problem:

@@ -24,17 +24,15 @@ import numpy as np
 
 from nnopt.problems._deadline import decode_deadline
 from nnopt.problems.base import Problem
+from nnopt.solver._evaluate import start_encodings
 from nnopt.solver._incumbent import SearchResult
 
 __all__ = ["heuristic_start", "interrupt_once", "interrupts_held"]
 
 
 def heuristic_start(problem: Problem, instance: Any, seconds: float) -> SearchResult:
-    """The best decoded heuristic encoding (the midpoint encoding when there are none), status "interrupted"."""
-    H = problem.heuristic_encodings(instance)
-    if len(H) == 0:
-        d = problem.encoding_size(instance)
-        H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+    """The best decoded heuristic encoding (of a seeded random batch when there are none), status "interrupted"."""
+    H = start_encodings(problem, instance, None, np.random.default_rng(0))
     decoder = (problem.search_decoders or problem.decoders)[0]
     with decode_deadline(time.perf_counter()):
         sols = problem.decode(instance, H, decoder=decoder)
@@ -66,7 +64,7 @@ class interrupts_held:
             outer.spent = True
             outer.received += 1
 
-    def __enter__(self) -> "interrupts_held":
+    def __enter__(self) -> interrupts_held:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
                 if sig is not None:

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from nnopt.problems import InstanceError, OptionError, Problem, get_problem
-from nnopt.problems._files import atomic_write_text
-from nnopt.problems._deadline import decode_deadline
 from nnopt._finish import finish_reserve, search_deadline
 from nnopt._interrupted import heuristic_start, interrupt_once, interrupts_held
 from nnopt._results import result_class
+from nnopt.problems import InstanceError, OptionError, Problem, get_problem
+from nnopt.problems._deadline import decode_deadline
+from nnopt.problems._files import atomic_write_text
 from nnopt.problems.base import RESERVED_SOLUTION_KEYS, read_json_file
+from nnopt.problems.capabilities import FileFormats, file_suffixes
 from nnopt.solver._incumbent import SearchResult
 from nnopt.solver.methods import (
     DEFAULT_METHOD,
@@ -27,9 +28,8 @@ from nnopt.solver.methods import (
     run_method,
 )
 
-__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction", "load_instance", "solve",
-           "solve_from",
-           "atomic_write_text"]
+__all__ = ["ContradictionError", "PluginContractError", "SolveResult", "VerificationError", "contradiction",
+           "load_instance", "solve", "solve_from", "atomic_write_text"]
 
 class VerificationError(RuntimeError):
     """A method returned a solution the independent checker rejects (a bug in the method or the problem).
@@ -51,7 +51,8 @@ class PluginContractError(VerificationError):
     """A problem plugin breaks the contract in a way only a run reveals (e.g. a reserved solution key)."""
 
 
-def contradiction(problem: Problem, objective: float, bound: float, source: str = "lower bound") -> str | None:
+def contradiction(problem: Problem[Any, Any], objective: float, bound: float,
+                  source: str = "lower bound") -> str | None:
     """The one-line verdict when ``objective`` is below ``bound`` (beyond rounding), else None."""
     if objective >= bound - 1e-9 * max(1.0, abs(bound)):
         return None
@@ -63,7 +64,7 @@ def contradiction(problem: Problem, objective: float, bound: float, source: str 
 class SolveResult:
     """A verified solution and the facts a user reads next to it."""
 
-    problem: Problem
+    problem: Problem[Any, Any]
     instance: Any
     solution: Any
     objective: float
@@ -160,14 +161,14 @@ def json_number(value: float) -> float | int:
 
 def _rebuilt_result(state: dict[str, Any]) -> SolveResult:
     """A pickled result, as the class its problem's views give it."""
-    return result_class(state["problem"])(**state)
+    return result_class(state["problem"], SolveResult)(**state)
 
 
 #: The problem a JSON instance without a "problem" field is read as (design.md).
 DEFAULT_PROBLEM = "binpack2d"
 
 
-def _usable_problems() -> list[Problem]:
+def _usable_problems() -> list[Problem[Any, Any]]:
     """Every registered problem that loads (broken plugins were already warned about)."""
     from nnopt.problems import available_problems
 
@@ -189,31 +190,32 @@ def _file_suffix(path: Path) -> str:
     return Path(name).suffix.lower()
 
 
-def _problem_by_suffix(suffix: str) -> Problem | None:
+def _problem_by_suffix(suffix: str) -> Problem[Any, Any] | None:
     if suffix == ".json":
         return None
-    return next((p for p in _usable_problems() if suffix in p.file_suffixes), None)
+    return next((p for p in _usable_problems() if suffix in file_suffixes(p)), None)
 
 
 def known_suffixes() -> set[str]:
     """``.json`` and the file suffixes of every usable registered problem."""
-    return {".json"}.union(*(p.file_suffixes for p in _usable_problems()))
+    return {".json"}.union(*(file_suffixes(p) for p in _usable_problems()))
 
 
 def instances_in_file(path: str | os.PathLike[str]) -> list[str]:
     """The instance references a file holds, asking the problem its suffix belongs to."""
     prob = _problem_by_suffix(_file_suffix(Path(path)))
-    return prob.instances_in_file(path) if prob is not None else [str(path)]
+    return prob.instances_in_file(Path(path)) if isinstance(prob, FileFormats) else [str(path)]
 
 
-def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem, Any]:
+def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> tuple[Problem[Any, Any], Any]:
     """Read an instance file; the problem comes from ``problem``, the file's suffix
     (``.2bp``, ``.tsp``), or the JSON's ``"problem"`` field (binpack2d if absent)."""
     path = Path(path)
     suffix = _file_suffix(path)
     prob = get_problem(problem) if problem is not None else _problem_by_suffix(suffix)
-    if prob is not None and suffix in prob.file_suffixes:
-        return prob, prob.read(path)
+    if isinstance(prob, FileFormats) and suffix in prob.file_suffixes:
+        inst = prob.read(path)
+        return prob.for_instance(inst), inst
     data = read_json_file(path, InstanceError)
     if prob is None:
         name = data.get("problem", DEFAULT_PROBLEM) if isinstance(data, dict) else DEFAULT_PROBLEM
@@ -223,7 +225,8 @@ def load_instance(path: str | os.PathLike[str], problem: str | None = None) -> t
             prob = get_problem(name)
         except LookupError as exc:
             raise InstanceError(f"{path}: field 'problem': {exc}") from None
-    return prob, prob.load(data, source=str(path))
+    inst = prob.load(data, source=str(path))
+    return prob.for_instance(inst), inst
 
 
 def solve(
@@ -312,7 +315,7 @@ def solve_from(
     else:
         if problem is None:
             raise ValueError("pass problem=NAME with an instance object")
-        prob, inst = get_problem(problem), instance
+        prob, inst = get_problem(problem).for_instance(instance), instance
     runner = get_method(method, prob, **(params or {}))
     if time_limit is None and max_evals is None:
         time_limit = DEFAULT_TIME_LIMIT
@@ -320,30 +323,34 @@ def solve_from(
         raise ValueError(f"unknown device {device!r} (known: auto, cpu, cuda)")
     if time_limit is not None:  # large instances: keep back the time to verify and write
         time_limit = max(0.01, time_limit - finish_reserve(prob, inst))
+    budget = Budget(time_limit=time_limit, max_evals=max_evals)
+    if started is not None:
+        budget.start = min(budget.start, started)
+    bound = None
+    found = None
     with interrupt_once() as run:  # the first interrupt stops the search; later ones cannot lose its answer
-        # The bound before the search: its first call may load compiled kernels, which must not
-        # happen after a time limit has been spent. Verification needs it, so an interrupt waits
-        # for it (bounded work) and then skips the search.
-        with interrupts_held():
-            bound = prob.lower_bound(inst)
-        budget = Budget(time_limit=time_limit, max_evals=max_evals)
-        if started is not None:
-            budget.start = min(budget.start, started)
-        found = None
-        if not run.spent:
+        if not run.spent:  # (an interrupt before the call began skips the search)
             try:
                 with decode_deadline(search_deadline(budget.start, budget.time_limit)):
+                    # The bound before the search: its first call may load compiled kernels, which must not
+                    # happen after a time limit has been spent. Under the deadline: a bound whose steps are
+                    # long (tsp's 1-trees at scale) stops stepping when the time is up, still a valid bound.
+                    bound = prob.lower_bound(inst)
                     found = run_method(runner, prob, inst, budget, seed, on_improve,
                                        RunContext(threads=threads, device=device, on_round=on_round))
             except KeyboardInterrupt:  # during the method's start-up
                 pass
         if found is None:  # interrupted before the search had a solution: the best heuristic start
             found = heuristic_start(prob, inst, budget.elapsed)
+        if bound is None:  # interrupted while bounding: the bound's cheapest steps, as under a spent limit
+            with decode_deadline(budget.start):
+                bound = prob.lower_bound(inst)
         with interrupts_held():  # the search is over: a signal now must not lose its verified answer
             return _verified(prob, inst, found, bound, runner.name, seed)
 
 
-def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, method: str, seed: int) -> SolveResult:
+def _verified(prob: Problem[Any, Any], inst: Any, found: SearchResult, bound: float, method: str,
+              seed: int) -> SolveResult:
     """The search's answer checked by the independent checker and against every bound, as a result."""
     issues = prob.check(inst, found.solution)
     if issues:
@@ -364,7 +371,7 @@ def _verified(prob: Problem, inst: Any, found: SearchResult, bound: float, metho
         status = "optimal"
         # A method may name the argument behind its own bound (the default's proof phase does).
         proof = (found.info.get("proof") or f"{method}'s own proof") if own_proof else prob.bound_argument(inst)
-    return result_class(prob)(
+    return result_class(prob, SolveResult)(
         problem=prob,
         instance=inst,
         solution=found.solution,

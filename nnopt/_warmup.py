@@ -7,14 +7,17 @@ took 21.6 s with an empty cache and 0.8 s with a warm one. ``nnopt warmup``
 (and ``make install``, which calls it) pays that cost up front: for each
 problem it solves a few small generated instances with the default method
 under a decode budget, and tries its proof hook, so the kernels the default
-path uses are compiled and cached.
+path uses are compiled and cached. :func:`compile_method` does the same for one
+method on one problem: ``nnopt solve`` runs it, before its clock, when the
+method's kernels are not cached yet (``_kernel_cache``).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["warm_up"]
+__all__ = ["compile_method", "warm_up"]
 
 #: Generated instances per problem (seeds 0..): several, so that a start that is already
 #: optimal does not leave the search kernels cold.
@@ -30,9 +33,10 @@ def warm_up(names: list[str] | None = None,
     ``on_problem(name, seconds, error)`` is called after each; a problem whose warm-up
     raises is reported there with its error and skipped (the others still warm up).
     """
-    import nnopt
+    from nnopt._kernel_cache import manifest_key, record_kernels
     from nnopt.problems import available_problems, get_problem
-    from nnopt.problems.base import PROOF_HOOKS
+    from nnopt.problems.capabilities import Proofs
+    from nnopt.solver.methods import DEFAULT_METHOD
 
     spent: dict[str, float] = {}
     for name in names if names is not None else available_problems():
@@ -40,14 +44,35 @@ def warm_up(names: list[str] | None = None,
         error = None
         try:
             problem = get_problem(name)
-            for seed in range(INSTANCES):
-                inst = problem.generate(seed)
-                res = nnopt.solve(inst, problem=name, max_evals=EVALS, seed=seed, threads=1)
-                if not problem.missing_hooks(PROOF_HOOKS):
+            for seed, inst, res in compile_method(problem, DEFAULT_METHOD):
+                if isinstance(problem, Proofs):
                     problem.prove(inst, res.solution, 0.3, threads=1, seed=seed)
+            record_kernels(manifest_key(name, DEFAULT_METHOD), problem)  # the proof phase's kernels too
         except Exception as exc:  # a broken plugin: say so, warm the others
             error = f"{type(exc).__name__}: {exc}"
         spent[name] = time.perf_counter() - t0
         if on_problem is not None:
             on_problem(name, spent[name], error)
     return spent
+
+
+def compile_method(problem: Any, method: str, params: dict[str, str] | None = None,
+                   label: str | None = None) -> list[tuple[int, Any, Any]]:
+    """Run ``method`` on ``INSTANCES`` generated instances of ``problem`` under a decode budget.
+
+    Every kernel on the method's path is compiled (or loaded) and cached by the
+    end, and its name recorded in the kernel manifest under the method's
+    ``label`` (its name with parameters; default ``method``). Returns
+    ``(seed, instance, result)`` per instance.
+    """
+    import nnopt
+    from nnopt._kernel_cache import manifest_key, record_kernels
+
+    runs = []
+    for seed in range(INSTANCES):
+        inst = problem.generate(seed)
+        res = nnopt.solve(inst, problem=problem.name, method=method, params=params, max_evals=EVALS, seed=seed,
+                          threads=1)
+        runs.append((seed, inst, res))
+    record_kernels(manifest_key(problem.name, label or method), problem, replace=True)
+    return runs

@@ -11,7 +11,10 @@
     res.plot()
 
 :class:`Instance` validates exactly as the ``.json`` / ``.2bp`` loaders do; the
-result of :func:`nnopt.solve` on a binpack2d instance is a :class:`Result`.
+result of :func:`nnopt.solve` on a binpack2d instance is a :class:`Result`. A cutting
+job (stock types, kerf, trims, guillotine stages; ``docs/cutting.md``) loads as a
+:class:`CuttingInstance` (``nnopt.get_problem("binpack2d").load(mapping)``), and its
+result is a :class:`CuttingResult`: ``placements``, ``sheets`` and ``plot(ax=None)``.
 """
 from __future__ import annotations
 
@@ -28,15 +31,24 @@ from nnopt.problems.binpack2d import (
     generate_instance,
     read_instance,
 )
+from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
+from nnopt.problems.binpack2d._cutting_views import CuttingViews
 
-__all__ = ["BinPack2D", "BinPackInstance", "Instance", "Packing", "Placement", "Result", "generate_instance",
-           "read_instance"]
+__all__ = ["BinPack2D", "BinPackInstance", "CuttingInstance", "CuttingResult", "Instance", "Packing", "Placement",
+           "Result", "generate_instance", "read_instance"]
 
 if TYPE_CHECKING:
     from nnopt._solve import SolveResult
 
     class Result(PackingViews, SolveResult):
         """What :func:`nnopt.solve` returns for a binpack2d instance: ``placements`` and ``plot(ax=None)``."""
+
+    class CuttingResult(CuttingViews, SolveResult):
+        """What :func:`nnopt.solve` returns for a cutting job: ``placements``, ``sheets`` and ``plot(ax=None)``."""
 else:
     #: What :func:`nnopt.solve` returns for a binpack2d instance: ``placements`` and ``plot(ax=None)``.
-    Result = result_class_for(PackingViews)
+    from nnopt._solve import SolveResult
+
+    Result = result_class_for(PackingViews, SolveResult)
+    #: What :func:`nnopt.solve` returns for a cutting job: ``placements``, ``sheets`` and ``plot(ax=None)``.
+    CuttingResult = result_class_for(CuttingViews, SolveResult)

@@ -27,4 +27,6 @@ if TYPE_CHECKING:
         """What :func:`nnopt.solve` returns for a tsp instance: ``tour`` and ``plot(ax=None)``."""
 else:
     #: What :func:`nnopt.solve` returns for a tsp instance: ``tour`` and ``plot(ax=None)``.
-    Result = result_class_for(TourViews)
+    from nnopt._solve import SolveResult
+
+    Result = result_class_for(TourViews, SolveResult)

@@ -14,11 +14,32 @@ from nnopt.problems._registry import (
     register_problem,
     unregister_problem,
 )
-from nnopt.problems.base import InstanceError, Problem, SolutionError
+from nnopt.problems.base import InstanceError, Problem, Proof, SolutionError
+from nnopt.problems.capabilities import (
+    CAPABILITIES,
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+)
 from nnopt.problems.errors import NnoptError, OptionError
 
 __all__ = [
+    "CAPABILITIES",
     "ENTRY_POINT_GROUP",
+    "ComponentFeatures",
+    "FileFormats",
+    "PoolFeatures",
+    "Pooling",
+    "Proof",
+    "Proofs",
+    "Rendering",
+    "SolutionSearch",
+    "TokenFeatures",
     "InstanceError",
     "NnoptError",
     "OptionError",

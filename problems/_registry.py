@@ -1,8 +1,9 @@
 """The problem registry: one name -> problem-class map.
 
 Shipped problems and those advertised by installed distributions in the entry
-point group ``nnopt.problems`` are merged into one plain dict the first time it
-is needed; classes are imported only when asked for, then cached. A name used
+point group ``nnopt.problems`` are merged into one map (a
+:class:`~nnopt.problems._plugin_registry.PluginRegistry`) the first time it is
+needed; classes are imported only when asked for, then cached. A name used
 twice, or a plugin that fails to import or breaks the contract, becomes a
 warning that names the distribution and the cause; everything else keeps
 working. :func:`register_problem` adds a class at run time and validates it on
@@ -10,16 +11,13 @@ the spot.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TypeVar
 
-from nnopt.problems.base import RUIN_DRAWS, Problem
+from nnopt.problems._plugin_registry import PluginEntry, PluginRegistry, PluginWarning
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import validate_capabilities
 from nnopt.problems.errors import NnoptError
 
 __all__ = [
@@ -43,75 +41,21 @@ _SHIPPED = {
     "binpack2d": "nnopt.problems.binpack2d:BinPack2D",
     "tsp": "nnopt.problems.tsp:TSP",
 }
-_SHIPPED_ORIGIN = "nnopt (shipped)"
-
-
-class PluginWarning(UserWarning):
-    """A problem plugin was skipped (duplicate name, import failure, contract breach)."""
 
 
 class UnknownProblemError(NnoptError, LookupError):
     """No usable problem of that name is registered."""
 
 
-@dataclass
-class ProblemEntry:
-    """One registered problem: where it comes from and, once imported, its class."""
+class ProblemEntry(PluginEntry[type[Problem]]):
+    """One registered problem: where it comes from and, once imported, its class (``cls``)."""
 
-    name: str
-    origin: str
-    target: str
-    loader: Callable[[], object] | None = None
-    cls: type[Problem] | None = None
-    error: str | None = field(default=None)
+    @property
+    def cls(self) -> type[Problem] | None:
+        return self.value
 
-
-_entries: dict[str, ProblemEntry] | None = None
 
 P = TypeVar("P", bound=type)
-
-
-def _import_target(target: str) -> object:
-    module, _, attr = target.partition(":")
-    obj: object = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _discover() -> dict[str, ProblemEntry]:
-    entries = {
-        name: ProblemEntry(name, _SHIPPED_ORIGIN, target, loader=lambda t=target: _import_target(t))
-        for name, target in _SHIPPED.items()
-    }
-    try:
-        eps = list(entry_points(group=ENTRY_POINT_GROUP))
-    except Exception as exc:  # a corrupt installed distribution must not break nnopt
-        warnings.warn(f"could not read '{ENTRY_POINT_GROUP}' entry points: {exc}", PluginWarning, stacklevel=3)
-        eps = []
-    for ep in sorted(eps, key=lambda e: (e.name, e.value)):
-        dist = getattr(ep, "dist", None)
-        origin = f"{dist.name} {dist.version}" if dist is not None else f"entry point {ep.value}"
-        if ep.name in entries:
-            first = entries[ep.name]
-            if first.target == ep.value:
-                continue  # the same class advertised twice (e.g. an editable install) is no clash
-            warnings.warn(
-                f"problem plugin {ep.name!r} from {origin} ({ep.value}) ignored: "
-                f"the name is already taken by {first.origin} ({first.target})",
-                PluginWarning,
-                stacklevel=3,
-            )
-            continue
-        entries[ep.name] = ProblemEntry(ep.name, origin, ep.value, loader=ep.load)
-    return entries
-
-
-def _registry() -> dict[str, ProblemEntry]:
-    global _entries
-    if _entries is None:
-        _entries = _discover()
-    return _entries
 
 
 def validate_problem_class(cls: object, expected_name: str | None = None) -> None:
@@ -128,7 +72,10 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         raise TypeError(f"{cls.__qualname__}.name is {name!r} but it is registered as {expected_name!r}")
     abstract = sorted(getattr(cls, "__abstractmethods__", ()))
     if abstract:
-        raise TypeError(f"{cls.__qualname__} does not implement {', '.join(abstract)}")
+        owners = {hook: next((c.__name__ for c in cls.__mro__ if hook in vars(c) and c is not cls), "Problem")
+                  for hook in abstract}
+        raise TypeError(f"{cls.__qualname__} does not implement "
+                        f"{', '.join(f'{h} ({owners[h]})' for h in abstract)}")
     for attr in ("encodings", "decoders"):
         value = getattr(cls, attr)
         if not isinstance(value, tuple) or not value or not all(isinstance(v, str) for v in value):
@@ -143,53 +90,42 @@ def validate_problem_class(cls: object, expected_name: str | None = None) -> Non
         if unknown:
             raise TypeError(f"{cls.__qualname__}.encoding_search_decoders[{encoding!r}] names unknown decoder "
                             f"{unknown[0]!r}")
-    if getattr(cls, "ruin_draw", "weakness") not in RUIN_DRAWS:
-        raise TypeError(f"{cls.__qualname__}.ruin_draw must be one of {', '.join(RUIN_DRAWS)}, "
-                        f"got {cls.ruin_draw!r}")
+    validate_capabilities(cls)
     if not isinstance(getattr(cls, "description", None), str):
         raise TypeError(f"{cls.__qualname__}.description must be a string")
 
 
-def _load(entry: ProblemEntry) -> type[Problem] | None:
-    if entry.cls is not None or entry.error is not None:
-        return entry.cls
-    assert entry.loader is not None
-    try:
-        obj = entry.loader()
-        validate_problem_class(obj, expected_name=entry.name)
-    except Exception as exc:
-        entry.error = f"{type(exc).__name__}: {exc}"
-        warnings.warn(
-            f"problem plugin {entry.name!r} from {entry.origin} ({entry.target}) skipped: {entry.error}",
-            PluginWarning,
-            stacklevel=3,
-        )
-        return None
-    entry.cls = obj  # type: ignore[assignment]
-    return entry.cls
+def _checked_class(obj: object, expected_name: str | None) -> type[Problem]:
+    validate_problem_class(obj, expected_name)
+    return obj  # type: ignore[return-value]  # validated: a Problem subclass
+
+
+_REGISTRY: PluginRegistry[type[Problem]] = PluginRegistry(
+    group=ENTRY_POINT_GROUP, kind="problem", validate=_checked_class, shipped_targets=_SHIPPED,
+    entry_type=ProblemEntry)
 
 
 def available_problems() -> list[str]:
     """Names of all registered problems (plugins are not imported)."""
-    return sorted(_registry())
+    return sorted(_REGISTRY.entries())
 
 
 def problem_entries(load: bool = True) -> list[ProblemEntry]:
     """All entries, imported when ``load`` (broken ones keep their ``error``)."""
-    entries = [_registry()[name] for name in sorted(_registry())]
+    entries = [_REGISTRY.entries()[name] for name in sorted(_REGISTRY.entries())]
     if load:
         for entry in entries:
-            _load(entry)
-    return entries
+            _REGISTRY.load(entry)
+    return entries  # type: ignore[return-value]  # the registry holds ProblemEntry objects
 
 
 def get_problem_class(name: str) -> type[Problem]:
     """The class registered under ``name``; :class:`UnknownProblemError` if none."""
-    entry = _registry().get(name)
+    entry = _REGISTRY.entries().get(name)
     if entry is None:
         known = ", ".join(available_problems()) or "none"
         raise UnknownProblemError(f"unknown problem {name!r} (known: {known})")
-    cls = _load(entry)
+    cls = _REGISTRY.load(entry)
     if cls is None:
         raise UnknownProblemError(f"problem {name!r} from {entry.origin} cannot be used: {entry.error}")
     return cls
@@ -204,28 +140,20 @@ def register_problem(cls: P, *, replace: bool = False) -> P:
     """Register ``cls`` under ``cls.name`` now (usable as a class decorator).
 
     The class is validated on the spot. Registering a taken name is an error
-    naming both origins, unless ``replace`` is true.
+    naming both origins, unless ``replace``.
     """
-    validate_problem_class(cls)
-    name = cls.name  # type: ignore[attr-defined]
-    registry = _registry()
+    checked = _checked_class(cls, None)
     origin = f"register_problem({cls.__module__}.{cls.__qualname__})"
-    if name in registry and not replace:
-        first = registry[name]
-        if first.cls is cls:
-            return cls
-        raise ValueError(f"problem name {name!r} is already taken by {first.origin} ({first.target}); "
-                         f"cannot register {origin} (pass replace=True to override)")
-    registry[name] = ProblemEntry(name, origin, f"{cls.__module__}:{cls.__qualname__}", cls=cls)  # type: ignore[arg-type]
+    _REGISTRY.register(checked.name, checked, origin=origin, target=f"{cls.__module__}:{cls.__qualname__}",
+                       shown=origin, replace=replace)
     return cls
 
 
 def unregister_problem(name: str) -> None:
     """Forget ``name`` (tests, notebooks); a shipped problem comes back on :func:`reset`."""
-    _registry().pop(name, None)
+    _REGISTRY.unregister(name)
 
 
 def reset() -> None:
     """Drop the cached map; the next use discovers everything again."""
-    global _entries
-    _entries = None
+    _REGISTRY.reset()

@@ -13,35 +13,49 @@ Call :func:`check_problem` in a test to run every rule, or parametrize over
     def test_rule(name, check):
         check()
 
-Each check raises ``AssertionError`` whose message names the rule that broke.
-Instances come from the problem's own ``generate(seed)`` unless given.
+Each check raises ``AssertionError`` whose message names the rule that broke and,
+where one instance shows it, that instance. Instances come from the problem's own
+``generate(seed)`` unless given.
 
-Besides the plumbing (round trips, determinism, bad input), the suite tests the
-two guards every printed result rests on: the checker must reject corrupted
-solutions (derived from ``solution_to_json``, and those of the optional
-``infeasible_solutions`` hook), and the lower bound must not exceed the best
-solution over every order of tiny instances (``generate(seed, n<=6)``) nor any
-decoded solution; ``cost`` must rank like ``objective``. A problem with the optional
-``prove`` hook must not prove more than is true: handed the worst of a batch of decoded
-solutions, its bound stays at or below the best of them (so a hook that declares its
-incumbent optimal is caught), and a better solution it returns passes ``check``. A problem
-with the solution-level search hooks must keep them consistent (:func:`check_search_hooks`).
+The core rules run for every problem: the plumbing (round trips, determinism, bad
+input) and the two guards every printed result rests on. The checker must reject
+corrupted solutions (derived from ``solution_to_json``, and those of the optional
+``infeasible_solutions`` hook); the lower bound must not exceed the best solution over
+every order of many tiny instances (``generate(seed, n=1..6)``: at the smallest sizes a
+correct bound often meets the optimum, so a bound even one unit too high is caught) nor
+any decoded solution; ``cost`` must rank like ``objective``. Each capability of
+:mod:`nnopt.problems.capabilities` a problem declares adds its own rules (:data:`CAPABILITY_RULES`):
+a ``prove`` hook must not prove more than is true, the solution-level search hooks must
+keep their states consistent, features must be finite and of the documented shapes, and so on.
 """
 from __future__ import annotations
 
 import copy
 import itertools
 import json
+import tempfile
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nnopt.problems._registry import validate_problem_class
-from nnopt.problems.base import (PROOF_HOOKS, RESERVED_SOLUTION_KEYS, RUIN_RECREATE_HOOKS, InstanceError, Problem,
-                                 SolutionError)
+from nnopt.problems.base import RESERVED_SOLUTION_KEYS, InstanceError, Problem, SolutionError
+from nnopt.problems.capabilities import (
+    Capability,
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+    capabilities_of,
+)
 
-__all__ = ["check_problem", "problem_checks", "check_search_hooks"]
+__all__ = ["CAPABILITY_RULES", "CORE_RULES", "check_problem", "problem_checks", "check_search_hooks"]
 
 _SEEDS = (0, 1, 2)
 _BATCH = 12
@@ -87,6 +101,7 @@ def check_generate_deterministic(problem: Problem, instances: list[Any]) -> None
 
 
 def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]) -> None:
+    bad: object
     for bad in (None, [], "text", 3, 1.5, {}, {"problem": "no-such-problem"}):
         try:
             problem.load(bad)
@@ -105,6 +120,7 @@ def check_bad_input_raises_instance_error(problem: Problem, instances: list[Any]
         raise AssertionError("rule 'bad input': an unknown top-level key was accepted")
     # Every field replaced by values of the wrong kind: only InstanceError may escape.
     for key in valid:
+        junk: object
         for junk in (None, -1, 0, "x", [], {}, [None], 10**30, float("nan"), True):
             data = copy.deepcopy(valid)
             data[key] = junk
@@ -206,8 +222,6 @@ def check_bound_and_cost(problem: Problem, instances: list[Any]) -> None:
 
 #: Largest encoding whose every order is decoded (6! = 720 rows per decoder).
 _BRUTE_FORCE_DIM = 6
-#: Sizes tried, largest first, when asking ``generate(seed, n=...)`` for tiny instances.
-_TINY_SIZES = (6, 5, 4)
 #: Random encodings decoded when an instance is too large for the brute force.
 _LONG_SEARCH = 2000
 #: Most corrupted solutions derived from one solution (keeps the rule fast).
@@ -256,10 +270,11 @@ def check_checker_rejects_infeasible(problem: Problem, instances: list[Any]) -> 
     the bound); per instance at least one must be rejected; every ``infeasible_solutions`` one must be."""
     rule = "rule 'checker rejects infeasible solutions'"
     for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
         derived_any = False
         bad_known = list(problem.infeasible_solutions(inst))
         for i, sol in enumerate(bad_known):
-            assert problem.check(inst, sol), f"{rule}: infeasible_solutions(instance {k})[{i}] passed check"
+            assert problem.check(inst, sol), f"{rule}: infeasible_solutions(instance)[{i}] passed check, on {where}"
         sols = problem.decode(inst, _batch(problem, inst, 6)[:3])
         rejected = len(bad_known)
         bound = problem.lower_bound(inst)
@@ -283,30 +298,63 @@ def check_checker_rejects_infeasible(problem: Problem, instances: list[Any]) -> 
                     obj = problem.objective(inst, bad)
                 except Exception as exc:  # noqa: BLE001
                     raise AssertionError(f"{rule}: check accepted {json.dumps(data)[:120]}, on which objective "
-                                         f"raises {type(exc).__name__}: {exc}") from exc
+                                         f"raises {type(exc).__name__}: {exc}, on {where}") from exc
                 assert obj >= bound - 1e-9, (f"{rule}: check accepted {json.dumps(data)[:120]}, whose objective "
-                                             f"{obj:g} is below the lower bound {bound:g}")
+                                             f"{obj:g} is below the lower bound {bound:g}, on {where}")
         if not derived_any and not bad_known:
             raise AssertionError(f"{rule}: no corrupted solution could be derived from solution_to_json and the "
                                  "problem offers no infeasible_solutions(instance) hook; define it")
-        assert rejected, (f"{rule}: instance {k}: check accepted every corrupted solution (components dropped, "
-                          "duplicated, numbers out of range)")
+        assert rejected, (f"{rule}: check accepted every corrupted solution (components dropped, "
+                          f"duplicated, numbers out of range), on {where}")
 
 
-def _tiny_instances(problem: Problem, instances: list[Any]) -> list[Any]:
-    """Instances with at most ``_BRUTE_FORCE_DIM`` coordinates: ``generate(seed, n=...)`` when the
-    problem takes ``n``, else the given instances that happen to be that small."""
-    out = []
-    for seed in _SEEDS:
-        for n in _TINY_SIZES:
+#: Sizes asked of ``generate(seed, n=...)`` for the brute force, smallest first: at the smallest a
+#: correct bound is most often tight (one item, everything fits), so a bound too high shows there.
+_BRUTE_FORCE_SIZES = (1, 2, 3, 4, 5, 6)
+#: Seeds per size: many tiny instances, so that some are ones where the bound meets the optimum.
+_BRUTE_FORCE_SEEDS = tuple(range(8))
+#: Most rows decoded per size over all seeds (every order: 6! = 720 rows per instance and decoder),
+#: which keeps the rule within a few seconds for a problem with many decoders.
+_BRUTE_FORCE_ROWS = 6000
+
+
+def _describe(problem: Problem, inst: Any, how: str | None = None) -> str:
+    """An instance as a failure message names it: how it was made, and its JSON (shortened)."""
+    try:
+        text = json.dumps(problem.instance_to_json(inst), sort_keys=True)
+    except Exception:  # noqa: BLE001 - the message must not fail on a broken instance_to_json
+        text = repr(inst)
+    text = text if len(text) <= 300 else text[:297] + "..."
+    made = f" from {how}" if how else ""
+    return f"instance {problem.instance_name(inst)!r}{made}: {text}"
+
+
+def _tiny_instances(problem: Problem, instances: list[Any]) -> list[tuple[Any, str]]:
+    """(instance, how it was made) with at most ``_BRUTE_FORCE_DIM`` coordinates: ``generate(seed, n=k)``
+    for every size of ``_BRUTE_FORCE_SIZES`` and seed of ``_BRUTE_FORCE_SEEDS`` the problem accepts
+    (several seeds giving one instance count once), else the given instances that happen to be that small."""
+    out: list[tuple[Any, str]] = []
+    seen: set[str] = set()
+    for n in _BRUTE_FORCE_SIZES:
+        rows = 0
+        for seed in _BRUTE_FORCE_SEEDS:
             try:
                 inst = problem.generate(seed=seed, n=n)
             except (TypeError, ValueError):
+                break  # the problem does not take this size (or n at all)
+            d = problem.encoding_size(inst)
+            key = json.dumps(problem.instance_to_json(inst), sort_keys=True)
+            if d > _BRUTE_FORCE_DIM or key in seen:
                 continue
-            if problem.encoding_size(inst) <= _BRUTE_FORCE_DIM:
-                out.append(inst)
+            seen.add(key)
+            out.append((inst, f"generate(seed={seed}, n={n})"))
+            rows += len(problem.decoders) * int(np.prod(np.arange(1, d + 1)))
+            if rows >= _BRUTE_FORCE_ROWS:
                 break
-    return out or [i for i in instances if problem.encoding_size(i) <= _BRUTE_FORCE_DIM]
+    if out:
+        return out
+    return [(i, f"the given instance {k}") for k, i in enumerate(instances)
+            if problem.encoding_size(i) <= _BRUTE_FORCE_DIM]
 
 
 def _all_orders(d: int) -> np.ndarray:
@@ -320,52 +368,58 @@ def _all_orders(d: int) -> np.ndarray:
 
 def check_bound_below_optimum(problem: Problem, instances: list[Any]) -> None:
     """The bound stops searches and certifies optimality, so it must not exceed the best solution
-    the decoders reach: every order on tiny instances (``generate(seed, n<=6)``), a long search otherwise."""
+    the decoders reach: every order on many tiny instances (``generate(seed, n=1..6)``), where a
+    correct bound is often tight, so one even a unit too high fails; a long search otherwise."""
     rule = "rule 'lower bound <= optimum'"
     tiny = _tiny_instances(problem, instances)
-    cases = [(inst, _all_orders(problem.encoding_size(inst)), "every order") for inst in tiny]
+    cases = [(inst, _all_orders(problem.encoding_size(inst)), "every order", how) for inst, how in tiny]
     if not tiny:
         cases = [(inst, np.concatenate([problem.heuristic_encodings(inst),
                                         problem.sample(inst, _LONG_SEARCH, np.random.default_rng(11))]),
-                  f"{_LONG_SEARCH} random encodings") for inst in instances[:1]]
-    for inst, X, how in cases:
+                  f"{_LONG_SEARCH} random encodings", "the first given instance") for inst in instances[:1]]
+    for inst, X, what, how in cases:
         bound = problem.lower_bound(inst)
         X = X.astype(np.float32)
         best = min(min(problem.objective(inst, s) for s in problem.decode(inst, X, decoder=dec))
                    for dec in problem.decoders)
-        assert bound <= best + 1e-9, (f"{rule}: lower bound {bound:g} is above {best:g}, the best of {how} "
-                                      f"through the decoders (n={problem.instance_size(inst)})")
+        assert bound <= best + 1e-9, (f"{rule}: lower bound {bound:g} is above {best:g}, the best of {what} "
+                                      f"through the decoders, on {_describe(problem, inst, how)}")
 
 
 #: Seconds each call of a ``prove`` hook gets in :func:`check_proof_below_optimum`.
 _PROOF_SECONDS = 0.5
+#: Tiny instances handed to a ``prove`` hook (each call may take up to ``_PROOF_SECONDS``).
+_PROOF_TINY = 6
 
 
 def check_proof_below_optimum(problem: Problem, instances: list[Any]) -> None:
-    """A ``prove`` hook certifies optima like the bound does, so it gets the bound's test: handed the
-    worst solution of a decoded batch (tiny instances: of every order), its bound must not exceed the best
-    of the batch; a better solution it returns must pass ``check`` and beat the incumbent."""
-    if problem.missing_hooks(PROOF_HOOKS):
-        return
+    """Proofs: a ``prove`` hook certifies optima like the bound does, so it gets the bound's test: handed
+    the worst solution of a decoded batch (tiny instances: of every order), its bound must not exceed the
+    best of the batch; a better solution it returns must pass ``check`` and beat the incumbent."""
+    assert isinstance(problem, Proofs)
     rule = "rule 'proof <= optimum'"
     tiny = _tiny_instances(problem, instances)
-    cases = [(inst, _all_orders(problem.encoding_size(inst))) for inst in tiny]
-    cases += [(inst, _batch(problem, inst, 5)) for inst in instances[:2]]
-    for inst, X in cases:
+    step = max(1, len(tiny) // _PROOF_TINY)
+    cases = [(inst, _all_orders(problem.encoding_size(inst)), how) for inst, how in tiny[::step]]
+    cases += [(inst, _batch(problem, inst, 5), f"the given instance {k}") for k, inst in enumerate(instances[:2])]
+    for inst, X, how in cases:
         sols = list(problem.decode(inst, X.astype(np.float32)))  # the default decoder: any reached objective will do
         objs = [problem.objective(inst, s) for s in sols]
         best, worst = min(objs), max(objs)
         proof = problem.prove(inst, sols[int(np.argmax(objs))], _PROOF_SECONDS, threads=1)
+        where = _describe(problem, inst, how)
         assert proof.bound <= best + 1e-9, (f"{rule}: prove's bound {proof.bound:g} ({proof.argument}) is above "
-                                            f"{best:g}, an objective the decoders reach (incumbent {worst:g})")
+                                            f"{best:g}, an objective the decoders reach (incumbent {worst:g}), "
+                                            f"on {where}")
         assert proof.bound >= problem.lower_bound(inst) - 1e-9, (
-            f"{rule}: prove's bound {proof.bound:g} is below lower_bound {problem.lower_bound(inst):g}")
+            f"{rule}: prove's bound {proof.bound:g} is below lower_bound {problem.lower_bound(inst):g}, on {where}")
         if proof.solution is not None:
             issues = problem.check(inst, proof.solution)
-            assert not issues, f"{rule}: prove returned an infeasible solution: {issues[0]}"
+            assert not issues, f"{rule}: prove returned an infeasible solution: {issues[0]}, on {where}"
             obj = problem.objective(inst, proof.solution)
             assert proof.bound - 1e-9 <= obj < worst, (f"{rule}: prove returned objective {obj:g}, not between "
-                                                       f"its bound {proof.bound:g} and the incumbent's {worst:g}")
+                                                       f"its bound {proof.bound:g} and the incumbent's {worst:g}, "
+                                                       f"on {where}")
 
 
 def check_cost_ranks_like_objective(problem: Problem, instances: list[Any]) -> None:
@@ -383,79 +437,225 @@ def check_cost_ranks_like_objective(problem: Problem, instances: list[Any]) -> N
             raise AssertionError(f"{rule}: objective {obj[i]:g} < {obj[j]:g} but cost {cost[i]:g} >= {cost[j]:g}")
 
 
-#: Ruin-and-recreate moves each instance gets in :func:`check_search_hooks`.
+# ------------------------------------------------------------- the capabilities
+# Each rule below belongs to one capability and runs only for problems that declare it.
+
+#: Ruin-and-recreate moves each instance gets in the solution-level search rules.
 _MOVES = 20
 
 
-def check_search_hooks(problem: Problem, instances: list[Any]) -> None:
-    """A problem offering the solution-level search hooks (``RUIN_RECREATE_HOOKS``) keeps them
-    consistent: a solution's state gives the solution back, ``state_cost`` is two finite numbers
-    and zero left out whenever the state is complete, ``weakness`` (and ``component_features``)
-    score every component, a ruined and recreated state is still a state, and a complete one is
-    a solution the checker accepts. The optional pool hooks: ``pool_features`` and
-    ``pool_members`` describe the same components; ``recombine`` returns nothing or a better,
-    feasible solution."""
-    if problem.missing_hooks(RUIN_RECREATE_HOOKS):
-        return
-    rule = "rule 'search hooks'"
-    rng = np.random.default_rng(0)
-    for inst in instances:
-        sols = problem.decode(inst, _batch(problem, inst, 11))
-        best = sols[int(np.argmin(problem.cost(inst, sols)))]
-        obj = float(problem.objective(inst, best))
-        state = problem.search_state(inst, best)
+def _start_state(problem: SolutionSearch, inst: Any) -> tuple[Any, Any, float]:
+    """(best decoded solution of a batch, its search state, its objective)."""
+    assert isinstance(problem, Problem)
+    sols = problem.decode(inst, _batch(problem, inst, 11))
+    best = sols[int(np.argmin(problem.cost(inst, sols)))]
+    return best, problem.search_state(inst, best), float(problem.objective(inst, best))
+
+
+def _moves(problem: SolutionSearch, inst: Any, state: Any, rng: np.random.Generator,
+           visit: Callable[[Any, Any], None]) -> Any:
+    """``_MOVES`` ruin-and-recreate moves from ``state`` (tightened first where the problem aims lower);
+    ``visit(before, after)`` sees each move. Returns the last state."""
+    tighter = problem.tighten(inst, state)
+    if tighter is not None:
+        state = tighter
+    for _ in range(_MOVES):
+        weak = np.asarray(problem.weakness(inst, state), dtype=np.float64)
+        parts = rng.choice(len(weak), size=min(2, len(weak)), replace=False)
+        cand = problem.ruin(inst, state, parts, rng)
+        problem.recreate(inst, cand, rng)
+        visit(state, cand)
+        state = cand
+    return state
+
+
+def check_search_state_round_trip(problem: Problem, instances: list[Any]) -> None:
+    """SolutionSearch: a solution's state gives the solution back, and ``state_cost`` of a complete
+    state is (0, finite); ``acceptance_slack`` is a number at or above 0."""
+    assert isinstance(problem, SolutionSearch)
+    rule = "rule 'search state round trip'"
+    for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
+        best, state, obj = _start_state(problem, inst)
         back = problem.state_solution(inst, state)
         assert back is not None and abs(float(problem.objective(inst, back)) - obj) <= 1e-6 * max(1.0, abs(obj)), (
-            f"{rule}: state_solution(search_state(s)) does not give back a solution of s's objective {obj:g}")
+            f"{rule}: state_solution(search_state(s)) does not give back a solution of s's objective {obj:g}, "
+            f"on {where}")
         cost = problem.state_cost(inst, state)
         assert len(cost) == 2 and all(np.isfinite(cost)) and cost[0] == 0, (
-            f"{rule}: state_cost of a complete state must be (0, finite), got {cost!r}")
-        pool = problem.new_pool(inst)
-        if pool is not None:
-            problem.pool_add(inst, pool, state)
-        tighter = problem.tighten(inst, state)
-        if tighter is not None:
-            state = tighter
-        for _ in range(_MOVES):
-            weak = np.asarray(problem.weakness(inst, state), dtype=np.float64)
+            f"{rule}: state_cost of a complete state must be (0, finite), got {cost!r}, on {where}")
+        slack = float(problem.acceptance_slack(inst, state))
+        assert slack >= 0, f"{rule}: acceptance_slack must be a number at or above 0, got {slack!r}, on {where}"
+
+
+def check_search_moves(problem: Problem, instances: list[Any]) -> None:
+    """SolutionSearch: ``weakness`` scores every component (finite), a ruined and recreated state is
+    still a state with as many components (only ``tighten`` changes the number), its ``state_cost``
+    is finite with nothing negative left out, and a complete one holds a solution ``check`` accepts."""
+    assert isinstance(problem, SolutionSearch)
+    rule = "rule 'search moves'"
+    rng = np.random.default_rng(0)
+    for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
+        _, state, _ = _start_state(problem, inst)
+
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
+            weak = np.asarray(problem.weakness(inst, before), dtype=np.float64)
             assert weak.ndim == 1 and len(weak) >= 1 and np.all(np.isfinite(weak)), (
-                f"{rule}: weakness must be a finite score per component, got shape {weak.shape}")
-            if not problem.missing_hooks(("component_features",)):
-                phi = np.asarray(problem.component_features(inst, state), dtype=np.float64)
-                assert phi.ndim == 2 and phi.shape[0] == len(weak) and np.all(np.isfinite(phi)), (
-                    f"{rule}: component_features must be (components, F) finite, got {phi.shape} "
-                    f"for {len(weak)} components")
-            parts = rng.choice(len(weak), size=min(2, len(weak)), replace=False)
-            cand = problem.ruin(inst, state, parts, rng)
-            problem.recreate(inst, cand, rng)
-            c = problem.state_cost(inst, cand)
-            assert len(c) == 2 and all(np.isfinite(c)) and c[0] >= 0, f"{rule}: state_cost gave {c!r}"
-            after = len(np.asarray(problem.weakness(inst, cand)))
-            assert after == len(weak), (f"{rule}: ruin and recreate must keep the number of components "
-                                        f"(only tighten changes it): {len(weak)} before, {after} after")
+                f"{rule}: weakness must be a finite score per component, got shape {weak.shape}, on {where}")
+            c = problem.state_cost(inst, after)
+            assert len(c) == 2 and all(np.isfinite(c)) and c[0] >= 0, f"{rule}: state_cost gave {c!r}, on {where}"
+            count = len(np.asarray(problem.weakness(inst, after)))
+            assert count == len(weak), (f"{rule}: ruin and recreate must keep the number of components "
+                                        f"(only tighten changes it): {len(weak)} before, {count} after, on {where}")
             if c[0] == 0:
-                sol = problem.state_solution(inst, cand)
+                sol = problem.state_solution(inst, after)
                 issues = problem.check(inst, sol) if sol is not None else ["state_solution gave None"]
-                assert not issues, f"{rule}: a state with nothing left out is not a feasible solution: {issues[0]}"
-            state = cand
-            if pool is not None:
-                problem.pool_add(inst, pool, state)
+                assert not issues, (f"{rule}: a state with nothing left out is not a feasible solution: "
+                                    f"{issues[0]}, on {where}")
+
+        _moves(problem, inst, state, rng, visit)
+
+
+def check_component_features(problem: Problem, instances: list[Any]) -> None:
+    """ComponentFeatures: ``(C, F)`` finite features for the C components ``weakness`` scores, F the
+    same on every state; ``pretrained_guide`` is None or an existing file."""
+    assert isinstance(problem, ComponentFeatures) and isinstance(problem, SolutionSearch)
+    rule = "rule 'component features'"
+    rng = np.random.default_rng(1)
+    width: list[int] = []
+    for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
+        _, state, _ = _start_state(problem, inst)
+
+        def visit(before: Any, after: Any, inst: Any = inst, where: str = where) -> None:
+            weak = np.asarray(problem.weakness(inst, before))
+            phi = np.asarray(problem.component_features(inst, before), dtype=np.float64)
+            assert phi.ndim == 2 and phi.shape[0] == len(weak) and np.all(np.isfinite(phi)), (
+                f"{rule}: component_features must be (components, F) finite, got {phi.shape} "
+                f"for {len(weak)} components, on {where}")
+            width.append(phi.shape[1])
+            assert len(set(width)) == 1, f"{rule}: the number of features F changed ({sorted(set(width))}), on {where}"
+
+        _moves(problem, inst, state, rng, visit)
+    path = problem.pretrained_guide()
+    assert path is None or Path(path).is_file(), f"{rule}: pretrained_guide names {path}, which is not a file"
+
+
+def _filled_pool(problem: Problem, inst: Any, seed: int) -> tuple[Any, Any, float]:
+    """(a pool filled with the states of a few moves, the start solution, its objective); pool None
+    where the problem offers none for ``inst``."""
+    assert isinstance(problem, Pooling) and isinstance(problem, SolutionSearch)
+    best, state, obj = _start_state(problem, inst)
+    pool = problem.new_pool(inst)
+    if pool is not None:
+        problem.pool_add(inst, pool, state)
+        _moves(problem, inst, state, np.random.default_rng(seed),
+               lambda before, after: problem.pool_add(inst, pool, after))
+    return pool, best, obj
+
+
+def check_recombine(problem: Problem, instances: list[Any]) -> None:
+    """Pooling: pooling the states of a few moves works, and ``recombine`` returns None or a feasible
+    solution strictly better than the incumbent it was handed."""
+    assert isinstance(problem, Pooling)
+    rule = "rule 'recombine'"
+    for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
+        pool, best, obj = _filled_pool(problem, inst, 2)
         if pool is None:
             continue
-        if not problem.missing_hooks(("pool_features",)):
-            feats = np.asarray(problem.pool_features(inst, pool), dtype=np.float64)
-            assert feats.ndim == 2 and np.all(np.isfinite(feats)), f"{rule}: pool_features must be finite (P, F)"
-            if not problem.missing_hooks(("pool_members",)):
-                assert len(problem.pool_members(inst, pool)) == len(feats), (
-                    f"{rule}: pool_members and pool_features must list the same components")
         found = problem.recombine(inst, pool, best, 0.5, 0)
         if found is not None:
             issues = problem.check(inst, found)
-            assert not issues, f"{rule}: recombine returned an infeasible solution: {issues[0]}"
-            assert float(problem.objective(inst, found)) < obj, f"{rule}: recombine returned no better solution"
+            assert not issues, f"{rule}: recombine returned an infeasible solution: {issues[0]}, on {where}"
+            assert float(problem.objective(inst, found)) < obj, (
+                f"{rule}: recombine returned no better solution than the incumbent's {obj:g}, on {where}")
 
 
-_RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
+def check_pool_features(problem: Problem, instances: list[Any]) -> None:
+    """PoolFeatures: ``pool_features`` is finite ``(P, F)``, ``pool_members`` lists the same P components;
+    ``pretrained_column_filter`` is None or an existing file."""
+    assert isinstance(problem, PoolFeatures)
+    rule = "rule 'pool features'"
+    for k, inst in enumerate(instances):
+        where = _describe(problem, inst, f"the given instance {k}")
+        pool, _, _ = _filled_pool(problem, inst, 3)
+        if pool is None:
+            continue
+        feats = np.asarray(problem.pool_features(inst, pool), dtype=np.float64)
+        assert feats.ndim == 2 and np.all(np.isfinite(feats)), (
+            f"{rule}: pool_features must be finite (P, F), got shape {feats.shape}, on {where}")
+        members = problem.pool_members(inst, pool)
+        assert len(members) == len(feats), (f"{rule}: pool_members lists {len(members)} components, "
+                                            f"pool_features {len(feats)}, on {where}")
+    path = problem.pretrained_column_filter()
+    assert path is None or Path(path).is_file(), f"{rule}: pretrained_column_filter names {path}, not a file"
+
+
+def check_token_features(problem: Problem, instances: list[Any]) -> None:
+    """TokenFeatures: per encoding, ``token_features`` is None or a finite ``(d, k)`` array with k the same
+    on every instance; ``pretrained_scorer`` is None or an existing file."""
+    assert isinstance(problem, TokenFeatures)
+    rule = "rule 'token features'"
+    for encoding in problem.encodings:
+        widths = set()
+        for k, inst in enumerate(instances):
+            C = problem.token_features(inst, encoding)
+            if C is None:
+                continue
+            C = np.asarray(C, dtype=np.float64)
+            d = problem.encoding_size(inst, encoding)
+            assert C.ndim == 2 and C.shape[0] == d and np.all(np.isfinite(C)), (
+                f"{rule}: token_features(encoding {encoding!r}) must be finite (d={d}, k), got {C.shape}, "
+                f"on {_describe(problem, inst, f'the given instance {k}')}")
+            widths.add(C.shape[1])
+        assert len(widths) <= 1, f"{rule}: token_features(encoding {encoding!r}) widths differ: {sorted(widths)}"
+        path = problem.pretrained_scorer(encoding)
+        assert path is None or Path(path).is_file(), f"{rule}: pretrained_scorer names {path}, not a file"
+
+
+def check_render(problem: Problem, instances: list[Any]) -> None:
+    """Rendering: ``render`` writes a non-empty ``.svg`` picture of a decoded solution."""
+    assert isinstance(problem, Rendering)
+    rule = "rule 'render'"
+    inst = instances[0]
+    sol = problem.decode(inst, _batch(problem, inst, 12)[:1])[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "solution.svg"
+        problem.render(inst, sol, path)
+        assert path.is_file() and path.stat().st_size > 0, (
+            f"{rule}: render wrote no picture to {path.name}, on {_describe(problem, inst, 'the given instance 0')}")
+
+
+def check_file_formats(problem: Problem, instances: list[Any]) -> None:
+    """FileFormats: ``read`` loads a JSON file as ``load`` does; ``instances_in_file`` of it is the file itself."""
+    assert isinstance(problem, FileFormats)
+    rule = "rule 'file formats'"
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, inst in enumerate(instances):
+            path = Path(tmp) / f"instance_{k}.json"
+            path.write_text(json.dumps(problem.instance_to_json(inst)), encoding="utf-8")
+            again = problem.read(path)
+            assert again == problem.load(problem.instance_to_json(inst), source=str(path)), (
+                f"{rule}: read(JSON file) differs from load, on {_describe(problem, inst, f'the given instance {k}')}")
+            assert problem.instances_in_file(path) == [str(path)], (
+                f"{rule}: instances_in_file of a JSON file must be [the file], got {problem.instances_in_file(path)}")
+
+
+def check_search_hooks(problem: Problem, instances: list[Any]) -> None:
+    """Every rule of the solution-level search capabilities the problem declares (SolutionSearch,
+    ComponentFeatures, Pooling, PoolFeatures), in one call."""
+    for capability, rules in CAPABILITY_RULES.items():
+        if capability in (SolutionSearch, ComponentFeatures, Pooling, PoolFeatures) and isinstance(problem, capability):
+            for rule in rules:
+                rule(problem, instances)
+
+
+Rule = Callable[[Problem, list[Any]], None]
+
+#: The rules every problem keeps.
+CORE_RULES: tuple[Rule, ...] = (
     check_class_attributes,
     check_instance_round_trip,
     check_generate_deterministic,
@@ -468,16 +668,27 @@ _RULES: tuple[Callable[[Problem, list[Any]], None], ...] = (
     check_bound_and_cost,
     check_checker_rejects_infeasible,
     check_bound_below_optimum,
-    check_proof_below_optimum,
     check_cost_ranks_like_objective,
-    check_search_hooks,
 )
+
+#: The rules of each capability, run for problems that declare it.
+CAPABILITY_RULES: dict[type[Capability], tuple[Rule, ...]] = {
+    SolutionSearch: (check_search_state_round_trip, check_search_moves),
+    Pooling: (check_recombine,),
+    Proofs: (check_proof_below_optimum,),
+    TokenFeatures: (check_token_features,),
+    ComponentFeatures: (check_component_features,),
+    PoolFeatures: (check_pool_features,),
+    Rendering: (check_render,),
+    FileFormats: (check_file_formats,),
+}
 
 
 def problem_checks(
     problem: Problem | type[Problem], instances: Iterable[Any] | None = None
 ) -> list[tuple[str, Callable[[], None]]]:
-    """``(rule name, zero-argument check)`` pairs, one per rule of the contract."""
+    """``(rule name, zero-argument check)`` pairs: the core rules, then those of each capability
+    the problem declares."""
     obj = _as_problem(problem)
     cache: list[list[Any]] = []
 
@@ -486,13 +697,16 @@ def problem_checks(
             cache.append(list(instances) if instances is not None else [obj.generate(seed=s) for s in _SEEDS])
         return cache[0]
 
-    def bind(rule: Callable[[Problem, list[Any]], None]) -> Callable[[], None]:
+    def bind(rule: Rule) -> Callable[[], None]:
         return lambda: rule(obj, insts())
 
-    return [(f"{obj.name}:{rule.__name__}", bind(rule)) for rule in _RULES]
+    rules = list(CORE_RULES)
+    for capability in capabilities_of(obj):
+        rules.extend(CAPABILITY_RULES[capability])
+    return [(f"{obj.name}:{rule.__name__}", bind(rule)) for rule in rules]
 
 
 def check_problem(problem: Problem | type[Problem], instances: Iterable[Any] | None = None) -> None:
-    """Run every rule of the contract; the first broken one raises ``AssertionError``."""
+    """Run every rule of the contract the problem keeps; the first broken one raises ``AssertionError``."""
     for _, check in problem_checks(problem, instances):
         check()

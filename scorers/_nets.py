@@ -75,7 +75,7 @@ class SetScorer(nn.Module):
     def set_context(self, context: torch.Tensor) -> None:
         if context.ndim != 2 or context.shape[1] != self.context_dim:
             raise ValueError(f"context must be (d, {self.context_dim}), got {tuple(context.shape)}")
-        self.context = context.to(self.embed[0].weight)
+        self.context = context.to(self.embed[0].weight)  # type: ignore[arg-type]  # a Linear's weight: a Tensor
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, d = x.shape

@@ -16,7 +16,7 @@ from nnopt.problems.base import Problem
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 
-__all__ = ["Evaluator", "BudgetSpent", "SearchState", "run_search"]
+__all__ = ["Evaluator", "BudgetSpent", "SearchState", "run_search", "start_encodings"]
 
 
 #: Most encoding values one batch may hold (rows x coordinates): a batch and its decoded
@@ -27,6 +27,33 @@ MAX_BATCH_VALUES = 4_000_000
 def capped_batch(batch: int, dimension: int) -> int:
     """``batch``, or fewer rows (at least 4) when that many rows of ``dimension`` values exceed ``MAX_BATCH_VALUES``."""
     return max(4, min(batch, MAX_BATCH_VALUES // max(1, dimension)))
+
+
+#: Uniform random encodings a search starts from (the best of them) when the problem offers no
+#: heuristic start. One fixed encoding would be one arbitrary solution: through a threshold
+#: decoder the midpoint ramp is "first half 0, rest 1", and a search centred there (CEM) may
+#: never leave its basin; the best of a batch is a typical good point instead.
+RANDOM_START = 64
+#: Most of a decode budget (``max_evals``) the random start may take, over all decoders.
+RANDOM_START_SHARE = 0.05
+#: Most encoding values (rows x coordinates) the random start decodes per decoder: on a huge
+#: instance a decode is costly and a wall-clock budget short, so the batch shrinks (to 1 row).
+RANDOM_START_VALUES = 250_000
+
+
+def start_encodings(problem: Problem, instance: Any, encoding: str | None, rng: np.random.Generator,
+                    max_evals: int | None = None, decoders: int = 1) -> np.ndarray:
+    """The encodings a search starts from: the problem's heuristic encodings, or, where it offers
+    none, ``RANDOM_START`` uniform samples drawn from ``rng``; fewer under a small ``max_evals``
+    (at most ``RANDOM_START_SHARE`` of it over ``decoders`` decoders) and on a large instance (at
+    most ``RANDOM_START_VALUES`` values), at least one."""
+    H = problem.heuristic_encodings(instance, encoding)
+    if len(H):
+        return H
+    k = min(RANDOM_START, RANDOM_START_VALUES // max(1, problem.encoding_size(instance, encoding)))
+    if max_evals is not None:
+        k = min(k, int(RANDOM_START_SHARE * max_evals) // max(1, decoders))
+    return problem.sample(instance, max(1, k), rng, encoding)
 
 
 class BudgetSpent(Exception):
@@ -56,6 +83,8 @@ class Evaluator:
         if (self.budget.exhausted() and self.incumbent.solution is not None) or self.optimal:
             raise BudgetSpent
         left = self.budget.remaining_evals()
+        if self.budget.exhausted():  # the time went before the first batch (start-up, a huge instance): one row
+            left = 1 if left is None else min(left, 1)
         X = np.ascontiguousarray(X if left is None else X[:left], dtype=np.float32)
         if len(X) == 0:
             raise BudgetSpent
@@ -65,16 +94,17 @@ class Evaluator:
         self.incumbent.offer(sols, costs, X, decoder, self.budget.evals, self.budget.elapsed)
         return X, costs
 
-    def best_start(self, decoders: tuple[str, ...]) -> tuple[np.ndarray, str, float]:
+    def best_start(self, decoders: tuple[str, ...],
+                   rng: np.random.Generator | None = None) -> tuple[np.ndarray, str, float]:
         """The best (encoding, decoder) among the problem's heuristic encodings.
 
-        Falls back to one random-free midpoint encoding when the problem offers no
-        heuristics, so every search has a deterministic start.
+        Where the problem offers none, among a seeded uniform random batch
+        (:func:`start_encodings`, drawn from ``rng``; seed 0 when not given), decoded
+        and counted in the budget like any other encodings.
         """
-        H = self.problem.heuristic_encodings(self.instance, self.encoding)
-        if len(H) == 0:
-            d = self.problem.encoding_size(self.instance, self.encoding)
-            H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+        H = start_encodings(self.problem, self.instance, self.encoding,
+                            rng if rng is not None else np.random.default_rng(0),
+                            self.budget.max_evals, len(decoders))
         best: tuple[float, int, str] = (np.inf, 0, decoders[0])
         for decoder in decoders:
             Xu, costs = self.evaluate(H, decoder)
@@ -115,7 +145,7 @@ def run_search(
     batch = capped_batch(batch, problem.encoding_size(instance, encoding))
     status = "budget"
     try:
-        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders_for(encoding)))
+        x, decoder, cost = ev.best_start(tuple(decoders or problem.search_decoders_for(encoding)), rng)
         state = make_state(x, decoder, cost)
         while True:
             X, costs = ev.evaluate(state.propose(batch, rng), state.decoder)

@@ -90,7 +90,7 @@ class GuideModel:
         ``counts``: ``(N,)`` how many are real, ``context``: ``(N, F)``, ``success``: ``(N,)`` 0/1.
         Positives are rare (a few percent), so each class weighs half of the loss.
         """
-        st = adam if adam is not None else {"t": 0, "m": {}, "s": {}}
+        st: dict[str, Any] = adam if adam is not None else {"t": 0, "m": {}, "s": {}}
         N = len(success)
         pos = max(1.0, float(success.sum()))
         neg = max(1.0, float(N - success.sum()))
@@ -146,7 +146,7 @@ class GuideModel:
 
     # ------------------------------------------------------------------ weights files
     def save(self, path: str | Path) -> None:
-        np.savez(path, features=self.features, max_ruin=self.max_ruin, **self.params)
+        np.savez(path, features=self.features, max_ruin=self.max_ruin, **self.params)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | Path) -> GuideModel:

@@ -1,8 +1,9 @@
 """The method contract: one class per way of solving, one ``run`` signature for all.
 
 A :class:`Method` is what a user picks with ``--method``. It says which problems
-it solves (:meth:`Method.unsupported` reads what a problem offers and gives the
-reason it cannot, in one line), which parameters it takes (each with its
+it solves (:attr:`Method.requires` lists the problem capabilities it needs, of
+:mod:`nnopt.problems.capabilities`; :meth:`Method.unsupported` gives the reason it
+cannot, in one line, naming the capability a problem lacks), which parameters it takes (each with its
 allowed values, the first the default), and runs within a :class:`Budget`.
 Whatever start-up a method needs (importing torch, compiling a kernel) happens
 inside ``run`` and is charged to that budget: the clock is the user's.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import Capability, needs
 from nnopt.problems.errors import NnoptError
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
@@ -54,8 +56,9 @@ class Method(ABC):
     """Base class of every solution method (shipped or from a plugin).
 
     Subclasses set :attr:`name` and :attr:`description` (as class attributes or
-    through the constructor), implement :meth:`run`, and override
-    :meth:`unsupported` when they do not solve every problem. Parameters are
+    through the constructor), implement :meth:`run`, list the problem capabilities
+    ``run`` uses in :attr:`requires`, and override :meth:`unsupported` (calling
+    ``super().unsupported(problem)`` first) for any further condition. Parameters are
     declared in :attr:`parameters` as ``name -> allowed values`` (first is the
     default); :meth:`configure` returns a copy with chosen values, named by
     :meth:`label` (``maxrects-bssf`` with ``order=area`` is ``maxrects-bssf-area``).
@@ -74,6 +77,9 @@ class Method(ABC):
     #: Whether ``run`` reports honest decode counts and repeats itself bit for bit
     #: under a ``max_evals`` budget with a fixed seed (the contract suite checks it).
     deterministic: ClassVar[bool] = True
+    #: The problem capabilities ``run`` needs (:mod:`nnopt.problems.capabilities`); a problem
+    #: without one of them is refused, and ``nnopt methods PROBLEM`` names the one it lacks.
+    requires: ClassVar[tuple[type[Capability], ...]] = ()
 
     def __init__(self, name: str | None = None, description: str | None = None, *,
                  family: str | None = None) -> None:
@@ -87,11 +93,13 @@ class Method(ABC):
         self.params: dict[str, str] = {k: v[0] for k, v in self.parameters.items()}
 
     # ------------------------------------------------------------------ support
-    def unsupported(self, problem: Problem) -> str | None:
-        """Why this method cannot solve ``problem`` (one line), or None when it can."""
-        return None
+    def unsupported(self, problem: Problem[Any, Any]) -> str | None:
+        """Why this method cannot solve ``problem`` (one line), or None when it can.
 
-    def supports(self, problem: Problem) -> bool:
+        The default names the first capability of :attr:`requires` the problem lacks."""
+        return needs(problem, *self.requires)
+
+    def supports(self, problem: Problem[Any, Any]) -> bool:
         return self.unsupported(problem) is None
 
     # --------------------------------------------------------------- parameters
@@ -127,7 +135,7 @@ class Method(ABC):
 
     # --------------------------------------------------------------------- run
     @abstractmethod
-    def run(self, problem: Problem, instance: Any, budget: Budget, seed: int = 0,
+    def run(self, problem: Problem[Any, Any], instance: Any, budget: Budget, seed: int = 0,
             on_improve: ProgressCallback | None = None, context: RunContext | None = None) -> SearchResult:
         """Solve ``instance`` within ``budget`` and return the best solution found.
 

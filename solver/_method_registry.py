@@ -4,20 +4,18 @@ nnopt's own methods register themselves with :func:`register_method` next to
 their code; the modules that hold them are listed in :data:`SHIPPED_MODULES` and
 imported the first time the map is needed. Installed distributions add methods
 through the entry point group ``nnopt.methods`` (``name = "module:Class"``),
-loaded when first asked for. A plugin that fails to import, breaks the
+loaded when first asked for (the discovery, caching and warnings are those of
+:class:`~nnopt.problems._plugin_registry.PluginRegistry`). A plugin that fails to import, breaks the
 contract or reuses a taken name becomes a :class:`PluginWarning` naming its
 distribution; everything else keeps working.
 """
 from __future__ import annotations
 
 import difflib
-import importlib
-import warnings
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from nnopt.problems import PluginWarning, Problem
+from nnopt.problems import Problem
+from nnopt.problems._plugin_registry import SHIPPED_ORIGIN, PluginEntry, PluginRegistry
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver._method import (
@@ -58,29 +56,28 @@ SHIPPED_MODULES: tuple[str, ...] = (
 )
 #: The method ``nnopt solve`` runs when none is named (benchmarks/results/ablation.md).
 DEFAULT_METHOD = "nnopt"
-_SHIPPED_ORIGIN = "nnopt (shipped)"
 
 
-@dataclass
-class MethodEntry:
-    """One registered method: where it comes from and, once loaded, the method itself."""
+class MethodEntry(PluginEntry[Method]):
+    """One registered method: where it comes from and, once loaded, the method itself (``method``)."""
 
-    name: str
-    origin: str
-    target: str
-    method: Method | None = None
-    loader: Any = None
-    error: str | None = field(default=None)
+    @property
+    def method(self) -> Method | None:
+        return self.value
 
 
-_entries: dict[str, MethodEntry] = {}
-_discovered = False
 M = TypeVar("M")
+
+#: Registering happens while the shipped modules are imported, so it does not discover first;
+#: an installed plugin that reuses a name registered here is the one warned about and ignored.
+_REGISTRY: PluginRegistry[Method] = PluginRegistry(
+    group=ENTRY_POINT_GROUP, kind="method", validate=validate_method, shipped_modules=SHIPPED_MODULES,
+    entry_type=MethodEntry, discover_before_register=False)
 
 
 def _origin_of(method: Method) -> str:
     module = type(method).__module__
-    return _SHIPPED_ORIGIN if module.startswith("nnopt.") else f"register_method({module})"
+    return SHIPPED_ORIGIN if module.startswith("nnopt.") else f"register_method({module})"
 
 
 def register_method(method: M, *, replace: bool = False) -> M:
@@ -92,65 +89,26 @@ def register_method(method: M, *, replace: bool = False) -> M:
     """
     obj = validate_method(method)
     target = f"{type(obj).__module__}:{type(obj).__qualname__}"
-    first = _entries.get(obj.name)
-    if first is not None and not replace and first.target != target:
-        raise ValueError(f"method name {obj.name!r} is already taken by {first.origin} ({first.target}); "
-                         f"cannot register {target} (pass replace=True to override)")
-    _entries[obj.name] = MethodEntry(obj.name, _origin_of(obj), target, method=obj)
+    _REGISTRY.register(obj.name, obj, origin=_origin_of(obj), target=target, shown=target, replace=replace)
     return method
 
 
 def unregister_method(name: str) -> None:
     """Forget ``name`` (tests, notebooks)."""
-    _registry().pop(name, None)
+    _REGISTRY.unregister(name)
 
 
-def _discover() -> None:
-    global _discovered
-    _discovered = True  # set first: the modules imported below call register_method
-    for module in SHIPPED_MODULES:
-        importlib.import_module(module)
-    try:
-        eps = list(entry_points(group=ENTRY_POINT_GROUP))
-    except Exception as exc:  # a corrupt installed distribution must not break nnopt
-        warnings.warn(f"could not read '{ENTRY_POINT_GROUP}' entry points: {exc}", PluginWarning, stacklevel=3)
-        eps = []
-    for ep in sorted(eps, key=lambda e: (e.name, e.value)):
-        dist = getattr(ep, "dist", None)
-        origin = f"{dist.name} {dist.version}" if dist is not None else f"entry point {ep.value}"
-        first = _entries.get(ep.name)
-        if first is not None:
-            if first.target != ep.value:
-                warnings.warn(f"method plugin {ep.name!r} from {origin} ({ep.value}) ignored: the name is "
-                              f"already taken by {first.origin} ({first.target})", PluginWarning, stacklevel=3)
-            continue
-        _entries[ep.name] = MethodEntry(ep.name, origin, ep.value, loader=ep.load)
+def _registry() -> dict[str, PluginEntry[Method]]:
+    return _REGISTRY.entries()
 
 
-def _registry() -> dict[str, MethodEntry]:
-    if not _discovered:
-        _discover()
-    return _entries
-
-
-def _load(entry: MethodEntry) -> Method | None:
-    if entry.method is not None or entry.error is not None:
-        return entry.method
-    try:
-        entry.method = validate_method(entry.loader(), expected_name=entry.name)
-    except Exception as exc:
-        entry.error = f"{type(exc).__name__}: {exc}"
-        warnings.warn(f"method plugin {entry.name!r} from {entry.origin} ({entry.target}) skipped: {entry.error}",
-                      PluginWarning, stacklevel=3)
-    return entry.method
+def _load(entry: PluginEntry[Method]) -> Method | None:
+    return _REGISTRY.load(entry)
 
 
 def method_entries() -> list[MethodEntry]:
     """Every entry, loaded (broken plugins keep their ``error``), in registration order."""
-    entries = list(_registry().values())
-    for entry in entries:
-        _load(entry)
-    return entries
+    return _REGISTRY.loaded()  # type: ignore[return-value]  # the registry holds MethodEntry objects
 
 
 def available_methods(problem: Problem | None = None) -> list[Method]:

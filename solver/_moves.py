@@ -7,6 +7,8 @@ orientation key with probability one half). They never leave [0, 1).
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 __all__ = ["neighbours"]
@@ -22,7 +24,7 @@ def neighbours(x: np.ndarray, count: int, rng: np.random.Generator, max_moves: i
     rows = np.arange(count)
     for m in range(int(moves.max())):
         active = rows[moves > m]
-        i = rng.integers(0, d, size=active.shape[0])
+        i = cast(np.ndarray, rng.integers(0, d, size=active.shape[0]))  # an array: size is given
         j = (i + rng.integers(1, d, size=active.shape[0])) % d
         swap = rng.random(active.shape[0]) < 0.5
         a, b = active[swap], active[~swap]

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures
 
 __all__ = ["CONTEXT_WIDTH", "token_context"]
 
@@ -17,18 +18,19 @@ __all__ = ["CONTEXT_WIDTH", "token_context"]
 CONTEXT_WIDTH = 8
 
 
-def token_context(problem: Problem, instance: Any, encoding: str | None = None, width: int = CONTEXT_WIDTH) -> np.ndarray:
+def token_context(problem: Problem, instance: Any, encoding: str | None = None,
+                  width: int = CONTEXT_WIDTH) -> np.ndarray:
     """What the set model knows about each coordinate besides its value: ``(d, width)``.
 
     Through the contract only: a coordinate's values in the problem's heuristic
     encodings (for packing: the item's rank in each classic sort order — area,
-    perimeter, sides — so its size, not its id). A problem that defines
-    ``token_features(instance, encoding)`` (an optional extension of the
-    contract; it may return None for an encoding it has none for) gives its own. Padded with 0.5 to ``width`` columns.
+    perimeter, sides — so its size, not its id). A problem with the
+    :class:`~nnopt.problems.capabilities.TokenFeatures` capability gives its own
+    (``token_features`` may return None for an encoding it has none for). Padded
+    with 0.5 to ``width`` columns.
     """
     d = problem.encoding_size(instance, encoding)
-    own = getattr(problem, "token_features", None)
-    C = own(instance, encoding) if callable(own) else None
+    C = problem.token_features(instance, encoding) if isinstance(problem, TokenFeatures) else None
     if C is None:  # the problem gives no features for this encoding
         C = problem.heuristic_encodings(instance, encoding).T
     C = np.asarray(C, dtype=np.float32)

@@ -170,7 +170,10 @@ def brkga(
                                 np.tile(slots, len(H))[:, None]], axis=1)
         # a quarter random at least, so a large heuristic set does not start the population converged;
         # the heuristic rows are decoded first, so a budget of just them sees every one
-        seeded_X, seeded_c = evaluate(H)
+        if len(H):
+            seeded_X, seeded_c = evaluate(H)
+        else:  # no heuristic start: the population is all random
+            seeded_X, seeded_c = H, np.zeros(0, dtype=np.float64)
         try:
             random_X, random_c = evaluate(sample(max(pop.size - len(H), pop.size // 4)))
             seeded_X, seeded_c = np.concatenate([seeded_X, random_X]), np.concatenate([seeded_c, random_c])

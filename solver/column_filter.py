@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import PoolFeatures, needs
 
 __all__ = ["FILTERS", "DEFAULT_KEEP", "ColumnModel", "ColumnFilter", "make_filter", "filter_unsupported"]
 
@@ -97,6 +98,8 @@ class ColumnFilter:
         that only thin components hold uncovered (measured: a worse cover than a uniform
         draw), whatever the score.
         """
+        if not isinstance(problem, PoolFeatures):  # make_filter refuses such a problem first
+            raise TypeError(f"problem {problem.name!r} lacks the PoolFeatures capability")
         features = np.asarray(problem.pool_features(instance, pool), dtype=np.float64)
         P = len(features)
         if P <= self.keep:
@@ -104,21 +107,21 @@ class ColumnFilter:
         if self.kind == "random":
             scores = rng.random(P)
         else:
-            scores = features[:, 0] if self.kind == "fill" else self.model.logits(features)
+            assert self.kind == "fill" or self.model is not None  # the constructor refuses "learned" without one
+            scores = features[:, 0] if self.kind == "fill" or self.model is None else self.model.logits(features)
         order = np.argsort(-scores, kind="stable")
         chosen = np.zeros(P, dtype=bool)
         kept = 0
-        if not problem.missing_hooks(("pool_members",)):
-            members = problem.pool_members(instance, pool)
-            covered: set[int] = set()
-            for j in order:  # best first: a column joins when it holds an element not yet covered
-                if kept >= self.keep:
-                    break
-                new = [int(e) for e in members[j] if int(e) not in covered]
-                if new:
-                    chosen[j] = True
-                    kept += 1
-                    covered.update(new)
+        members = problem.pool_members(instance, pool)
+        covered: set[int] = set()
+        for j in order:  # best first: a column joins when it holds an element not yet covered
+            if kept >= self.keep:
+                break
+            new = [int(e) for e in members[j] if int(e) not in covered]
+            if new:
+                chosen[j] = True
+                kept += 1
+                covered.update(new)
         for j in order:
             if kept >= self.keep:
                 break
@@ -132,8 +135,9 @@ def filter_unsupported(kind: str, problem: Problem) -> str | None:
     """Why ``problem`` cannot run column filter ``kind`` (None: it can)."""
     if kind == "none":
         return None
-    if problem.missing_hooks(("pool_features",)):
-        return f"columns={kind} needs the pool_features hook"
+    lacks = needs(problem, PoolFeatures)
+    if lacks is not None or not isinstance(problem, PoolFeatures):
+        return f"columns={kind} {lacks}"
     if kind == "learned" and problem.pretrained_column_filter() is None:
         return "columns=learned needs shipped column-filter weights (pretrained_column_filter)"
     return None
@@ -146,5 +150,6 @@ def make_filter(kind: str, problem: Problem, keep: int = DEFAULT_KEEP) -> Column
         raise ValueError(why)
     if kind == "none":
         return None
-    model = ColumnModel.load(problem.pretrained_column_filter()) if kind == "learned" else None
+    weights = problem.pretrained_column_filter() if isinstance(problem, PoolFeatures) else None
+    model = ColumnModel.load(weights) if kind == "learned" and weights is not None else None
     return ColumnFilter(kind, keep, model)

@@ -58,6 +58,7 @@ import numpy as np
 import torch
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures
 from nnopt.scorers import MLPScorer, ScorerTrainer, SetScorer
 from nnopt.solver._budget import Budget
 from nnopt.solver._buffer import ReplayBuffer
@@ -118,7 +119,7 @@ def _build_scorer(cfg: TrainingConfig, problem: Problem, instance: Any, encoding
     if cfg.pretrained:
         from nnopt.solver.pretrain import load_scorer
 
-        path = problem.pretrained_scorer(encoding)
+        path = problem.pretrained_scorer(encoding) if isinstance(problem, TokenFeatures) else None
         if path is None:
             raise ValueError(f"problem {problem.name!r} ships no pre-trained scorer for encoding {encoding!r}")
         model = load_scorer(path, device)
@@ -241,9 +242,9 @@ class _Loop:
         if len(starts) == 0 or not self.trained:
             return starts
         ec = self.cfg.extraction
-        res = extract(torch.as_tensor(starts, device=self.device), self.trainer, regularisers=self._regularisers(anchors),
-                      optimiser="signsgd" if ec.topk else "adam", lr=ec.lr, steps=ec.steps, step=ec.step,
-                      topk=ec.topk, generator=self.gen)
+        res = extract(torch.as_tensor(starts, device=self.device), self.trainer,
+                      regularisers=self._regularisers(anchors), optimiser="signsgd" if ec.topk else "adam",
+                      lr=ec.lr, steps=ec.steps, step=ec.step, topk=ec.topk, generator=self.gen)
         return res.x.cpu().numpy().astype(np.float32)
 
     def _screen(self, candidates: np.ndarray, keep: int) -> np.ndarray:
@@ -260,7 +261,7 @@ class _Loop:
 
     # -------------------------------------------------------------- loops
     def run(self, decoders: tuple[str, ...], on_round: Any) -> None:
-        x, decoder, cost = self.ev.best_start(decoders)
+        x, decoder, cost = self.ev.best_start(decoders, self.rng)
         self.buffer.add(x[None, :], np.array([cost]))
         if self.cfg.search == "none":
             self._run_plain(decoder, on_round)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures, needs
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
@@ -87,9 +88,14 @@ class EngineMethod(Method):
     def unsupported(self, problem: Problem) -> str | None:
         if self.encoding is not None and self.encoding not in problem.encodings:
             return f"needs the {self.encoding!r} encoding (the problem offers {', '.join(problem.encodings)})"
-        if self.config.training.pretrained and problem.pretrained_scorer(self.encoding) is None:
-            return ("needs pretrained_scorer (weights shipped with the problem; `nnopt pretrain "
-                    f"{problem.name}` writes them for a problem with token_features)")
+        if self.config.training.pretrained:
+            lacks = needs(problem, TokenFeatures)
+            if lacks is not None:
+                return f"{lacks} with shipped weights (pretrained_scorer)"
+            assert isinstance(problem, TokenFeatures)  # needs() found the capability
+            if problem.pretrained_scorer(self.encoding) is None:
+                return (f"needs shipped weights (pretrained_scorer; `nnopt pretrain {problem.name}` writes them "
+                        "from the problem's token_features)")
         return None
 
     def network_pays(self, budget: Budget) -> bool:

@@ -8,14 +8,19 @@ signature, found by name in one registry. ``nnopt.solve``, ``nnopt methods`` and
 A built-in method registers itself at the bottom of the module that holds its
 code (if the module is new, add it to :data:`SHIPPED_MODULES`)::
 
+    from nnopt.problems import SolutionSearch
     from nnopt.solver.methods import Budget, Method, RunContext, SearchResult, register_method
 
     class Greedy(Method):
         name = "greedy"
-        description = "one greedy construction (no search)"
+        description = "one greedy construction, then ruin and recreate"
+        requires = (SolutionSearch,)               # problem capabilities run() uses
 
         def unsupported(self, problem):            # None, or why not in one line
-            return None if "assignment" in problem.encodings else "needs the 'assignment' encoding"
+            why = super().unsupported(problem)     # names a missing capability of `requires`
+            if why is None and "assignment" not in problem.encodings:
+                why = "needs the 'assignment' encoding"
+            return why
 
         def run(self, problem, instance, budget, seed=0, on_improve=None, context=None) -> SearchResult:
             ...                                      # the budget's clock is already running

@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, SolutionSearch
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
-from nnopt.solver.cem import cem
-from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
+from nnopt.solver.cem import cem
+from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES
 from nnopt.solver.ruin_recreate import DEFAULT_RECOMBINE_EVERY, RRConfig, ruin_recreate
 
@@ -42,12 +43,18 @@ MAX_RUIN_RECREATE_SIZE = 5000
 DEFAULT_CHOICES = ("auto",) + CHOICES
 
 
+#: The time limit of a part whose share of the time is already spent (a Budget's limit is positive).
+_SPENT = 1e-6
+
+
 def split_budget(budget: Budget, share: float) -> tuple[Budget, Budget]:
     """A first budget of ``share`` of the time / evaluations left, and a second one ending with ``budget``."""
-    first_time = None if budget.time_limit is None else share * max(0.0, budget.time_limit - budget.elapsed)
+    # Whichever limit comes first ends each part: a time limit that start-up has spent stays
+    # a limit (a part then decodes its first batch and stops), never dropped for the decodes.
+    first_time = None if budget.time_limit is None else \
+        max(_SPENT, share * max(0.0, budget.time_limit - budget.elapsed))
     first_evals = None if budget.max_evals is None else max(1, int(share * (budget.remaining_evals() or 0)))
-    first = Budget(time_limit=first_time if first_time else None, max_evals=first_evals) \
-        if (first_time or first_evals) else Budget(max_evals=1)
+    first = Budget(time_limit=first_time, max_evals=first_evals)
     second_evals = None if budget.max_evals is None else max(1, (budget.remaining_evals() or 0) - (first_evals or 0))
     second = Budget(time_limit=budget.time_limit, max_evals=second_evals, start=budget.start)
     return first, second
@@ -64,7 +71,7 @@ def start_components(problem: Problem, instance: Any) -> int:
     experiment); the classic 500 with the rule: ``classic_10s.md``.
     """
     X = problem.heuristic_encodings(instance)
-    if len(X) == 0:
+    if len(X) == 0 or not isinstance(problem, SolutionSearch):
         return np.iinfo(np.int64).max
     solutions = problem.decode(instance, X, decoder=problem.search_decoders_for()[0])
     best = solutions[int(np.argmin(problem.cost(instance, solutions)))]
@@ -94,7 +101,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         found = prove_phase(problem, instance, found, budget, threads=threads, seed=seed, on_improve=on_improve)
         found.seconds = budget.elapsed
         return found
-    if problem.missing_hooks(RUIN_RECREATE_HOOKS) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
+    if not isinstance(problem, SolutionSearch) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
         return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
     if start_components(problem, instance) <= (config or RRConfig()).max_ruin:
         found = cem(problem, instance, budget, seed=seed, on_improve=on_improve)
@@ -129,12 +136,15 @@ class Portfolio(Method):
         without them still gets the method, with its own draw, and the result says so.
         """
         choice = self.params["choice"]
+        # without SolutionSearch the portfolio runs CEM alone and no draw is used
+        draw = problem.ruin_draw if isinstance(problem, SolutionSearch) else RUIN_DRAWS[0]
         if choice == "auto":
-            return problem.ruin_draw, None
-        if choice in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
-            why = f"choice={choice}: {problem.name} has no component_features, ran choice={problem.ruin_draw}"
-            return problem.ruin_draw, why
-        if choice == "pretrained" and problem.pretrained_guide() is None:
+            return draw, None
+        if choice in LEARNED_CHOICES and not isinstance(problem, ComponentFeatures):
+            why = (f"choice={choice}: {problem.name} lacks the ComponentFeatures capability (component_features), "
+                   f"ran choice={draw}")
+            return draw, why
+        if choice == "pretrained" and isinstance(problem, ComponentFeatures) and problem.pretrained_guide() is None:
             why = f"choice=pretrained: {problem.name} ships no guide weights, ran choice=learned"
             return "learned", why
         return choice, None

@@ -33,7 +33,9 @@ from torch import nn
 
 from nnopt.problems._files import atomic_write_bytes
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures
 from nnopt.scorers import SetScorer
+from nnopt.solver._evaluate import start_encodings
 from nnopt.solver._tokens import CONTEXT_WIDTH, token_context
 
 __all__ = ["PretrainConfig", "InstanceSamples", "sample_instance", "pretrain_set_scorer", "rank_correlation",
@@ -76,10 +78,7 @@ class InstanceSamples:
 def _best_start(problem: Problem, instance: Any, decoders: Sequence[str],
                 encoding: str | None) -> tuple[np.ndarray, str, np.ndarray]:
     """The heuristic encodings, the decoder that does best on them, and its best row (as the engine starts)."""
-    H = problem.heuristic_encodings(instance, encoding)
-    if len(H) == 0:
-        d = problem.encoding_size(instance, encoding)
-        H = ((np.arange(d, dtype=np.float32) + 0.5) / d)[None, :]
+    H = start_encodings(problem, instance, encoding, np.random.default_rng(0))
     best: tuple[float, str, int] = (np.inf, decoders[0], 0)
     for decoder in decoders:
         costs = problem.cost(instance, problem.decode(instance, H, decoder=decoder, encoding=encoding))
@@ -195,13 +194,13 @@ def pretrain_set_scorer(
 
 
 def offers_token_features(problem: Problem) -> bool:
-    """Whether ``problem`` defines ``token_features`` (what a set scorer reads per coordinate).
+    """Whether ``problem`` has the TokenFeatures capability (what a set scorer reads per coordinate).
 
     Without it the context falls back to the heuristic encodings' ranks, which on a
     problem with few or no heuristic encodings says nothing that transfers between
     instances: pre-training is refused rather than shipping weights that know nothing.
     """
-    return getattr(type(problem), "token_features", None) is not Problem.token_features
+    return isinstance(problem, TokenFeatures)
 
 
 def pretrain_problem(
@@ -222,7 +221,7 @@ def pretrain_problem(
     further measures). The file is what the problem's ``pretrained_scorer`` returns.
     """
     if not offers_token_features(problem):
-        raise ValueError(f"problem {problem.name!r} offers no token_features(instance, encoding); "
+        raise ValueError(f"problem {problem.name!r} lacks the TokenFeatures capability (token_features); "
                          "the set scorer needs per-coordinate features to pre-train")
     rng = np.random.default_rng(cfg.seed)
     samples = [sample_instance(problem, inst, cfg, rng, encoding=encoding) for inst in train]

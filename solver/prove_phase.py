@@ -4,7 +4,7 @@ A search that ends above the problem's cheap ``lower_bound`` has either a
 suboptimal answer or a weak bound, and on the classic 2D bin packing set it is
 mostly the bound: of the 100 instances the default left unproved at 10 s, 87
 were at the best known value. The problem's optional ``prove`` hook
-(:meth:`nnopt.problems.base.Problem.prove`) holds the stronger and slower
+(:class:`nnopt.problems.capabilities.Proofs`) holds the stronger and slower
 arguments (an LP bound, an exact "one unit better?" question); this module
 only decides how much time they get and folds the answer into the search's
 result, problem-agnostically:
@@ -25,7 +25,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnopt.problems.base import PROOF_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import Proofs
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 
@@ -43,7 +44,7 @@ MAX_PROOF_SIZE = 400
 
 def proof_reserve(problem: Problem, instance: Any, budget: Budget) -> float:
     """Seconds to keep back from the search for :func:`prove_phase` (0: no proof phase)."""
-    if problem.missing_hooks(PROOF_HOOKS) or budget.time_limit is None:
+    if not isinstance(problem, Proofs) or budget.time_limit is None:
         return 0.0
     if problem.instance_size(instance) > MAX_PROOF_SIZE:
         return 0.0
@@ -64,11 +65,11 @@ def prove_phase(problem: Problem, instance: Any, found: SearchResult, budget: Bu
                 on_improve: ProgressCallback | None = None) -> SearchResult:
     """Spend what is left of ``budget`` on the problem's ``prove`` hook; return ``found`` updated.
 
-    Nothing happens when the problem has no hook, the budget has no time limit,
+    Nothing happens when the problem lacks the Proofs capability, the budget has no time limit,
     the search was interrupted or already proved its answer, or the cheap bound
     already meets it. ``found`` is updated in place (solution, bound, status).
     """
-    if problem.missing_hooks(PROOF_HOOKS) or budget.time_limit is None:
+    if not isinstance(problem, Proofs) or budget.time_limit is None:
         return found
     if found.status in ("optimal", "interrupted"):
         return found

@@ -44,6 +44,10 @@ def random_key_search(
             pending = pending[:0]
             for decoder in decoders:
                 left = budget.remaining_evals()
+                if budget.exhausted():  # the time went before this decoder's turn: one row, for an answer
+                    if best.solution is not None:
+                        break
+                    left = 1 if left is None else min(left, 1)
                 Xd = X if left is None else X[:left]
                 if len(Xd) == 0:
                     break

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import ComponentFeatures, SolutionSearch, needs
 from nnopt.solver._guide_model import AttemptLog, GuideModel
 
 __all__ = ["CHOICES", "LEARNED_CHOICES", "Chooser", "DrawChooser", "LearnedChooser", "GradientChooser",
@@ -75,6 +76,7 @@ class DrawChooser:
     """
 
     def __init__(self, problem: Problem, max_ruin: int, uniform: bool, sharpness: float) -> None:
+        assert isinstance(problem, SolutionSearch)  # make_chooser serves ruin and recreate only
         self.problem, self.max_ruin, self.uniform, self.sharpness = problem, max_ruin, uniform, sharpness
         self._state: Any = None
         self._cum: np.ndarray | None = None
@@ -117,6 +119,7 @@ class LearnedChooser:
                  model: GuideModel | None = None, candidates: int = 8, warmup: int = 300, min_positives: int = 10,
                  explore: float = 0.1, refit_every: int = 1000, refit_steps: int = 20, first_steps: int = 100,
                  mix: int = 2, refresh: int = 8, per_pick: int | None = None) -> None:
+        assert isinstance(problem, SolutionSearch) and isinstance(problem, ComponentFeatures)  # make_chooser checked
         self.problem, self.instance = problem, instance
         self.max_ruin, self.sharpness = max_ruin, sharpness
         self.K, self.warmup, self.min_positives, self.explore = candidates, warmup, min_positives, explore
@@ -191,6 +194,7 @@ class LearnedChooser:
 
         self._view(state)
         guided = self.ready() and rng.random() >= self.explore
+        assert self._head is not None  # made by _view
         EB, have, _ = self._head
         A, a, BH, size_w, v, c0 = self._weights[:6]
         self._last = pick_candidate(self._cum, EB, have, self._phi, A, a, BH, self._const, size_w, v, c0, self.K,
@@ -206,6 +210,7 @@ class LearnedChooser:
             self.moves += 1
             return
         success = new[0] < current[0] or (current[0] == 0 and new < current)
+        assert self._log is not None and self._model is not None and self._context is not None  # made by _view
         self._log.add_rows(self._phi, self._last, self._context, success)
         self.moves += 1
         if self._log.positives < self.min_positives:
@@ -244,6 +249,8 @@ class GradientChooser(LearnedChooser):
 
         from nnopt.solver.extract import BoxClamp, extract
 
+        assert self._model is not None and self._phi is not None and self._context is not None  # made by _view
+        assert self._weak is not None
         p = np.maximum(self._weak, 0.0) ** self.sharpness + 1e-3
         start = np.minimum(1.0, p / p.sum() * (self.max_ruin + 1) / 2.0)
         model = self._model.torch_mask_model(self._phi, self._context)
@@ -258,8 +265,9 @@ class GradientChooser(LearnedChooser):
         self._view(state)
         guided = self.ready() and rng.random() >= self.explore
         cum = self._cum
+        assert cum is not None  # made by _view
         if guided:
-            stale = self._mask_cum is None or len(self._mask_cum) != len(self._cum)
+            stale = self._mask_cum is None or len(self._mask_cum) != len(cum)
             if stale or self._since >= self.extract_every:
                 self._mask_cum, self._since = self._extract(), 0
             self._since += 1
@@ -284,9 +292,8 @@ def make_chooser(choice: str, problem: Problem, instance: Any, max_ruin: int, sh
         return DrawChooser(problem, max_ruin, uniform=choice == "random", sharpness=sharpness)
     if choice not in CHOICES:
         raise ValueError(f"unknown component choice {choice!r} (known: {', '.join(CHOICES)})")
-    missing = problem.missing_hooks(("component_features",))
-    if missing:
-        raise ValueError(f"choice {choice!r} needs the problem's component_features hook")
+    if not isinstance(problem, ComponentFeatures):
+        raise ValueError(f"choice {choice!r} {needs(problem, ComponentFeatures)}")
     model = None
     if choice == "pretrained":
         path = problem.pretrained_guide()

@@ -15,7 +15,8 @@ Schrimpf et al. 2000) keeps a solution and changes a few of its components:
    ``state_cost``: left out first, then a smooth tie-break.
 4. A state with nothing left out is a better solution: offer it, tighten again.
 
-The loop knows problems only through the hooks (``RUIN_RECREATE_HOOKS``);
+The loop knows problems only through the hooks of the
+:class:`~nnopt.problems.capabilities.SolutionSearch` capability (and :class:`~nnopt.problems.capabilities.Pooling`'s);
 binpack2d implements them with its Numba placement kernels, tsp with string
 removals and cheapest insertion. ``max_evals`` counts moves, so a seeded run
 under it is reproducible bit for bit.
@@ -24,11 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from nnopt.problems.base import RUIN_RECREATE_HOOKS, Problem
+from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import ComponentFeatures, Pooling, SolutionSearch, needs
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import Incumbent, ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
@@ -44,7 +46,7 @@ class _Done(Exception):
 
 
 class MissingHooksError(ValueError):
-    """The problem does not offer the hooks a solution-level search needs."""
+    """The problem lacks the SolutionSearch capability a solution-level search needs."""
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,10 @@ def _accept(new: tuple[float, float], current: tuple[float, float], late: tuple[
 
 
 def require_hooks(problem: Problem) -> None:
-    missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
-    if missing:
-        raise MissingHooksError(f"problem {problem.name!r} does not offer the solution-level search hooks "
-                                f"{', '.join(missing)} (see nnopt.problems.base.RUIN_RECREATE_HOOKS)")
+    lacks = needs(problem, SolutionSearch)
+    if lacks is not None:
+        raise MissingHooksError(f"problem {problem.name!r}: a solution-level search {lacks} "
+                                "(see nnopt.problems.capabilities)")
 
 
 def best_start(problem: Problem, instance: Any, budget: Budget, best: Incumbent,
@@ -131,6 +133,10 @@ def best_start(problem: Problem, instance: Any, budget: Budget, best: Incumbent,
     if len(X) == 0:
         X = problem.sample(instance, 8, np.random.default_rng(0))
     for decoder in tuple(problem.search_decoders or problem.decoders):
+        if budget.exhausted():  # the time is up: one row for an answer, no further decoders
+            if best.solution is not None:
+                break
+            X = X[:1]
         sols = problem.decode(instance, X, decoder=decoder)
         best.offer(sols, problem.cost(instance, sols), X, decoder, budget.evals, budget.elapsed)
         if seen is not None:
@@ -160,9 +166,10 @@ def ruin_recreate(
     even without recombination, for the caller to read afterwards (training a column filter).
     """
     require_hooks(problem)
+    assert isinstance(problem, SolutionSearch)  # require_hooks refused every other problem
     cfg = config or RRConfig()
     chooser = make_chooser(cfg.choice, problem, instance, cfg.max_ruin, cfg.sharpness, seed, **dict(cfg.guide))
-    offers_pool = cfg.recombine_every and not problem.missing_hooks(("new_pool", "recombine"))
+    offers_pool = cfg.recombine_every and isinstance(problem, Pooling)
     column_filter = make_filter(cfg.columns, problem, cfg.columns_keep) if offers_pool else None
     rng = np.random.default_rng(seed)
     bound = problem.lower_bound(instance)
@@ -171,9 +178,11 @@ def ruin_recreate(
     moves = accepted = recombined = improved = 0
     least_left = 0.0
     try:
-        if pool is None and cfg.recombine_every:
+        if pool is None and cfg.recombine_every and isinstance(problem, Pooling):
             pool = problem.new_pool(instance)
-        seen = None if pool is None else (lambda sol: problem.pool_add(instance, pool,
+        # a pool comes from Pooling.new_pool: only a problem with that capability has one
+        pooling = cast(Pooling, problem)
+        seen = None if pool is None else (lambda sol: pooling.pool_add(instance, pool,
                                                                        problem.search_state(instance, sol)))
         if start is None:
             best_start(problem, instance, budget, best, seen)
@@ -206,7 +215,7 @@ def ruin_recreate(
                 state, cost = cand, c
                 accepted += 1
                 if pool is not None:
-                    problem.pool_add(instance, pool, state)
+                    pooling.pool_add(instance, pool, state)
             if cost < history[slot]:
                 history[slot] = cost
             least_left = min(least_left, cost[0])
@@ -218,7 +227,7 @@ def ruin_recreate(
                 recombine_seed = int(rng.integers(2**31))
                 # a problem without pool_features is never given columns (its hook may not take them)
                 kept = {} if column_filter is None else {"columns": column_filter.select(problem, instance, pool, rng)}
-                found = problem.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
+                found = pooling.recombine(instance, pool, best.solution, _slice(cfg, budget) or 0.0,
                                           recombine_seed, **kept)
                 recombined += found is not None
             if found is not None:
@@ -252,16 +261,20 @@ class RuinRecreate(Method):
 
     family = "search"
     parameters = {"choice": CHOICES, "recombine": ("on", "off"), "columns": FILTERS}
+    requires = (SolutionSearch,)
 
     def unsupported(self, problem: Problem) -> str | None:
-        missing = problem.missing_hooks(RUIN_RECREATE_HOOKS)
-        if missing:
-            return f"needs the solution-level search hooks {', '.join(missing)}"
-        if self.params["choice"] in LEARNED_CHOICES and problem.missing_hooks(("component_features",)):
-            return f"choice={self.params['choice']} needs the component_features hook"
-        if self.params["choice"] == "pretrained" and problem.pretrained_guide() is None:
+        why = super().unsupported(problem)
+        if why is not None:
+            return why
+        if self.params["choice"] in LEARNED_CHOICES:
+            lacks = needs(problem, ComponentFeatures)
+            if lacks is not None:
+                return f"choice={self.params['choice']} {lacks}"
+        if (self.params["choice"] == "pretrained" and isinstance(problem, ComponentFeatures)
+                and problem.pretrained_guide() is None):
             return "choice=pretrained needs shipped guide weights (pretrained_guide)"
-        if self.params["recombine"] == "on" and not problem.missing_hooks(("recombine",)):
+        if self.params["recombine"] == "on" and isinstance(problem, Pooling):
             return filter_unsupported(self.params["columns"], problem)
         return None
 
@@ -276,7 +289,7 @@ class RuinRecreate(Method):
         if columns != "none":
             why = ("recombine=off" if self.params["recombine"] == "off"
                    else f"{problem.name} offers no recombination"
-                   if problem.missing_hooks(("new_pool", "recombine")) else None)
+                   if not isinstance(problem, Pooling) else None)
             if why is not None:
                 found.notes.append(f"columns={columns}: {why}, so there was nothing to filter")
         return found

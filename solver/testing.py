@@ -84,7 +84,8 @@ class _Rules:
         for inst in self.instances:
             for seed in _SEEDS:
                 a, b = (self.run(inst, Budget(max_evals=self.max_evals), seed=seed) for _ in range(2))
-                assert _solution_text(self.problem, inst, a.solution) == _solution_text(self.problem, inst, b.solution), (
+                same = _solution_text(self.problem, inst, a.solution) == _solution_text(self.problem, inst, b.solution)
+                assert same, (
                     f"rule 'repeatable': seed {seed} and --max-evals {self.max_evals} gave two different solutions")
 
     def _warm(self, instance: Any) -> None:

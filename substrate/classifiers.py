@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import torch
@@ -84,7 +85,8 @@ class SmallCNN(nn.Module):
         return self.head(h.flatten(1))
 
 
-def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, seed: int = 0, **kwargs: object) -> nn.Module:
+def build_classifier(kind: str, image_shape: Sequence[int], n_classes: int, *, seed: int = 0,
+                     **kwargs: object) -> nn.Module:
     """A freshly (seeded) initialised classifier of ``kind`` (one of :data:`CLASSIFIERS`)."""
     if kind not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {kind!r} (known: {', '.join(CLASSIFIERS)})")
@@ -128,7 +130,8 @@ def train_classifier(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarr
     dev = torch.device(device)
     model.to(dev)
     xt = _as_tensor(x, torch.float32, dev)
-    target = _as_tensor(y, torch.int64, dev) if y is not None else _as_tensor(soft_targets, torch.float32, dev)
+    target = (_as_tensor(y, torch.int64, dev) if y is not None
+              else _as_tensor(cast("np.ndarray | torch.Tensor", soft_targets), torch.float32, dev))  # one is given
     if len(xt) == 0 or len(target) != len(xt):
         raise ValueError(f"need as many targets as images, got {len(target)} for {len(xt)}")
     gen = torch.Generator().manual_seed(seed)
@@ -165,7 +168,7 @@ def train_classifier(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarr
     return model
 
 
-def _progress(show: bool):  # type: ignore[no-untyped-def]
+def _progress(show: bool):
     if not show:
         return None
     from rich.console import Console
@@ -201,7 +204,7 @@ def per_class_accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.nda
 
 def hidden_layers(model: nn.Module) -> list[nn.Module]:
     """Every ``Linear`` / ``Conv2d`` of ``model`` but the last (the head): the layers whose outputs are features."""
-    layers = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    layers: list[nn.Module] = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
     return layers[:-1]
 
 

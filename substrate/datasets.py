@@ -50,7 +50,7 @@ class ImageData:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+        return tuple(self.x_train.shape[1:])
 
     def class_means(self) -> np.ndarray:
         """``(n_classes, 1, H, W)``: the average training image of every class."""
@@ -120,8 +120,8 @@ def _mnist(data_dir: str | Path | None) -> ImageData:
     folder = Path(data_dir)
     if not folder.is_dir():
         raise DatasetError(f"--data-dir {folder}: no such folder")
-    arrays = [read_idx(_find_idx(folder, stem)) for stem in
-              ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]
+    stems = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    arrays = [read_idx(_find_idx(folder, stem)) for stem in stems]
     x_tr, y_tr, x_te, y_te = arrays
     if len(x_tr) != len(y_tr) or len(x_te) != len(y_te):
         raise DatasetError(f"--data-dir {folder}: image and label counts differ")

@@ -81,12 +81,25 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from nnopt.substrate.classifiers import (accuracy, build_classifier, count_parameters, per_class_accuracy,
-                                       predict_logits, record_feature_statistics, train_classifier)
-from nnopt.substrate.datasets import ImageData
 from nnopt.solver.extract import L2, BoxClamp, extract
-from nnopt.substrate.image_regularisers import (ActivationTerm, BatchNormStatistics, Centring, ClassBalance,
-                                            Competition, FeatureStatistics)
+from nnopt.substrate.classifiers import (
+    accuracy,
+    build_classifier,
+    count_parameters,
+    per_class_accuracy,
+    predict_logits,
+    record_feature_statistics,
+    train_classifier,
+)
+from nnopt.substrate.datasets import ImageData
+from nnopt.substrate.image_regularisers import (
+    ActivationTerm,
+    BatchNormStatistics,
+    Centring,
+    ClassBalance,
+    Competition,
+    FeatureStatistics,
+)
 from nnopt.substrate.visualize import Visualisations, image_regularisers, visualize_classes
 
 __all__ = ["DistillSettings", "DistillResult", "distill", "train_teacher", "class_mean_images",
@@ -386,7 +399,7 @@ def extract_visualisations(data: ImageData, teacher: torch.nn.Module, s: Distill
     if s.centring > 0:
         regs.insert(0, Centring(s.centring))
     priors = teacher_priors(teacher, s)
-    common = dict(lr=s.viz_lr, objective=s.objective, seed=s.seed, device=s.device)
+    common: dict[str, Any] = dict(lr=s.viz_lr, objective=s.objective, seed=s.seed, device=s.device)
     try:
         viz = visualize_classes(teacher, data.image_shape, range(data.n_classes), per_class=s.k,
                                 regularisers=[*priors, *regs], steps=s.viz_steps, init="noise",
@@ -431,16 +444,17 @@ def distill(data: ImageData, settings: DistillSettings, *, teacher: torch.nn.Mod
     x_noise = kd_images(noise_images(data, len(x_viz), s.seed), s.mix, s.seed)
     soft_noise = predict_logits(teacher, x_noise)
 
-    common = dict(steps=s.student_steps, seed=s.seed, temperature=s.temperature, device=s.device)
-    kd_common = dict(common, steps=s.kd_steps or s.student_steps)
+    common: dict[str, Any] = dict(steps=s.student_steps, seed=s.seed, temperature=s.temperature, device=s.device)
+    kd_common: dict[str, Any] = dict(common, steps=s.kd_steps or s.student_steps)
     kd_kind = s.kd_student or s.student
     if s.adversarial:
-        adv = dict(rounds=s.adversarial, steps=s.kd_steps or s.student_steps, extraction_steps=s.adversarial_steps,
-                   l2=s.l2, seed=s.seed, temperature=s.temperature, device=s.device)
+        adv: dict[str, Any] = dict(rounds=s.adversarial, steps=s.kd_steps or s.student_steps,
+                                   extraction_steps=s.adversarial_steps, l2=s.l2, seed=s.seed,
+                                   temperature=s.temperature, device=s.device)
         kd_student, _ = train_student_adversarial(data, kd_kind, x_kd, teacher, **adv)
         noise_student, _ = train_student_adversarial(data, kd_kind, x_noise, teacher, **adv)
     elif s.kd_online:
-        online = dict(steps=s.kd_steps or s.student_steps, mix=s.mix, shift=s.kd_shift, seed=s.seed,
+        online: dict[str, Any] = dict(steps=s.kd_steps or s.student_steps, mix=s.mix, shift=s.kd_shift, seed=s.seed,
                       temperature=s.temperature, device=s.device)
         kd_student = train_student_online(data, kd_kind, x_viz, teacher, **online)
         noise_student = train_student_online(data, kd_kind, noise_images(data, len(x_viz), s.seed), teacher, **online)
@@ -500,9 +514,9 @@ def filters_from_images(images: np.ndarray | torch.Tensor, labels: np.ndarray | 
     x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
     y = torch.as_tensor(np.asarray(labels))
     patches = F.unfold(x, size)  # (N, C*size*size, L)
-    n, d, l = patches.shape
-    patches = patches.permute(0, 2, 1).reshape(n * l, d)
-    patch_labels = y.repeat_interleave(l)
+    n, d, per_image = patches.shape
+    patches = patches.permute(0, 2, 1).reshape(n * per_image, d)
+    patch_labels = y.repeat_interleave(per_image)
     patches = patches - patches.mean(dim=1, keepdim=True)
     spread = patches.norm(dim=1)
     by_class = [torch.nonzero(patch_labels == c).squeeze(1) for c in torch.unique(y).tolist()]
@@ -537,7 +551,8 @@ def filter_init_trial(data: ImageData, filters: dict[str, torch.Tensor | None], 
         model = build_classifier("cnn", data.image_shape, data.n_classes, seed=seed)
         if w is not None:
             with torch.no_grad():
-                model.conv1.weight.copy_(filters_from_norm(w, model.conv1.weight))
+                conv1: Any = model.conv1  # the small CNN's first layer
+                conv1.weight.copy_(filters_from_norm(w, conv1.weight))
         train_classifier(model, x, y, epochs=epochs, batch_size=16, seed=seed, device=device)
         out[name] = accuracy(model, data.x_test, data.y_test)
     return out

@@ -177,7 +177,8 @@ class BatchNormStatistics(BaseRegulariser):
             return
         dims = [d for d in range(x.ndim) if d != 1]
         mean, var = x.mean(dim=dims), x.var(dim=dims, unbiased=False)
-        self._terms.append((mean - module.running_mean).norm() + (var - module.running_var).norm())
+        self._terms.append((mean - module.running_mean).norm()  # type: ignore[operator]  # batch-norm buffers
+                           + (var - module.running_var).norm())  # type: ignore[operator]
 
     def penalty(self, x: torch.Tensor, start: torch.Tensor, model_out: torch.Tensor) -> torch.Tensor | None:
         if not self._terms:
@@ -193,7 +194,7 @@ class BatchNormStatistics(BaseRegulariser):
             h.remove()
         self._handles = []
 
-    def __enter__(self) -> "BatchNormStatistics":
+    def __enter__(self) -> BatchNormStatistics:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -226,7 +227,7 @@ class _OutputHooks(BaseRegulariser):
             h.remove()
         self._handles = []
 
-    def __enter__(self) -> "_OutputHooks":
+    def __enter__(self) -> _OutputHooks:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -260,7 +261,9 @@ class FeatureStatistics(_OutputHooks):
             dims = [d for d in range(h.ndim) if d != 1]
             mean, var = h.mean(dim=dims), h.var(dim=dims, unbiased=False)
             scale = float(mean.numel()) ** 0.5
-            terms.append(((mean - module.feature_mean).norm() + (var - module.feature_var).norm()) / scale)
+            deviation = ((mean - module.feature_mean).norm()  # type: ignore[operator]  # recorded buffers
+                         + (var - module.feature_var).norm())  # type: ignore[operator]
+            terms.append(deviation / scale)
         return self.weight * torch.stack(terms).sum().expand(x.shape[0])
 
 

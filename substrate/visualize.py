@@ -39,7 +39,7 @@ __all__ = ["OBJECTIVES", "Visualisations", "class_objective", "image_regulariser
 OBJECTIVES = ("logit", "logprob")
 
 
-def class_objective(targets: torch.Tensor, kind: str = "logit"):  # type: ignore[no-untyped-def]
+def class_objective(targets: torch.Tensor, kind: str = "logit"):
     """``objective(logits) -> (B,)`` to *minimise*: minus row ``i``'s logit (or log-probability) of ``targets[i]``."""
     if kind not in OBJECTIVES:
         raise ValueError(f"unknown objective {kind!r} (known: {', '.join(OBJECTIVES)})")
@@ -117,7 +117,8 @@ def visualize_classes(model: nn.Module, image_shape: Sequence[int], classes: Seq
     dev = torch.device(device)
     labels = torch.as_tensor(list(classes), dtype=torch.int64).repeat_interleave(per_class)
     gen = torch.Generator().manual_seed(seed)
-    base = torch.zeros((len(labels), *image_shape)) if mean_image is None else mean_image.expand(len(labels), *image_shape).clone()
+    base = (torch.zeros((len(labels), *image_shape)) if mean_image is None
+            else mean_image.expand(len(labels), *image_shape).clone())
     if init == "start":
         if start is None or tuple(start.shape) != tuple(base.shape):
             raise ValueError(f"init='start' needs start of shape {tuple(base.shape)}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import nnopt
-from nnopt._bench import COLUMNS, LEGACY_COLUMNS, BenchRun, run_bench
+from nnopt.bench.rows import COLUMNS, LEGACY_COLUMNS, BenchRun
+from nnopt.bench.runner import run_bench
 
 NNOPT = Path(sys.executable).parent / "nnopt"
 OLD = ",".join(COLUMNS) + "\nold,7,40,best-heuristic,0,11,10,,0.1,heuristic,true,\n"

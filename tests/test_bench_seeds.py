@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import nnopt
-from nnopt._bench import COLUMNS, LEGACY_COLUMNS, BenchRun, read_rows, run_bench
-from nnopt._bench_stats import paired_record, seed_spread, sign_test
+from nnopt.bench.rows import COLUMNS, LEGACY_COLUMNS, BenchRun, read_rows
+from nnopt.bench.runner import run_bench
+from nnopt.bench.stats import paired_record, seed_spread, sign_test
 
 NNOPT = Path(sys.executable).parent / "nnopt"
 

@@ -16,8 +16,14 @@ from hypothesis import strategies as st
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._kernels import RULE_NAMES
 from nnopt.problems.binpack2d._kernels_reference import pack_assigned_python
-from nnopt.problems.binpack2d._problem import (ASSIGNMENT_ORDER_SPAN, ASSIGNMENT_OTHER, ASSIGNMENT_OWN, BIN_CHOICE,
-                                               BinPack2D, assignment_orders)
+from nnopt.problems.binpack2d._problem import (
+    ASSIGNMENT_ORDER_SPAN,
+    ASSIGNMENT_OTHER,
+    ASSIGNMENT_OWN,
+    BIN_CHOICE,
+    BinPack2D,
+    assignment_orders,
+)
 from nnopt.problems.testing import check_problem
 
 PROBLEM = BinPack2D()
@@ -109,7 +115,8 @@ def test_a_bin_refills_in_the_heuristic_order_where_area_order_fails():
 def test_u_is_the_best_heuristic_packing_and_cached():
     inst = PROBLEM.generate(seed=3, n=30, allow_rotation=True)
     keys = PROBLEM.heuristic_encodings(inst)
-    want = min(int(PROBLEM.decode(inst, keys, decoder=d).num_bins().min()) for d in PROBLEM.search_decoders_for("assignment"))
+    want = min(int(PROBLEM.decode(inst, keys, decoder=d).num_bins().min())
+               for d in PROBLEM.search_decoders_for("assignment"))
     assert PROBLEM.assignment_bins(inst) == want
     assert PROBLEM.encoding_size(inst, "assignment") == inst.n * want + inst.n
     assert PROBLEM.heuristic_encodings(inst, "assignment") is not PROBLEM.heuristic_encodings(inst, "assignment")

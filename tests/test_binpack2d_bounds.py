@@ -12,7 +12,6 @@ import functools
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,7 +148,7 @@ def _fits_one_bin(sizes: tuple[tuple[int, int], ...], W: int, H: int, rotation: 
             m |= row << (r * W)
         return m
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def search(occupied: int, remaining: tuple[tuple[int, int], ...]) -> bool:
         if not remaining:
             return True

@@ -23,7 +23,6 @@ from nnopt.problems.binpack2d._bounds import (
     long_item_share,
     lower_bound,
 )
-from nnopt.problems.binpack2d._bounds_colgen import fits_one_bin
 from nnopt.problems.binpack2d._bounds_reduce import fits_three, reduce_instance, sub_instance
 from nnopt.problems.binpack2d._bounds_upper import quick_packing_bins
 from nnopt.problems.binpack2d._instance import BinPackInstance, read_instance

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from nnopt.problems.binpack2d._bounds import bounds_report, lower_bound, lower_bounds
 from nnopt.problems.binpack2d._bounds_colgen import colgen_bound, conflicts, fits_one_bin, pricing_rows
 from nnopt.problems.binpack2d._bounds_colgen_pricing import price
-from nnopt.problems.binpack2d._bounds_dff import dff_bound, dff_item_terms, dff_values, best_dff_pairs
+from nnopt.problems.binpack2d._bounds_dff import best_dff_pairs, dff_bound, dff_item_terms, dff_values
 from nnopt.problems.binpack2d._instance import BinPackInstance, read_instance
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum
 

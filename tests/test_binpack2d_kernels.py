@@ -313,7 +313,8 @@ def test_guillotine_rules_pack_guillotine_cuttable_bins(inst):
     h = np.where(rotated != 0, widths, heights)
     for _, rule in GUILLOTINE_RULES:
         for bin_choice in BIN_CHOICES:
-            b, x, y = (a[0] for a in decode(widths, heights, bin_w, bin_h, order[None], rotated[None], rule, bin_choice))
+            packed = decode(widths, heights, bin_w, bin_h, order[None], rotated[None], rule, bin_choice)
+            b, x, y = (a[0] for a in packed)
             for k in range(int(b.max()) + 1):
                 rects = [(x[i], y[i], w[i], h[i]) for i in np.flatnonzero(b == k)]
                 assert guillotine_cuttable(rects), (rule, bin_choice, k)

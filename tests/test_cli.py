@@ -91,7 +91,8 @@ def bad_instance(tmp_path: Path, text: str) -> str:
     [
         (lambda t: ["solve", str(t / "missing.json")], "missing.json: no such file"),
         (lambda t: ["solve", bad_instance(t, "{oops")], "invalid JSON at line 1"),
-        (lambda t: ["solve", bad_instance(t, '{"bin": {"width": 5, "height": 5}, "items": [{"width": 6, "height": 1}]}')],
+        (lambda t: ["solve", bad_instance(t, '{"bin": {"width": 5, "height": 5}, '
+                                             '"items": [{"width": 6, "height": 1}]}')],
          "items[0] (item 0) of size 6x1 does not fit the 5x5 bin"),
         (lambda t: ["solve", bad_instance(t, '{"bin": {"width": 5, "height": -5}, "items": []}')],
          "bin.height must be a positive integer, got -5"),

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnopt.problems import get_problem
-from nnopt.problems.binpack2d._bin_pool import POOL_COLUMNS, BinPool, pool_add_state, pool_features, recombine_pool
+from nnopt.problems.binpack2d._bin_pool import POOL_COLUMNS, BinPool, pool_features, recombine_pool
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._solution import Packing
 from nnopt.solver import Budget

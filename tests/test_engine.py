@@ -12,8 +12,17 @@ import pytest
 
 import nnopt
 from nnopt.problems import get_problem
-from nnopt.solver import (Budget, EngineConfig, ExtractionConfig, RoundsConfig, ShareConfig, TrainingConfig, cem,
-                          local_search, neural_search)
+from nnopt.solver import (
+    Budget,
+    EngineConfig,
+    ExtractionConfig,
+    RoundsConfig,
+    ShareConfig,
+    TrainingConfig,
+    cem,
+    local_search,
+    neural_search,
+)
 from nnopt.solver._buffer import ReplayBuffer
 from nnopt.solver._moves import neighbours
 
@@ -23,14 +32,15 @@ PROBLEM = get_problem("binpack2d")
 @pytest.mark.parametrize("klass", range(1, 11))
 def test_engine_returns_verified_solutions_on_every_class(klass):
     inst = PROBLEM.generate(500 + klass, klass=klass, n=24, allow_rotation=klass % 2 == 0)
-    res = neural_search(PROBLEM, inst, Budget(max_evals=400), EngineConfig(training=TrainingConfig(warmup=64, train_steps=5)), seed=0)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=400),
+                        EngineConfig(training=TrainingConfig(warmup=64, train_steps=5)), seed=0)
     assert PROBLEM.check(inst, res.solution) == []
     assert res.objective >= PROBLEM.lower_bound(inst)
     assert res.evaluations <= 400
 
 
-@pytest.mark.parametrize("method", ["nnopt-cem", "nnopt-cem-control", "nnopt-set", "nnopt-ls", "nnopt-plain", "nnopt-rounds",
-                                    "local-search", "cem"])
+@pytest.mark.parametrize("method", ["nnopt-cem", "nnopt-cem-control", "nnopt-set", "nnopt-ls", "nnopt-plain",
+                                    "nnopt-rounds", "local-search", "cem"])
 def test_methods_solve_and_verify(method):
     inst = PROBLEM.generate(31, klass=3, n=30)
     res = nnopt.solve(inst, problem="binpack2d", method=method, max_evals=500, seed=1)
@@ -47,7 +57,8 @@ def test_search_methods_start_from_the_best_sort_order():
 
 def test_engine_is_deterministic_with_max_evals():
     inst = PROBLEM.generate(1009, klass=8, n=40)  # not solved by the sort orders: the loop runs
-    runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), EngineConfig(training=TrainingConfig(warmup=64)), seed=5) for _ in range(2)]
+    config = EngineConfig(training=TrainingConfig(warmup=64))
+    runs = [neural_search(PROBLEM, inst, Budget(max_evals=700), config, seed=5) for _ in range(2)]
     assert np.array_equal(runs[0].encoding, runs[1].encoding)
     assert runs[0].evaluations == 700 and runs[0].status == "budget"
     assert runs[0].cost == runs[1].cost and [t[0] for t in runs[0].trace] == [t[0] for t in runs[1].trace]
@@ -83,8 +94,8 @@ def test_ctrl_c_returns_the_best_so_far():
         if calls["n"] == 5:
             raise KeyboardInterrupt
 
-    res = neural_search(PROBLEM, inst, Budget(max_evals=100_000), EngineConfig(training=TrainingConfig(warmup=32)), seed=0,
-                        on_round=interrupt)
+    res = neural_search(PROBLEM, inst, Budget(max_evals=100_000), EngineConfig(training=TrainingConfig(warmup=32)),
+                        seed=0, on_round=interrupt)
     assert res.status in ("interrupted", "optimal") and PROBLEM.check(inst, res.solution) == []
 
 
@@ -92,7 +103,8 @@ def test_ctrl_c_returns_the_best_so_far():
     (EngineConfig, {"search": "tabu"}), (EngineConfig, {"schedule": "sometimes"}),
     (TrainingConfig, {"scorer": "gnn"}), (ExtractionConfig, {"step": "sideways"}),
     (RoundsConfig, {"batch": 0}), (RoundsConfig, {"nn_share": 2.0}),
-    (ShareConfig, {"share": 0.9, "share_max": 0.5}), (ShareConfig, {"share_min": 0.0}), (ShareConfig, {"proposals": 0})])
+    (ShareConfig, {"share": 0.9, "share_max": 0.5}), (ShareConfig, {"share_min": 0.0}),
+    (ShareConfig, {"proposals": 0})])
 def test_bad_configurations_raise(config, kwargs):
     with pytest.raises(ValueError):
         config(**kwargs)
@@ -214,8 +226,8 @@ def test_cem_component_matches_plain_cem_until_a_proposal_enters_the_elite():
     orig = engine._Loop._predict
     try:  # the population is predicted best, every proposal worst: nothing passes the filter
         engine._Loop._predict = lambda self, X: np.zeros(len(X)) if len(X) == 64 else np.ones(len(X))
-        res = neural_search(PROBLEM, inst, Budget(max_evals=1500), EngineConfig(training=TrainingConfig(warmup=64, train_steps=2)),
-                            seed=2)
+        res = neural_search(PROBLEM, inst, Budget(max_evals=1500),
+                            EngineConfig(training=TrainingConfig(warmup=64, train_steps=2)), seed=2)
     finally:
         engine._Loop._predict = orig
     assert res.info["turns"] > 0 and res.info["decoded"] == 0
@@ -250,14 +262,17 @@ def test_start_up_is_charged_to_the_budget_and_a_short_one_runs_the_search_alone
 
 
 def test_methods_needing_shipped_weights_are_offered_only_where_they_exist():
+    from nnopt.problems.capabilities import TokenFeatures
+
     tsp = get_problem("tsp")
-    assert tsp.pretrained_scorer() is None
+    assert not isinstance(tsp, TokenFeatures)
     from nnopt.solver.methods import UnsupportedMethodError, available_methods, get_method
 
-    assert "pretrained_scorer" in get_method("nnopt-amortised").unsupported(tsp)
+    assert get_method("nnopt-amortised").unsupported(tsp) == (
+        "needs the TokenFeatures capability (token_features) with shipped weights (pretrained_scorer)")
     assert "nnopt-amortised" not in {m.name for m in available_methods(tsp)}
     assert "nnopt-amortised" in {m.name for m in available_methods(PROBLEM)}
-    with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs pretrained_scorer"):
+    with pytest.raises(UnsupportedMethodError, match="does not solve 'tsp': needs the TokenFeatures capability"):
         nnopt.solve(tsp.generate(1, n=20), problem="tsp", method="nnopt-amortised", max_evals=10)
     assert not get_method("nnopt-amortised-control").supports(tsp)
 

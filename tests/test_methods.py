@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 import nnopt
-from nnopt.problems import PluginWarning, get_problem
+from nnopt.problems import PluginWarning, _plugin_registry, get_problem
 from nnopt.solver import _method_registry as registry
 from nnopt.solver.methods import (
     Budget,
@@ -128,16 +128,16 @@ def test_a_broken_method_plugin_is_skipped_with_a_warning(monkeypatch):
                                                                                        version="2"), load=broken),
            SimpleNamespace(name="cem", value="z:Cem", dist=SimpleNamespace(name="clash-dist", version="3"),
                            load=broken)]
-    monkeypatch.setattr(registry, "_entries", dict(registry._entries))
-    monkeypatch.setattr(registry, "_discovered", False)
-    monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == "nnopt.methods" else [])
+    monkeypatch.setattr(registry._REGISTRY, "_entries", dict(registry._REGISTRY._entries))
+    monkeypatch.setattr(registry._REGISTRY, "_discovered", False)
+    monkeypatch.setattr(_plugin_registry, "entry_points", lambda group: eps if group == "nnopt.methods" else [])
     with pytest.warns(PluginWarning) as caught:
         names = {m.name for m in available_methods()}
     messages = " | ".join(str(w.message) for w in caught)
     assert "fine-plugin" in names and "broken-plugin" not in names and "cem" in names
     assert "'broken-plugin' from broken-dist 2 (y:Broken) skipped: ImportError" in messages
     assert "'cem' from clash-dist 3 (z:Cem) ignored: the name is already taken by nnopt (shipped)" in messages
-    entry = registry._entries["fine-plugin"]
+    entry = registry._REGISTRY.entries()["fine-plugin"]
     assert entry.origin == "fine-dist 1"
 
 
@@ -149,13 +149,16 @@ def test_methods_listing_fits_one_screen_and_json_lists_every_method():
     res = run_cli("methods", "binpack2d")
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert len(lines) <= 40, res.stdout
+    assert len(lines) <= 43, res.stdout
+    assert lines[-2:] == ["not for binpack2d (why):", "  nearest-neighbour, christofides, ortools-gls: solves tsp only"]
     assert any(line.startswith("heuristics: --param") for line in lines) and "order=best|area|" in res.stdout
     res = run_cli("methods", "tsp", "--json")
     data = json.loads(res.stdout)
     names = {d["name"] for d in data}
     assert {"ortools-gls", "nnopt", "cem"} <= names and "cpsat" not in names
     assert next(d for d in data if d["name"] == "nnopt-cem")["aliases"] == ["nnopt-cem-control"]
+    requires = {d["name"]: d["requires"] for d in data}
+    assert requires["ruin-recreate"] == ["SolutionSearch"] and requires["nnopt"] == requires["cem"] == []
 
 
 def test_cli_method_parameters_unknown_names_and_unsupported_problems():

@@ -75,8 +75,14 @@ def test_solve_and_check_the_plugin_example(installed, tmp_path):
     ok = run(env, "check", str(src / "example.json"), str(out))
     assert ok.returncode == 0 and ok.stdout.startswith("feasible:"), ok.stderr
     res = run(env, "methods", "knapsack")
-    assert res.returncode == 0 and "random-keys" in res.stdout and "cpsat" not in res.stdout
-    assert "knapsack-dp" in res.stdout and res.stderr == ""
+    solving, _, refused = res.stdout.partition("not for knapsack (why):")
+    assert res.returncode == 0 and "random-keys" in solving and "cpsat" not in solving
+    assert "knapsack-dp" in solving and res.stderr == ""
+    # a core-only problem: the default and the encoding-space searches apply; what does not says why
+    assert "nnopt (default)" in solving and "cem " in solving and "brkga" in solving
+    assert "ruin-recreate: needs the SolutionSearch capability (search_state, weakness, ruin" in refused
+    assert "nnopt-amortised: needs the TokenFeatures capability" in refused
+    assert "solves binpack2d only" in refused and "solves tsp only" in refused
 
 
 def test_the_plugins_own_method_comes_through_the_entry_point(installed, tmp_path):
@@ -139,9 +145,12 @@ def test_an_unknown_method_lists_the_problems_methods_and_the_closest(installed)
 def test_a_refused_method_says_what_the_problem_lacks(installed):
     env, src = installed
     res = run(env, "solve", str(src / "example.json"), "--method", "nnopt-amortised")
-    assert res.returncode == 2 and "needs pretrained_scorer" in res.stderr
+    assert res.returncode == 2 and "needs the TokenFeatures capability" in res.stderr
     res = run(env, "solve", str(src / "example.json"), "--method", "ruin-recreate")
-    assert res.returncode == 2 and "needs the solution-level search hooks" in res.stderr
+    assert res.returncode == 2 and "needs the SolutionSearch capability" in res.stderr
+    res = run(env, "solve", str(src / "example.json"), "--max-evals", "50", "--plot", "never.svg")
+    assert res.returncode == 2 and res.stderr.strip() == (
+        "error: --plot: problem 'knapsack' cannot draw solutions (it lacks the Rendering capability)")
 
 
 def test_generate_reaches_the_plugins_parameters_through_the_generic_options(installed):

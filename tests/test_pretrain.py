@@ -10,11 +10,17 @@ from scipy.stats import spearmanr
 
 import nnopt
 from nnopt.problems import get_problem
-from nnopt.problems.base import Problem
+from nnopt.problems.capabilities import TokenFeatures
 from nnopt.solver import Budget, EngineConfig, ShareConfig, TrainingConfig, neural_search
 from nnopt.solver._tokens import CONTEXT_WIDTH, token_context
-from nnopt.solver.pretrain import (PretrainConfig, load_scorer, pretrain_set_scorer, rank_correlation,
-                                   sample_instance, save_scorer)
+from nnopt.solver.pretrain import (
+    PretrainConfig,
+    load_scorer,
+    pretrain_set_scorer,
+    rank_correlation,
+    sample_instance,
+    save_scorer,
+)
 
 PROBLEM = get_problem("binpack2d")
 TINY = PretrainConfig(samples=48, steps=150, batch=32, hidden=16)
@@ -118,7 +124,8 @@ def test_amortised_method_solves_and_rejects_what_has_no_weights():
         name = "binpack2d-no-weights"
 
         def pretrained_scorer(self, encoding=None):
-            return Problem.pretrained_scorer(self, encoding)
+            return TokenFeatures.pretrained_scorer(self, encoding)
 
     with pytest.raises(ValueError, match="ships no pre-trained scorer"):
-        neural_search(NoWeights(), inst, Budget(max_evals=100), EngineConfig(training=TrainingConfig(scorer="set", pretrained=True)))
+        neural_search(NoWeights(), inst, Budget(max_evals=100),
+                      EngineConfig(training=TrainingConfig(scorer="set", pretrained=True)))

@@ -1,4 +1,4 @@
-"""`nnopt pretrain PROBLEM`: weights for any problem with token_features, refused in one line for the others."""
+"""`nnopt pretrain PROBLEM`: weights for a problem with the TokenFeatures capability, one line for others."""
 from __future__ import annotations
 
 import subprocess
@@ -28,8 +28,8 @@ def test_pretrain_refuses_a_problem_without_token_features(tmp_path):
     out = tmp_path / "scorer.pt"
     res = run("pretrain", "tsp", "--out", str(out))
     assert res.returncode == 2 and not out.exists()
-    assert res.stderr.strip() == ("error: problem 'tsp' offers no token_features(instance, encoding); the set "
-                                  "scorer needs per-coordinate features to pre-train (see docs/plugin-guide.md)")
+    assert res.stderr.strip() == ("error: problem 'tsp' lacks the TokenFeatures capability (token_features); the "
+                                  "set scorer needs per-coordinate features to pre-train (see docs/plugin-guide.md)")
 
 
 def test_pretrain_passes_generate_errors_on_in_one_line(tmp_path):

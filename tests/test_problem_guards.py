@@ -1,8 +1,8 @@
 """The contract suite tests the guards: broken copies of the knapsack example each fail a named rule.
 
 A checker that accepts everything, a lower bound above the optimum and a decoder
-that overfills all once passed ``problem_checks`` and let the CLI
-certify wrong answers. Each broken copy below is a subclass of the example
+that overfills would let the CLI certify wrong answers; each must fail a named rule,
+and the message names the instance that shows it. Each broken copy below is a subclass of the example
 plugin's problem; the unmodified example and the shipped problems still pass.
 """
 from __future__ import annotations
@@ -61,7 +61,9 @@ def test_a_checker_that_accepts_everything_fails(knapsack):
 
     failed = _failures(AcceptsAll())
     assert set(failed) == {"knapsack:check_checker_rejects_infeasible"}, failed
-    assert "rule 'checker rejects infeasible solutions'" in failed["knapsack:check_checker_rejects_infeasible"]
+    msg = failed["knapsack:check_checker_rejects_infeasible"]
+    assert msg.startswith("rule 'checker rejects infeasible solutions': infeasible_solutions(instance)[0] passed "
+                          "check, on instance 'knapsack_uncorrelated_030_s0' from the given instance 0: {"), msg
 
 
 def test_derived_corruptions_alone_catch_an_accept_all_checker(knapsack):
@@ -75,10 +77,11 @@ def test_derived_corruptions_alone_catch_an_accept_all_checker(knapsack):
     failed = _failures(AcceptsAllNoHook())
     msg = failed["knapsack:check_checker_rejects_infeasible"]
     assert "accepted every corrupted solution" in msg or "below the lower bound" in msg, msg
+    assert "on instance 'knapsack_uncorrelated_030_s0' from the given instance 0: {" in msg, msg
 
 
 def test_a_bound_above_the_optimum_fails(knapsack):
-    """The defect this guards against: a bound one unit above the optimum (every decoded solution is
+    """A bound one unit above the optimum everywhere (every decoded solution is
     often still above it, so only the brute force over all orders on tiny instances sees it)."""
     import itertools
 
@@ -96,6 +99,35 @@ def test_a_bound_above_the_optimum_fails(knapsack):
     failed = _failures(OptimumPlusOne())
     assert "knapsack:check_bound_below_optimum" in failed, failed
     assert "rule 'lower bound <= optimum'" in failed["knapsack:check_bound_below_optimum"]
+
+
+def test_a_bound_one_unit_too_high_fails_naming_the_rule_and_the_instance(knapsack):
+    """Dantzig's bound plus one: above the optimum only where the LP bound is tight (one item that
+    does not fit, everything fitting), which the smallest generated sizes reach."""
+    class BoundPlusOne(knapsack.Knapsack):
+        def lower_bound(self, instance):
+            return super().lower_bound(instance) + 1
+
+    failed = _failures(BoundPlusOne())
+    msg = failed["knapsack:check_bound_below_optimum"]
+    assert msg.startswith("rule 'lower bound <= optimum': lower bound "), msg
+    assert "the best of every order through the decoders" in msg
+    assert "on instance 'knapsack_uncorrelated_001_s0' from generate(seed=0, n=1): {" in msg, msg
+    inst = knapsack.Knapsack().generate(seed=0, n=1)
+    assert f'"capacity": {inst.capacity}' in msg  # the instance itself, to rebuild the case
+
+
+def test_the_unmodified_bound_is_tight_somewhere_the_suite_looks(knapsack):
+    """The rule above can only catch a bound one too high if some instance it tries has a tight bound."""
+    from nnopt.problems.testing import _all_orders, _tiny_instances
+
+    problem = knapsack.Knapsack()
+    tiny = _tiny_instances(problem, [])
+    assert len(tiny) >= 20 and {problem.instance_size(i) for i, _ in tiny} == {1, 2, 3, 4, 5, 6}
+    tight = [how for inst, how in tiny
+             if problem.lower_bound(inst) == min(problem.objective(inst, s)
+                                                 for s in problem.decode(inst, _all_orders(inst.n)))]
+    assert len(tight) >= 5, tight
 
 
 def test_a_decoder_that_overfills_fails(knapsack):
@@ -174,11 +206,13 @@ def test_problem_names_must_be_identifiers(knapsack):
         register_problem(Dashed)
 
 
-def test_token_features_is_declared_and_optional():
+def test_token_features_is_a_declared_capability():
+    from nnopt.problems.capabilities import TokenFeatures
     from nnopt.solver.pretrain import offers_token_features
 
     assert offers_token_features(get_problem("binpack2d")) and not offers_token_features(get_problem("tsp"))
-    assert get_problem("tsp").token_features(get_problem("tsp").generate(seed=0, n=5)) is None
+    assert isinstance(get_problem("binpack2d"), TokenFeatures)
+    assert not hasattr(get_problem("tsp"), "token_features")  # a capability's hooks live on its mixin only
     assert not hasattr(Problem, "features")  # the unused member is gone
 
 
@@ -196,7 +230,7 @@ def test_search_hooks_that_lose_a_solution_fail_the_contract():
             left, tie = super().state_cost(instance, state)
             return 0.0, tie
 
-    with pytest.raises(AssertionError, match="search hooks"):
+    with pytest.raises(AssertionError, match="search moves"):
         check_search_hooks(ForgetsLeftOut(), _binpack_instances())
 
 
@@ -221,3 +255,18 @@ def test_the_shipped_search_hooks_pass():
     check_search_hooks(get_problem("binpack2d"), _binpack_instances())
     tsp = get_problem("tsp")
     check_search_hooks(tsp, [tsp.generate(seed=1, n=30)])
+
+
+def test_the_suite_runs_the_rules_of_the_capabilities_a_problem_declares(knapsack):
+    from nnopt.problems.testing import CAPABILITY_RULES, CORE_RULES
+
+    def rules(problem):
+        return {name.split(":")[1] for name, _ in problem_checks(problem)}
+
+    core = {r.__name__ for r in CORE_RULES}
+    per = {cap.__name__: {r.__name__ for r in rs} for cap, rs in CAPABILITY_RULES.items()}
+    assert rules(knapsack.Knapsack) == core  # the example declares no capability
+    tsp = per["SolutionSearch"] | per["Rendering"] | per["FileFormats"]
+    assert rules(get_problem("tsp")) == core | tsp
+    assert rules(get_problem("binpack2d")) == core.union(*per.values())
+    assert "check_proof_below_optimum" in per["Proofs"] and "check_search_moves" in per["SolutionSearch"]

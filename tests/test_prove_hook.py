@@ -13,12 +13,13 @@ import pytest
 
 import nnopt
 from nnopt.problems import get_problem
-from nnopt.problems.base import PROOF_HOOKS, Proof
+from nnopt.problems.base import Proof
 from nnopt.problems.binpack2d import Packing
+from nnopt.problems.binpack2d import _prove as prove_module
 from nnopt.problems.binpack2d._checker import check_packing
 from nnopt.problems.binpack2d._known_optimum import generate_known_optimum_packing
-from nnopt.problems.binpack2d import _prove as prove_module
 from nnopt.problems.binpack2d._prove import COLGEN_ARGUMENT, cpsat_argument
+from nnopt.problems.capabilities import Proofs
 from nnopt.solver import prove_phase as phase
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import SearchResult
@@ -38,9 +39,9 @@ def spread(packing: Packing, extra: int) -> Packing:
     return Packing(rows)
 
 
-def test_binpack2d_offers_the_hook_and_tsp_does_not() -> None:
-    assert PROBLEM.missing_hooks(PROOF_HOOKS) == []
-    assert get_problem("tsp").missing_hooks(PROOF_HOOKS) == ["prove"]
+def test_binpack2d_has_the_proofs_capability_and_tsp_does_not() -> None:
+    assert isinstance(PROBLEM, Proofs) and Proofs.hooks() == ("prove",)
+    assert not isinstance(get_problem("tsp"), Proofs) and not hasattr(get_problem("tsp"), "prove")
 
 
 @pytest.mark.parametrize("seed, rotation", [(0, False), (1, True), (2, False), (3, True)])

@@ -26,8 +26,8 @@ def test_the_documented_snippet_runs_as_written():
     import nnopt
     inst = nnopt.binpack2d.Instance(bin=(10, 10), items=[(3, 7, 2), (4, 4)], rotation=False, name="demo")
     res = nnopt.solve(inst, time_limit=2)          # the problem comes from the instance
-    res.objective, res.lower_bound, res.status, res.seconds, res.verified
-    for p in res.placements: p.item, p.bin, p.x, p.y, p.width, p.height, p.rotated
+    res.objective, res.lower_bound, res.status, res.seconds, res.verified  # noqa: B018  (the snippet as documented)
+    for p in res.placements: p.item, p.bin, p.x, p.y, p.width, p.height, p.rotated  # noqa: B018, E701
     ax = res.plot()                                # a matplotlib Axes; res.plot(ax=my_ax) draws there
     res.to_json()
     tour = nnopt.solve(nnopt.tsp.Instance(coords=[(0, 0), (3, 0), (3, 4)]), time_limit=1).tour

@@ -6,7 +6,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from nnopt.problems import PluginWarning, Problem, UnknownProblemError, _registry
+from nnopt.problems import PluginWarning, Problem, UnknownProblemError, _plugin_registry, _registry
 from nnopt.problems.binpack2d import BinPack2D
 
 
@@ -42,7 +42,7 @@ def test_unknown_name_lists_the_known_ones():
 
 
 def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
-    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+    monkeypatch.setattr(_plugin_registry, "entry_points", fake_entry_points(
         ("broken", "no_such_module_xyz:Thing", "broken-dist"),
         ("binpack2d", "other_pkg:Clash", "clash-dist"),
     ))
@@ -58,7 +58,7 @@ def test_broken_plugin_warns_and_the_rest_works(monkeypatch):
 
 
 def test_plugin_breaking_the_contract_is_skipped(monkeypatch):
-    monkeypatch.setattr(_registry, "entry_points", fake_entry_points(
+    monkeypatch.setattr(_plugin_registry, "entry_points", fake_entry_points(
         ("wrong", "nnopt.problems.binpack2d:BinPack2D", "renamed-dist"),
     ))
     with pytest.warns(PluginWarning, match="'wrong' from renamed-dist.*registered as 'wrong'"):
@@ -127,3 +127,27 @@ def test_search_decoders_for_an_encoding_fall_back_to_the_search_decoders():
     assert p.search_decoders_for("keys+rule") == ("maxrects-bssf",)
     # the assignment encoding names the bins, which the gap-driven decoder cannot honour
     assert "skyline-bestfit" in p.search_decoders and "skyline-bestfit" not in p.search_decoders_for("assignment")
+
+
+# ----------------------------------------------------------------- declared capabilities
+from nnopt.problems.capabilities import Pooling, SolutionSearch  # noqa: E402
+
+
+def test_a_declared_capability_must_implement_its_hooks_and_the_error_names_them():
+    class HalfSearch(SolutionSearch, Problem):
+        name = "half_search"
+        description = "declares SolutionSearch, implements none of it"
+
+    with pytest.raises(TypeError, match=r"HalfSearch does not implement check \(Problem\), .*"
+                                        r"ruin \(SolutionSearch\)"):
+        _registry.register_problem(HalfSearch)
+
+
+def test_a_capability_comes_with_what_it_builds_on():
+    class PoolsWithoutSearch(Pooling, Problem):
+        name = "pools_alone"
+
+    with pytest.raises(TypeError, match="declares Pooling, which builds on SolutionSearch: declare that too"):
+        from nnopt.problems.capabilities import validate_capabilities
+
+        validate_capabilities(PoolsWithoutSearch)

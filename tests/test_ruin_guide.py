@@ -195,7 +195,8 @@ def test_default_method_runs_the_problems_draw_and_the_guide_as_a_parameter(repo
     assert BP.solution_to_json(inst, runs[0].solution) == BP.solution_to_json(inst, runs[2].solution)
     tsp_file = str(repo / "examples" / "tsp_uniform_050.json")
     asked = nnopt.solve(tsp_file, method="nnopt-learned", max_evals=300)
-    assert any("no component_features" in note and "ran choice=weakness" in note for note in asked.notes)
+    assert any("lacks the ComponentFeatures capability (component_features)" in note
+               and "ran choice=weakness" in note for note in asked.notes)
     default = nnopt.solve(tsp_file, method="nnopt", max_evals=300)
     assert not default.notes or not any("choice" in note for note in default.notes)
     assert default.objective == nnopt.solve(tsp_file, method="nnopt-weakness", max_evals=300).objective

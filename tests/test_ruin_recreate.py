@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnopt.problems import get_problem
-from nnopt.problems.base import RUIN_RECREATE_HOOKS
+from nnopt.problems import Problem, get_problem
+from nnopt.problems.capabilities import SolutionSearch, capabilities_of
 from nnopt.solver import Budget
 from nnopt.solver.methods import get_method
 from nnopt.solver.portfolio import portfolio, start_components
@@ -130,21 +130,34 @@ def test_portfolio_keeps_cem_where_a_move_would_ruin_every_bin():
     assert "few_components" not in b.info and b.info["moves"] == 300  # three quarters of the budget
 
 
-def test_a_problem_without_the_hooks_is_refused_by_name():
-    base = type(BP).__mro__[1]  # the contract's base class: every hook a default
+def _core_only(problem: Problem) -> Problem:
+    """A problem with ``problem``'s core (its abstract hooks and search decoders) and no capability."""
+    def delegate(hook: str):
+        return lambda self, *args, **kwargs: getattr(problem, hook)(*args, **kwargs)
 
-    class Minimal(type(BP)):
-        name = "minimal_bp"
+    members = {hook: delegate(hook) for hook in Problem.__abstractmethods__}
+    members.update(name="core_only", description="binpack2d's core alone", decoders=problem.decoders,
+                   search_decoders=problem.search_decoders, heuristic_encodings=delegate("heuristic_encodings"))
+    return type("CoreOnly", (Problem,), members)()
 
-    for hook in RUIN_RECREATE_HOOKS:
-        setattr(Minimal, hook, getattr(base, hook))
-    prob = Minimal()
-    assert BP.missing_hooks(RUIN_RECREATE_HOOKS) == []
-    assert prob.missing_hooks(RUIN_RECREATE_HOOKS) == list(RUIN_RECREATE_HOOKS)
-    with pytest.raises(MissingHooksError, match="search_state"):
+
+def test_a_problem_without_the_capability_is_refused_by_name():
+    prob = _core_only(BP)
+    assert SolutionSearch in capabilities_of(BP) and capabilities_of(prob) == ()
+    with pytest.raises(MissingHooksError, match=r"needs the SolutionSearch capability \(search_state, weakness"):
         ruin_recreate(prob, BP.generate(seed=0), Budget(max_evals=5))
     reason = get_method("ruin-recreate").unsupported(prob)
-    assert reason is not None and "search_state" in reason
+    assert reason == ("needs the SolutionSearch capability (search_state, weakness, ruin, recreate, state_cost, "
+                      "state_solution)")
+
+
+def test_the_default_method_runs_cem_alone_on_a_core_only_problem():
+    prob, inst = _core_only(BP), BP.generate(seed=3, klass=1, n=60)
+    found = get_method("nnopt").run(prob, inst, Budget(max_evals=400), seed=0)
+    alone = get_method("cem").run(prob, inst, Budget(max_evals=400), seed=0)
+    assert found.evaluations == alone.evaluations and found.objective == alone.objective
+    assert [t[::2] for t in found.trace] == [t[::2] for t in alone.trace]  # (evaluations, objective) alike
+    assert not BP.check(inst, found.solution)
 
 
 def test_cli_runs_ruin_recreate_with_a_verified_file(tmp_path):

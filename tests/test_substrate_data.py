@@ -9,8 +9,14 @@ import pytest
 import torch
 
 from nnopt.substrate import datasets as ds
-from nnopt.substrate.classifiers import (CLASSIFIERS, accuracy, build_classifier, count_parameters,
-                                       per_class_accuracy, train_classifier)
+from nnopt.substrate.classifiers import (
+    CLASSIFIERS,
+    accuracy,
+    build_classifier,
+    count_parameters,
+    per_class_accuracy,
+    train_classifier,
+)
 from nnopt.substrate.datasets import DatasetError, load_dataset, read_idx
 
 

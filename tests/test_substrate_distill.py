@@ -6,8 +6,16 @@ import pytest
 import torch
 
 from nnopt.substrate.datasets import load_dataset
-from nnopt.substrate.distill import (DistillSettings, class_mean_images, filter_init_trial, filters_from_images,
-                                  mixed_images, noise_images, random_real_images, within_class_cosine)
+from nnopt.substrate.distill import (
+    DistillSettings,
+    class_mean_images,
+    filter_init_trial,
+    filters_from_images,
+    mixed_images,
+    noise_images,
+    random_real_images,
+    within_class_cosine,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +78,8 @@ def test_new_kd_settings_are_validated():
 
 
 def test_adversarial_rounds_grow_the_pool_and_use_the_shared_extract(digits):
-    from nnopt.substrate import distill as dmod
     from nnopt.solver.extract import extract
+    from nnopt.substrate import distill as dmod
     from nnopt.substrate.distill import train_student_adversarial, train_teacher
 
     assert dmod.extract is extract  # no second copy of the extraction routine

@@ -1,4 +1,5 @@
-"""Teacher-knowledge image priors (recorded feature statistics, DAFL terms, competition) and the per-teacher defaults."""
+"""Teacher-knowledge image priors (recorded feature statistics, DAFL terms, competition) and the per-teacher
+defaults."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,13 +9,18 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from nnopt.solver.extract import BoxClamp, extract
 from nnopt.substrate.classifiers import build_classifier, hidden_layers, record_feature_statistics, train_classifier
 from nnopt.substrate.datasets import load_dataset
 from nnopt.substrate.distill import DistillSettings
 from nnopt.substrate.distill_defaults import TEACHER_DEFAULTS, distill_settings, teacher_defaults
-from nnopt.solver.extract import BoxClamp, extract
-from nnopt.substrate.image_regularisers import (ActivationTerm, ClassBalance, Competition, FeatureStatistics,
-                                            recorded_layers)
+from nnopt.substrate.image_regularisers import (
+    ActivationTerm,
+    ClassBalance,
+    Competition,
+    FeatureStatistics,
+    recorded_layers,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")

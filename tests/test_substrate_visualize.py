@@ -7,9 +7,9 @@ from torch.nn import functional as F
 
 import nnopt.solver.extract as extract_module
 import nnopt.substrate.visualize as visualize_module
+from nnopt.solver.extract import L2, extract
 from nnopt.substrate.classifiers import build_classifier, train_classifier
 from nnopt.substrate.datasets import load_dataset
-from nnopt.solver.extract import L2, extract
 from nnopt.substrate.image_regularisers import Diversity, GaussianBlur, RandomScale, RandomShift, TotalVariation
 from nnopt.substrate.visualize import class_objective, visualize_classes
 

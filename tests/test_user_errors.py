@@ -73,7 +73,8 @@ def test_2bp_count_line_must_match_its_items(capsys, tmp_path):
 
 def test_long_name_is_refused(capsys, tmp_path):
     f = tmp_path / "long.json"
-    f.write_text('{"name": "' + "x" * 100_000 + '", "bin": {"width": 5, "height": 5}, "items": [{"width": 1, "height": 1}]}')
+    f.write_text('{"name": "' + "x" * 100_000 + '", "bin": {"width": 5, "height": 5}, '
+                 '"items": [{"width": 1, "height": 1}]}')
     code, err = run(capsys, "solve", str(f))
     assert code == 2 and "above the limit of 256" in err and len(err) < 400
 
@@ -90,8 +91,9 @@ def test_symlinked_out_is_written_through(capsys, tmp_path, repo):
     real, link = tmp_path / "real.json", tmp_path / "link.json"
     real.write_text("old")
     link.symlink_to(real)
-    res = subprocess.run([str(Path(sys.executable).parent / "nnopt"), "solve", str(repo / "examples" / "cl_07_040_01.json"),
-                          "--time-limit", "1", "--out", str(link), "--quiet"], capture_output=True, text=True)
+    res = subprocess.run([str(Path(sys.executable).parent / "nnopt"), "solve",
+                          str(repo / "examples" / "cl_07_040_01.json"), "--time-limit", "1", "--out", str(link),
+                          "--quiet"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert link.is_symlink() and '"bins"' in real.read_text()
 

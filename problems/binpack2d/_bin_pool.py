@@ -22,7 +22,7 @@ import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._ruin import BinState
-from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
+from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, Packing, X, Y
 
 __all__ = ["BinPool", "MAX_ITEMS", "POOL_COLUMNS", "pool_add_state", "pool_features", "recombine_pool"]
 
@@ -147,17 +147,17 @@ def recombine_pool(instance: BinPackInstance, pool: BinPool, incumbent: Packing,
     chosen = set(keys)
     keys += [k for k in incumbent_keys if k not in chosen]
     model = cp_model.CpModel()
-    use = [model.NewBoolVar(f"b{j}") for j in range(len(keys))]
+    use = [model.new_bool_var(f"b{j}") for j in range(len(keys))]
     covering: list[list[Any]] = [[] for _ in range(instance.n)]
     for j, k in enumerate(keys):
         for it in layouts[k][0]:
             covering[int(it)].append(use[j])
-        model.AddHint(use[j], k in incumbent_keys)
+        model.add_hint(use[j], k in incumbent_keys)
     for it in range(instance.n):
-        model.AddBoolOr(covering[it])
-    model.Add(sum(use) <= target)
+        model.add_bool_or(covering[it])
+    model.add(sum(use) <= target)
     # the area bound: chosen bins must hold every item's area
-    model.Minimize(sum(use))
+    model.minimize(sum(use))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
     solver.parameters.num_workers = 1

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import time
 
-from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._bounds_reduce import reduce_instance, sub_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance
 from nnopt.problems.binpack2d._prove_cpsat import fewer_bins
 
 __all__ = ["destructive_bound", "MAX_ITEMS_DESTRUCTIVE"]

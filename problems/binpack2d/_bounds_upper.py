@@ -13,6 +13,8 @@ few tens of milliseconds for n = 100 once their kernels are loaded.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
@@ -20,8 +22,11 @@ from nnopt.problems.binpack2d._instance import BinPackInstance
 __all__ = ["quick_packing_bins"]
 
 
-def quick_packing_bins(inst: BinPackInstance) -> tuple[int, list[np.ndarray]]:
-    """``(bins, item index array per bin)`` of the best packing the constructive rules find."""
+def quick_packing_bins(inst: BinPackInstance, stop: Callable[[], bool] | None = None) -> tuple[int, list[np.ndarray]]:
+    """``(bins, item index array per bin)`` of the best packing the constructive rules find.
+
+    ``stop`` (optional) is asked between rules: once true, the best packing so far (at least one rule's).
+    """
     from nnopt.problems.binpack2d._problem import BinPack2D
 
     if inst.n == 0:
@@ -30,10 +35,16 @@ def quick_packing_bins(inst: BinPackInstance) -> tuple[int, list[np.ndarray]]:
     X = problem.heuristic_encodings(inst)
     best: np.ndarray | None = None
     for decoder in problem.search_decoders:
+        if best is not None and stop is not None and stop():
+            break
         bins = problem.decode(inst, X, decoder=decoder).bins
         used = bins.max(axis=1) + 1 if inst.n else np.zeros(len(bins), dtype=np.int64)
         k = int(np.argmin(used))
         if best is None or used[k] < best.max() + 1:
             best = bins[k]
     assert best is not None
-    return int(best.max()) + 1, [np.flatnonzero(best == b) for b in range(int(best.max()) + 1)]
+    # the items of each bin in increasing index: one stable sort, not one scan of all items per bin
+    # (a million items in 250,000 bins: minutes)
+    n_bins = int(best.max()) + 1
+    by_bin = np.argsort(best, kind="stable")
+    return n_bins, np.split(by_bin, np.cumsum(np.bincount(best, minlength=n_bins))[:-1])

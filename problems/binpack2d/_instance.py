@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
 from nnopt.problems import validate
 from nnopt.problems._files import read_text_file
 from nnopt.problems._limits import check_name, name_from_path, shown
 from nnopt.problems._numbers import strict_int
+from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
 
 __all__ = ["BinPackInstance", "MAX_ITEMS", "count_2bp_instances", "parse_instance", "parse_2bp", "read_instance"]
 

@@ -1148,8 +1148,8 @@ def _pack_assigned_rows(widths, heights, W, H, targets, n_assigned, orders, rota
     # descending area, ties by id (a stable sort of the negated areas)
     area_order = np.argsort(-(widths * heights), kind="mergesort")
     for r in range(lo, hi):
-        F, tmp = _pack_assigned_row(widths, heights, W, H, targets[r], n_assigned, orders[r], area_order, rotated[r], rule,
-                                    bin_choice, out_bin[r], out_x[r], out_y[r],
+        F, tmp = _pack_assigned_row(widths, heights, W, H, targets[r], n_assigned, orders[r], area_order, rotated[r],
+                                    rule, bin_choice, out_bin[r], out_x[r], out_y[r],
                                     F, tmp, cnt, farea, mfw, mfh, last, prev, pw, ph, grouped, start, label)
 
 

@@ -390,7 +390,7 @@ def pack_bestfit_python(widths, heights, bin_w, bin_h, order, allow_rotation, ro
             left_wall = H if x0 == 0 else height[x0 - 1]
             right_wall = H if x1 == W else height[x1]
             best, best_key = None, None
-            for k, j in enumerate(unplaced[:scan]):
+            for j in unplaced[:scan]:
                 turns = [rot[j]] + ([1 - rot[j]] if allow_rotation and widths[j] != heights[j] else [])
                 for turn in turns:
                     w, h = (int(heights[j]), int(widths[j])) if turn else (int(widths[j]), int(heights[j]))

@@ -34,17 +34,21 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnopt.problems.base import Problem, Proof, SolutionError
+from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
+from nnopt.problems.base import InstanceError, Problem, Proof, SolutionError
+from nnopt.problems.binpack2d import _bin_pool, _ruin
 from nnopt.problems.binpack2d._bestfit_kernels import BESTFIT_DECODER, pack_bestfit_batch
 from nnopt.problems.binpack2d._bounds import lower_bound as _lower_bound
 from nnopt.problems.binpack2d._checker import check_packing
+from nnopt.problems.binpack2d._cutting_instance import CuttingInstance, load_binpack
 from nnopt.problems.binpack2d._generate import generate_instance
-from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, parse_instance, read_instance
+from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, read_instance
 from nnopt.problems.binpack2d._kernels import (
     BIN_FIRST_FIT,
     BIN_GLOBAL_BEST,
@@ -56,11 +60,25 @@ from nnopt.problems.binpack2d._kernels import (
 )
 from nnopt.problems.binpack2d._rule_kernels import RULE_GENE_DECODERS, pack_rule_batch, rule_indices
 from nnopt.problems.binpack2d._solution import Packing, packing_from_json, packing_to_json
-from nnopt.problems.binpack2d._views import PackingViews
 from nnopt.problems.binpack2d._tokens import item_token_features
-from nnopt.problems._deadline import deadline_passed, seconds_to_deadline
-from nnopt.problems.binpack2d._windows import LARGE_ITEMS, ROW_CHECK_ITEMS, pack_in_windows
-from nnopt.problems.binpack2d import _bin_pool, _ruin
+from nnopt.problems.binpack2d._views import PackingViews
+from nnopt.problems.binpack2d._windows import (
+    LARGE_ITEMS,
+    ROW_CHECK_ITEMS,
+    pack_in_windows,
+    piece_fits,
+    timed_piece,
+)
+from nnopt.problems.capabilities import (
+    ComponentFeatures,
+    FileFormats,
+    PoolFeatures,
+    Pooling,
+    Proofs,
+    Rendering,
+    SolutionSearch,
+    TokenFeatures,
+)
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
 
@@ -106,6 +124,21 @@ ASSIGNMENT_OWN = 0.56
 ASSIGNMENT_OTHER = 0.44
 #: Own values of a heuristic row spread over [OWN, OWN + SPAN] by insertion order (earliest highest).
 ASSIGNMENT_ORDER_SPAN = 0.04
+#: Most values (items x bins) the "assignment" encoding is built with. A search holds a few
+#: rows of it and their float64 statistics (CEM's mean and spread, a network's first layer):
+#: at this size a few hundred MB and batches that decode in well under a second. Above it the
+#: memory grows with the square of the instance (20,000 items: tens of GB), so it is refused.
+MAX_ASSIGNMENT_VALUES = 1_000_000
+
+
+def _refuse_large_assignment(instance: BinPackInstance, bins: int, at_least: bool = False) -> None:
+    """One line instead of an out-of-memory death when ``items x bins`` exceeds ``MAX_ASSIGNMENT_VALUES``."""
+    values = instance.n * max(1, bins)
+    if values > MAX_ASSIGNMENT_VALUES:
+        raise InstanceError(f"instance {instance.name!r}: the assignment encoding would hold {instance.n:,} items x "
+                            f"{'at least ' if at_least else ''}{bins:,} bins = {values:,} values, over the "
+                            f"{MAX_ASSIGNMENT_VALUES:,} it is built for (memory grows with the square of the "
+                            "instance); use a method on the keys encoding (nnopt, cem)")
 
 
 def assignment_orders(A: np.ndarray, targets: np.ndarray, instance: BinPackInstance) -> np.ndarray:
@@ -154,8 +187,20 @@ class PackingBatch(Sequence[Packing]):
         return self.bins.max(axis=1) + 1
 
 
-class BinPack2D(Problem):
-    """2D bin packing: pack all rectangles into as few ``W x H`` bins as possible."""
+class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
+                Pooling[BinPackInstance, Packing, _ruin.BinState, _bin_pool.BinPool],
+                PoolFeatures[BinPackInstance, _bin_pool.BinPool],
+                ComponentFeatures[BinPackInstance, _ruin.BinState],
+                TokenFeatures[BinPackInstance],
+                Proofs[BinPackInstance, Packing],
+                Rendering[BinPackInstance, Packing],
+                FileFormats[BinPackInstance],
+                Problem[BinPackInstance, Packing]):
+    """2D bin packing: pack all rectangles into as few ``W x H`` bins as possible.
+
+    Every capability: ruin and recreate of bins, a pool of bins recombined by a set cover,
+    features for the learned guides, proofs (column generation, CP-SAT), pictures, and
+    ``.2bp`` files."""
 
     name = "binpack2d"
     description = "2D bin packing of rectangles into identical bins (optional 90-degree rotation)"
@@ -183,7 +228,17 @@ class BinPack2D(Problem):
 
     # ------------------------------------------------------------------ instances
     def load(self, data: Any, *, source: str = "instance") -> BinPackInstance:
-        return parse_instance(data, source=source)
+        """The classic instance; a cutting job (stock types, kerf, trims, guillotine rules, piece flags) that
+        the classic form cannot say loads as a ``CuttingInstance``, which :meth:`for_instance` routes."""
+        return load_binpack(data, source=source)  # type: ignore[return-value]
+
+    def for_instance(self, instance: Any) -> Problem[Any, Any]:
+        """The cutting problem for a cutting job; this problem for a classic instance."""
+        if isinstance(instance, CuttingInstance):
+            from nnopt.problems.binpack2d._cutting_problem import CUTTING_PLANS
+
+            return CUTTING_PLANS
+        return self
 
     def read(self, path: str | Path) -> BinPackInstance:
         return read_instance(path)
@@ -232,6 +287,8 @@ class BinPack2D(Problem):
         with _ASSIGNMENT_LOCK:
             cached = _ASSIGNMENT_CACHE.get(instance, {}).get(key)
         if cached is None:
+            # refused before any decode is spent on it
+            _refuse_large_assignment(instance, int(self.lower_bound(instance)), at_least=True)
             cached = self._compute_assignment_start(instance, key)
             with _ASSIGNMENT_LOCK:
                 _ASSIGNMENT_CACHE.setdefault(instance, {})[key] = cached
@@ -249,6 +306,7 @@ class BinPack2D(Problem):
         keys = self.heuristic_encodings(instance, "keys")
         packings = [self.decode(instance, keys, decoder=d) for d in decoders]
         U = int(min(p.num_bins().min() for p in packings))
+        _refuse_large_assignment(instance, U)
         rows = []
         positions = np.argsort(np.argsort(keys[:, :n], axis=1, kind="stable"), axis=1, kind="stable")
         for p in packings:
@@ -260,8 +318,15 @@ class BinPack2D(Problem):
                 if instance.allow_rotation:
                     row.append(np.where(p.rotated[r] != 0, 0.75, 0.25).astype(np.float32))
                 rows.append(np.concatenate(row))
-        _, first = np.unique(np.stack(rows), axis=0, return_index=True)
-        H = np.stack(rows)[np.sort(first)]
+        # Duplicates out, first occurrence kept, by the rows' bytes (no value here is -0.0 or NaN):
+        # np.unique(axis=0) sorts the rows as records of n x U fields, seconds for a thousand items.
+        seen: set[bytes] = set()
+        kept = []
+        for kept_row in rows:
+            if kept_row.tobytes() not in seen:
+                seen.add(kept_row.tobytes())
+                kept.append(kept_row)
+        H = np.stack(kept)
         H.setflags(write=False)
         return U, H
 
@@ -309,8 +374,9 @@ class BinPack2D(Problem):
             return self._assignment_start(instance)[1].copy()
         if encoding == "keys+rule":
             K = self.heuristic_encodings(instance, "keys")
-            return np.concatenate([np.concatenate([K, np.full((len(K), instance.n), _rule_gene(slot), dtype=np.float32)],
-                                                  axis=1) for slot in range(len(RULE_GENE_DECODERS))])
+            return np.concatenate([
+                np.concatenate([K, np.full((len(K), instance.n), _rule_gene(slot), dtype=np.float32)], axis=1)
+                for slot in range(len(RULE_GENE_DECODERS))])
         orientations = ORIENTATIONS if instance.allow_rotation else ORIENTATIONS[:1]
         rows = [self.sort_encoding(instance, o, r) for r in orientations for o in SORT_KEYS]
         # first occurrence of each distinct row, by its bytes (np.unique(axis=0) sorts the
@@ -393,8 +459,15 @@ class BinPack2D(Problem):
         orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
         rules = _RULE_GENE_IDS[rule_indices(X[:, X.shape[1] - n:])]
         out_bin, out_x, out_y = (np.empty((B, n), dtype=np.int64) for _ in range(3))
-        pack_rule_batch(np.array(instance.widths), np.array(instance.heights), np.int64(instance.bin_width),
-                        np.int64(instance.bin_height), orders, rotated, rules, _RULE_CHOICES, out_bin, out_x, out_y)
+        common = (np.array(instance.widths), np.array(instance.heights), np.int64(instance.bin_width),
+                  np.int64(instance.bin_height))
+        genes = {"rules": rules, "choices": _RULE_CHOICES}
+        if n > LARGE_ITEMS:  # as the keys: bounded cost per item, the deadline checked between windows
+            pack_in_windows(*common, orders, rotated, -1, BIN_FIRST_FIT, out_bin, out_x, out_y, **genes)
+        elif n > ROW_CHECK_ITEMS and seconds_to_deadline() is not None:  # the deadline checked per row
+            pack_in_windows(*common, orders, rotated, -1, BIN_FIRST_FIT, out_bin, out_x, out_y, window=n, **genes)
+        else:
+            pack_rule_batch(*common, orders, rotated, rules, _RULE_CHOICES, out_bin, out_x, out_y)
         return PackingBatch(instance, out_bin, out_x, out_y, rotated)
 
     def cost(self, instance: BinPackInstance, solutions: Sequence[Packing]) -> np.ndarray:
@@ -537,13 +610,14 @@ def _decode_bestfit(common: tuple, orders: np.ndarray, allow_rotation: bool, rot
     if n <= ROW_CHECK_ITEMS or seconds_to_deadline() is None:
         pack_bestfit_batch(*common, orders, allow_rotation, rotated, out_bin, out_x, out_y)
         return
+    kind = (n, BESTFIT_DECODER)
     for r in range(orders.shape[0]):
-        if deadline_passed():
+        if deadline_passed() or not piece_fits(kind):  # no time for another row: the rest by shelves
             pack_batch(*common, orders[r:], rotated[r:], RULE_SHELF_NF, BIN_FIRST_FIT, out_bin[r:], out_x[r:],
                        out_y[r:])
             return
-        pack_bestfit_batch(*common, orders[r:r + 1], allow_rotation, rotated[r:r + 1], out_bin[r:r + 1],
-                           out_x[r:r + 1], out_y[r:r + 1])
+        timed_piece(kind, partial(pack_bestfit_batch, *common, orders[r:r + 1], allow_rotation, rotated[r:r + 1],
+                                  out_bin[r:r + 1], out_x[r:r + 1], out_y[r:r + 1]))
 
 
 #: Per instance (weakly held, so instances are freed as usual) and per decoder

@@ -103,7 +103,7 @@ def fewer_bins(
     model = cp_model.CpModel()
     dff_rows = _dff_rows(inst) if quick_refute else []
 
-    def bin_rows(b: int, placed) -> None:  # type: ignore[no-untyped-def]
+    def bin_rows(b: int, placed) -> None:
         """The area row and the DFF rows of bin ``b``."""
         inside = [i for i in order if (i, b) in placed.present]
         model.add(sum(int(areas[i]) * placed.present[i, b] for i in inside) <= W * H)
@@ -152,7 +152,7 @@ def _dff_rows(inst: BinPackInstance) -> list[tuple[np.ndarray, int]]:
     return [(terms[r], int(caps[r])) for r in range(len(caps))]
 
 
-def solve_within_cpu(solver, model, cpu_end: float | None):  # type: ignore[no-untyped-def]
+def solve_within_cpu(solver, model, cpu_end: float | None):
     """``solver.solve(model)``, stopped once this process's CPU clock reaches ``cpu_end`` (``None``: no cap).
 
     CP-SAT caps wall-clock or deterministic time only; wall-clock caps give
@@ -182,7 +182,7 @@ def solve_within_cpu(solver, model, cpu_end: float | None):  # type: ignore[no-u
         watchdog.join()
 
 
-def _add_hint(model, packing: Packing, present, xs, ys, turned, clique: list[int], bins: int) -> None:  # type: ignore[no-untyped-def]
+def _add_hint(model, packing: Packing, present, xs, ys, turned, clique: list[int], bins: int) -> None:
     """Hint ``packing`` minus its least-filled bin, its bins renamed as the model names them.
 
     The clique items' bins become ``0..c-1``, the other bins follow in their
@@ -206,11 +206,11 @@ def _add_hint(model, packing: Packing, present, xs, ys, turned, clique: list[int
     for (i, b), lit in present.items():
         by_item.setdefault(i, []).append((b, lit))
     for i, r in item_row.items():
-        b = names.get(int(r[_BIN]))
-        if b is None or b >= bins:
+        named = names.get(int(r[_BIN]))
+        if named is None or named >= bins:
             continue
         for bb, lit in by_item.get(i, []):
-            model.add_hint(lit, bb == b)
+            model.add_hint(lit, bb == named)
         model.add_hint(xs[i], int(r[_X]))
         model.add_hint(ys[i], int(r[_Y]))
         if i in turned:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import colorsys
 import math
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -22,12 +23,11 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
-
-from nnopt.problems._files import save_figure
 from matplotlib.patches import Rectangle
 
+from nnopt.problems._files import save_figure
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._solution import BIN, H, ITEM, W, X, Y, Packing
+from nnopt.problems.binpack2d._solution import BIN, ITEM, H, Packing, W, X, Y
 
 __all__ = ["draw_packing", "render_packing", "SUFFIXES"]
 
@@ -164,8 +164,9 @@ def draw_packing(inst: BinPackInstance, packing: Packing, ax: Axes | None = None
     ax.set_ylim(-span_h + gap / 2, gap / 2)
     ax.set_aspect("equal", adjustable="box")  # the caller's Axes shrinks to the bins, its limits stay
     box = ax.get_position()  # the Axes' share of its figure: its size in inches sets the font sizes
-    width_in = box.width * ax.figure.get_figwidth()
-    height_in = box.height * ax.figure.get_figheight()
+    figure: Any = ax.figure  # the figure holding the Axes (its size is in inches)
+    width_in = box.width * figure.get_figwidth()
+    height_in = box.height * figure.get_figheight()
     _draw_bins(ax, inst, packing, cols, 72 * min(width_in / span_w, height_in / span_h))
     ax.set_title(_title(inst, packing, title), fontsize=11)
     return ax

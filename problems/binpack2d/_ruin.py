@@ -19,9 +19,15 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._ruin_kernels import (bin_fill, bin_weakness, component_profile, recreate, refill_slots,
-                                                    ruin_bins)
-from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, X, Y, Packing
+from nnopt.problems.binpack2d._ruin_kernels import (
+    bin_fill,
+    bin_weakness,
+    component_profile,
+    recreate,
+    refill_slots,
+    ruin_bins,
+)
+from nnopt.problems.binpack2d._solution import BIN, ITEM, ROT, Packing, X, Y
 
 __all__ = ["BinState", "RecreateSettings", "state_from_packing", "tighten_state", "state_weakness",
            "ruin_state", "recreate_state", "state_cost", "packing_from_state", "component_features",

@@ -332,7 +332,9 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
                     continue
                 ok, s1, s2, x, y = _mr_best(F, b, cnt[b], w, h, W, H, RULE_MAXRECTS_BSSF, dummy, dummy, dummy,
                                             dummy, dummy, dummy)
-                if ok and (best < 0 or (fit_first and (s1 < best_s1 or (s1 == best_s1 and res < best_res))) or (not fit_first and (res < best_res or (res == best_res and s1 < best_s1)))):
+                if ok and (best < 0
+                           or (fit_first and (s1 < best_s1 or (s1 == best_s1 and res < best_res)))
+                           or (not fit_first and (res < best_res or (res == best_res and s1 < best_s1)))):
                     best = b
                     best_res = res
                     best_s1 = s1

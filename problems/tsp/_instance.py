@@ -36,11 +36,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
 from nnopt.problems import validate
 from nnopt.problems._files import read_text_file
 from nnopt.problems._limits import check_name, name_from_path, shown
 from nnopt.problems._numbers import strict_float, strict_int
+from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
 
 __all__ = [
     "DISTANCES",

@@ -261,23 +261,86 @@ def decode_batch(xs, ys, rounded, orders, improve, neigh, eps, out_tours, out_le
 
 @njit(cache=True)
 def nearest_neighbour_tour(xs, ys, rounded, start, out):
-    """Nearest-neighbour tour from ``start`` into ``out`` (ties to the lower city index)."""
+    """Nearest-neighbour tour from ``start`` into ``out`` (ties to the lower city index).
+
+    Each step scans only the cities not yet visited (kept packed in ``left``; a visited
+    one swapped out), half the work of scanning all of them, the same tour.
+    """
     n = xs.shape[0]
-    seen = np.zeros(n, dtype=np.uint8)
+    left = np.empty(n, dtype=np.int64)
+    m = 0
+    for j in range(n):
+        if j != start:
+            left[m] = j
+            m += 1
     cur = start
-    seen[cur] = 1
+    out[0] = cur
+    for k in range(1, n):
+        best = -1
+        at = -1
+        best_d = np.inf
+        for p in range(m):
+            j = left[p]
+            d = _dist(xs, ys, cur, j, rounded)
+            if d < best_d or (d == best_d and j < best):
+                best_d = d
+                best = j
+                at = p
+        m -= 1
+        left[at] = left[m]
+        out[k] = best
+        cur = best
+
+
+@njit(cache=True)
+def nearest_neighbour_tour_listed(xs, ys, rounded, start, nbrs, out):
+    """As :func:`nearest_neighbour_tour`, the same tour, looking first at each city's listed neighbours.
+
+    ``nbrs`` holds each city's nearest others by real distance (:func:`neighbour_lists`).
+    The best unvisited listed city (by the tour's own distance, ties to the lower index)
+    is the nearest of all when it is strictly nearer than the last listed one: every city
+    not listed is at least that far. Otherwise the step scans every unvisited city. Most
+    steps then cost ``K`` distances instead of ``n``.
+    """
+    n = xs.shape[0]
+    K = nbrs.shape[1]
+    complete = K >= n - 1  # every other city is listed: the listed best is the best
+    left = np.empty(n, dtype=np.int64)  # unvisited cities, packed; pos[j]: where j sits in left
+    pos = np.empty(n, dtype=np.int64)
+    m = 0
+    for j in range(n):
+        if j != start:
+            left[m] = j
+            pos[j] = m
+            m += 1
+    pos[start] = -1
+    cur = start
     out[0] = cur
     for k in range(1, n):
         best = -1
         best_d = np.inf
-        for j in range(n):
-            if seen[j]:
+        for t in range(K):
+            j = nbrs[cur, t]
+            if pos[j] < 0:
                 continue
             d = _dist(xs, ys, cur, j, rounded)
-            if d < best_d:
+            if d < best_d or (d == best_d and j < best):
                 best_d = d
                 best = j
-        seen[best] = 1
+        if best < 0 or not (complete or best_d < _dist(xs, ys, cur, nbrs[cur, K - 1], rounded)):
+            best = -1
+            best_d = np.inf
+            for p in range(m):
+                j = left[p]
+                d = _dist(xs, ys, cur, j, rounded)
+                if d < best_d or (d == best_d and j < best):
+                    best_d = d
+                    best = j
+        at = pos[best]
+        m -= 1
+        left[at] = left[m]
+        pos[left[at]] = at
+        pos[best] = -1
         out[k] = best
         cur = best
 

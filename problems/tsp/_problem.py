@@ -21,13 +21,20 @@ from typing import Any
 
 import numpy as np
 
+from nnopt.problems._deadline import seconds_to_deadline
 from nnopt.problems.base import Problem, SolutionError
+from nnopt.problems.capabilities import FileFormats, Rendering, SolutionSearch
 from nnopt.problems.tsp import _ruin
 from nnopt.problems.tsp._bounds import lower_bound as _lower_bound
 from nnopt.problems.tsp._checker import check_tour
 from nnopt.problems.tsp._generate import generate_instance
 from nnopt.problems.tsp._instance import TSPInstance, parse_instance, read_instance
-from nnopt.problems.tsp._kernels import decode_batch, nearest_neighbour_tour, neighbour_lists
+from nnopt.problems.tsp._kernels import (
+    decode_batch,
+    nearest_neighbour_tour,
+    nearest_neighbour_tour_listed,
+    neighbour_lists,
+)
 from nnopt.problems.tsp._solution import Tour, tour_from_json, tour_to_json
 from nnopt.problems.tsp._views import TourViews
 
@@ -69,8 +76,13 @@ def _cached(inst: TSPInstance, key: str, make: Any) -> Any:
     return cache[key]
 
 
-class TSP(Problem):
-    """Symmetric Euclidean TSP: visit every city once and return, as short as possible."""
+class TSP(SolutionSearch[TSPInstance, Tour, _ruin.TourState],
+          Rendering[TSPInstance, Tour],
+          FileFormats[TSPInstance],
+          Problem[TSPInstance, Tour]):
+    """Symmetric Euclidean TSP: visit every city once and return, as short as possible.
+
+    Capabilities: ruin and recreate of tour strings (SISR), pictures, TSPLIB ``.tsp`` files."""
 
     name = "tsp"
     description = "symmetric Euclidean travelling salesman (JSON, or TSPLIB EUC_2D .tsp files)"
@@ -149,7 +161,11 @@ class TSP(Problem):
             raise ValueError(f"start city must be in 0..{instance.n - 1}, got {start}")
         xs, ys = self._xy(instance)
         out = np.empty(instance.n, dtype=np.int64)
-        nearest_neighbour_tour(xs, ys, np.int64(instance.rounded), np.int64(start), out)
+        if instance.n > 2:  # the same tour, most steps looking at the listed neighbours only
+            nearest_neighbour_tour_listed(xs, ys, np.int64(instance.rounded), np.int64(start),
+                                          self.neighbours(instance), out)
+        else:
+            nearest_neighbour_tour(xs, ys, np.int64(instance.rounded), np.int64(start), out)
         return out
 
     def heuristic_encodings(self, instance: TSPInstance, encoding: str | None = None) -> np.ndarray:
@@ -201,11 +217,15 @@ class TSP(Problem):
 
     def lower_bound(self, instance: TSPInstance) -> float:
         """Held–Karp 1-tree bound (``_bounds``), cached on the instance."""
-        def make() -> float:
-            upper = float(self.decode(instance, self.heuristic_encodings(instance)).lengths.min())
-            return _lower_bound(instance, upper)
-
-        return _cached(instance, "lower_bound", make)
+        cache = instance._cache
+        if "lower_bound" in cache:
+            return cache["lower_bound"]
+        if "lower_bound_cut" in cache and seconds_to_deadline() is not None:
+            return cache["lower_bound_cut"]  # under a deadline: no second try at what one cut short
+        upper = float(self.decode(instance, self.heuristic_encodings(instance)).lengths.min())
+        value, complete = _lower_bound(instance, upper)
+        cache["lower_bound" if complete else "lower_bound_cut"] = value
+        return value
 
     def check(self, instance: TSPInstance, solution: Tour) -> list[str]:
         return check_tour(instance, solution)

@@ -17,7 +17,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from nnopt.problems._files import save_figure
-
 from nnopt.problems.tsp._instance import TSPInstance
 from nnopt.problems.tsp._solution import Tour
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nnopt_knapsack import Knapsack, Selection
 
 from nnopt.problems import InstanceError
 from nnopt.problems.testing import check_problem, problem_checks
-from nnopt_knapsack import Knapsack, Selection
 
 PROBLEM = Knapsack()
 EXAMPLE = Path(__file__).resolve().parents[1] / "example.json"
@@ -19,6 +19,12 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "example.json"
 @pytest.mark.parametrize("name, check", problem_checks(Knapsack))
 def test_contract(name, check):
     check()
+
+
+def test_the_example_implements_the_core_alone():
+    from nnopt.problems.capabilities import capabilities_of
+
+    assert capabilities_of(Knapsack) == ()  # the default method and the encoding-space searches solve it
 
 
 def test_contract_on_every_kind_and_the_example():
@@ -47,8 +53,9 @@ def test_checker_and_loader_name_the_problem():
 
 
 # ------------------------------------------------------------------ the plugin's own method
-from nnopt.solver.testing import method_checks  # noqa: E402
 from nnopt_knapsack import KnapsackDP  # noqa: E402
+
+from nnopt.solver.testing import method_checks  # noqa: E402
 
 
 class _Other(Knapsack):

@@ -71,7 +71,7 @@ def _order_keys(order: np.ndarray) -> np.ndarray:
     return keys
 
 
-class Knapsack(Problem):
+class Knapsack(Problem[KnapsackInstance, Selection]):
     """0-1 knapsack: pack the most valuable subset of items within the capacity."""
 
     name = "knapsack"

@@ -6,25 +6,27 @@ with workers that can die and be replaced. The scheduler reschedules the runs of
 a worker that died (killed, out of memory) on another worker, up to
 ``distributed.scheduler.allowed-failures`` times; a run that still kills its
 worker after that is recorded as an ``error`` row. A run that raises never
-reaches Dask as an error: :func:`nnopt._bench.run_one` turns it into a row.
+reaches Dask as an error: :func:`nnopt.bench.worker.run_one` turns it into a row.
 
-Only the client writes the results file (:func:`nnopt._bench.run_bench`'s
-``emit``), so rows are never interleaved or written twice. ``distributed`` is an
-optional extra and is imported here only when a bench runs in parallel.
+Only the client writes the results file (:func:`nnopt.bench.runner.run_bench`
+hands :class:`DaskExecutor` its ``emit``), so rows are never interleaved or
+written twice. ``distributed`` is an optional extra and is imported here only
+when a bench runs in parallel.
 """
 from __future__ import annotations
 
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nnopt._bench import BenchRun, Tally, _one_line, timed_run
+from nnopt.bench.rows import BenchRun, Emit, OnUpdate, Tally, error_row, one_line
+from nnopt.bench.worker import timed_run
 
-__all__ = ["DistributedMissing", "INSTALL_HINT", "SchedulerUnreachable", "parse_scheduler", "require_distributed",
-           "run_on_cluster"]
+__all__ = ["DaskExecutor", "DistributedMissing", "INSTALL_HINT", "SchedulerUnreachable", "local_threads",
+           "parse_scheduler", "require_distributed"]
 
 INSTALL_HINT = "pip install 'nnopt[distributed]'"
 
@@ -112,14 +114,18 @@ def _running(client: Any, pending: int, threads: int) -> int:
     return min(held, pending, threads)
 
 
-def run_on_cluster(
-    scheduler: str,
-    runs: list[BenchRun],
-    emit: Callable[[dict[str, str] | None, float], None],
-    tally: Tally,
-    on_update: Callable[[Tally, list[dict[str, str]]], None] | None = None,
-) -> None:
-    """Submit every run, hand each row to ``emit`` as it finishes (the caller writes it)."""
+class DaskExecutor:
+    """The runs on a Dask cluster: ``local:N`` (N worker processes here) or a scheduler's address."""
+
+    def __init__(self, scheduler: str) -> None:
+        self.scheduler = scheduler
+
+    def run(self, runs: list[BenchRun], emit: Emit, tally: Tally, on_update: OnUpdate | None) -> None:
+        """Submit every run, hand each row to ``emit`` as it finishes (the caller writes it)."""
+        _run_on_cluster(self.scheduler, runs, emit, tally, on_update)
+
+
+def _run_on_cluster(scheduler: str, runs: list[BenchRun], emit: Emit, tally: Tally, on_update: OnUpdate | None) -> None:
     distributed = require_distributed()
     with connect(scheduler) as client:
         nthreads = client.nthreads()
@@ -178,17 +184,7 @@ def _outcome(fut: Any, run: BenchRun, distributed: Any) -> tuple[dict[str, str] 
     exc = fut.exception()
     if isinstance(exc, distributed.KilledWorker):
         message = ("KilledWorker: the run's worker died every time it ran it (killed, out of memory): "
-                   f"{_one_line(exc)}")
+                   f"{one_line(exc)}")
     else:  # run_one turns a method's exceptions into rows; this is Dask or the transport failing
-        message = _one_line(exc)
-    return _error_row(run, message), 0.0
-
-
-def _error_row(run: BenchRun, message: str) -> dict[str, str]:
-    """The ``error`` row of a run that produced no row of its own."""
-    from nnopt._bench import COLUMNS, _fmt
-
-    row = {"instance": run.name, "method": run.method, "seed": str(run.seed),
-           "best_known": "" if run.best_known is None else _fmt(run.best_known),
-           "status": "error", "verified": "false", "error": message}
-    return {c: row.get(c, "") for c in COLUMNS}
+        message = one_line(exc)
+    return error_row(run, message), 0.0
