@@ -95,7 +95,7 @@ class interrupt_once:
     """
 
     #: The outermost block now open, if any.
-    active: "interrupt_once | None" = None
+    active: interrupt_once | None = None
 
     def __init__(self, armed: bool = True) -> None:
         self.spent = False
@@ -112,7 +112,7 @@ class interrupt_once:
             if self.armed:
                 raise KeyboardInterrupt(f"signal {signum}")
 
-    def __enter__(self) -> "interrupt_once":
+    def __enter__(self) -> interrupt_once:
         outer = interrupt_once.active
         if outer is not None:
             self._outer, self._outer_armed = outer, outer.armed
