@@ -11,6 +11,7 @@ import math
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -293,10 +294,10 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
                                         max_evals=max_evals, seed=seed, started=started, **extra)
         with interrupts_held():  # the answer is verified: a signal now must not lose it
             failed = _write_outputs(
-                ("--out", out, lambda: write_or_error(out, dump_json(result.to_json()))),  # the solution first
-                ("--cuts", cuts, lambda: write_or_error(cuts, _cutlist.cut_sequence_text(inst, result.solution))),
-                ("--trace", trace, lambda: _write_trace(trace, rounds or improvements)),
-                ("--plot", plot, lambda: _render(prob, inst, result.solution, plot)),
+                ("--out", out, lambda path: write_or_error(path, dump_json(result.to_json()))),  # the solution first
+                ("--cuts", cuts, lambda path: write_or_error(path, _cutlist.cut_sequence_text(inst, result.solution))),
+                ("--trace", trace, lambda path: _write_trace(path, rounds or improvements)),
+                ("--plot", plot, lambda path: _render(prob, inst, result.solution, path)),
             )
             if as_json:  # machine-readable: the one object, whatever --quiet says
                 click.echo(json.dumps(result.summary()))
@@ -308,7 +309,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
         raise UserError("; ".join(failed.values()))
 
 
-def _write_outputs(*outputs: tuple[str, str | None, Any]) -> dict[str, str]:
+def _write_outputs(*outputs: tuple[str, str | None, Callable[[str], None]]) -> dict[str, str]:
     """Write each output that was asked for, each on its own: one that fails (a full disk, a read-only
     folder) leaves the others written. Returns the failures' one-line messages by option."""
     failed: dict[str, str] = {}
@@ -316,7 +317,7 @@ def _write_outputs(*outputs: tuple[str, str | None, Any]) -> dict[str, str]:
         if path is None:
             continue
         try:
-            write()
+            write(path)
         except UserError as exc:
             failed[option] = exc.format_message()
     return failed
