@@ -60,9 +60,23 @@ def quick_exit(code: int = 0) -> None:
     """
     import sys
 
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # stdout on a full disk or /dev/full: the answer did not reach the user
+        if code == 0:
+            code = 2
+            _say_on_stderr(f"error: cannot write to standard output ({exc.strerror or exc})")
+    except ValueError:
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(code)
+
+
+def _say_on_stderr(line: str) -> None:
+    try:
+        os.write(2, (line + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass

@@ -52,4 +52,4 @@ def write_or_error(path: str, data: str | bytes) -> None:
     try:
         atomic_write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -94,3 +94,41 @@ def refuse_overwriting_inputs(outputs: dict[str, str | None], inputs: list[str])
     for opt, path in outputs.items():
         if path is not None and real(path) in taken:
             raise UserError(f"{opt} {path}: that is the input file {taken[real(path)]}; choose another name")
+
+
+def refuse_colliding_outputs(outputs: dict[str, str | None]) -> None:
+    """A one-line error when two output options name one file (``--out x --plot x``: the second write
+    would replace the first), before any work is done.
+
+    Paths are compared after resolving links, and as the same file (a hard link) where both exist. A
+    character device or a FIFO (``/dev/null``) is written into, not replaced, so it may take several.
+    """
+    import os
+
+    from nnopt.cli._common import UserError
+    from nnopt.problems._files import written_in_place
+
+    seen: list[tuple[str, str, str]] = []
+    for opt, path in outputs.items():
+        if path is None:
+            continue
+        try:
+            if written_in_place(path):
+                continue
+        except OSError:
+            pass  # not a file to write at all: the write itself says so
+        real = os.path.realpath(path)
+        for other_opt, other, other_real in seen:
+            if real == other_real or _same_file(path, other):
+                raise UserError(f"{opt} {path} and {other_opt} {other} name the same file; one would replace "
+                                "the other (choose two names)")
+        seen.append((opt, path, real))
+
+
+def _same_file(a: str, b: str) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

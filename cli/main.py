@@ -11,13 +11,14 @@ import math
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from nnopt import __version__
-from nnopt._interrupted import interrupts_held
+from nnopt._interrupted import interrupt_once, interrupts_held
 from nnopt._solve import VerificationError
 from nnopt.cli import _cutlist
 from nnopt.cli._clock import EXIT_MARGIN_S, clock_start, quick_exit, start_clock_at_process_start
@@ -31,9 +32,10 @@ from nnopt.cli._common import (
     stderr,
     write_or_error,
 )
-from nnopt.cli._options import SEED, TIME_LIMIT, refuse_overwriting_inputs
+from nnopt.cli._options import SEED, TIME_LIMIT, refuse_colliding_outputs, refuse_overwriting_inputs
 from nnopt.cli._signals import terminate_as_interrupt
 from nnopt.problems import NnoptError, SolutionError, problem_entries
+from nnopt.problems._limits import shown
 from nnopt.problems.base import read_json_file
 
 
@@ -121,15 +123,34 @@ def generate_cmd(ctx: click.Context, problem: str, klass: int | None, n: int | N
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
+        except ValueError:  # an integer of more digits than Python converts
+            raise UserError(f"--param {key}: the number has more digits than any parameter takes") from None
     try:
         inst = prob.generate(seed=seed, **params)
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:  # a plugin's generate() that passes its parameters on unchecked
+        raise UserError(f"generate {problem}: {_unknown_parameter(prob, exc)}") from exc
+    except ValueError as exc:
         raise UserError(f"generate {problem}: {exc}") from exc
     text = dump_json(prob.instance_to_json(inst))
     if out is None:
         click.echo(text, nl=False)
     else:
         write_or_error(out, text)
+
+
+def _unknown_parameter(prob: Any, exc: TypeError) -> str:
+    """Python's "f() got an unexpected keyword argument 'x'" as the parameter's name and the known ones."""
+    import inspect
+    import re
+
+    match = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    if match is None:
+        return str(exc)
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    known = {name for name, p in inspect.signature(prob.generate).parameters.items()
+             if p.kind in kinds and name != "seed"} | set(prob.generate_flags)
+    listed = ", ".join(sorted(known)) or "see the problem's generate() documentation"
+    return f"no parameter {match.group(1)!r} (known: {listed})"
 
 
 def _problem_flags(prob: Any, args: list[str]) -> list[tuple[str, str]]:
@@ -230,6 +251,7 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
             raise UserError(f"{opt}: folder {Path(path).parent} does not exist")
     refuse_overwriting_inputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts},
                               _cutlist.input_files(instance, stock))
+    refuse_colliding_outputs({"--out": out, "--plot": plot, "--trace": trace, "--cuts": cuts})
     flags = _cutlist.CuttingFlags(stock, kerf, trim, stages, first_cut, exact, rotation)
     if _cutlist.is_cut_list(instance):
         prob, inst = _cutlist.load_cut_list(instance, flags, problem)
@@ -264,33 +286,56 @@ def solve_cmd(instance: str, problem: str | None, method: str | None, time_limit
     if time_limit is not None:  # the clock started with the process; leave time to check and write
         note_below_floor(time_limit, started, prob, chosen)  # one line when the limit cannot hold
         time_limit = max(0.01, time_limit - EXIT_MARGIN_S)
-    with compiling_noted(prob, chosen):
-        result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name, method=chosen.base_name,
-                                    params=chosen.params, time_limit=time_limit, max_evals=max_evals, seed=seed,
-                                    started=started, **extra)
-    with interrupts_held():  # the answer is verified: a signal now must not lose it
-        if trace is not None:
-            _write_trace(trace, rounds or improvements)
-        if out is not None:
-            write_or_error(out, dump_json(result.to_json()))
-        if cuts is not None:
-            write_or_error(cuts, _cutlist.cut_sequence_text(inst, result.solution))
-        if plot is not None:
-            from nnopt.problems.capabilities import Rendering
+    # One interrupt stops the search (before it, skips it); a second cannot stop the answer being written.
+    with interrupt_once(armed=False):
+        with compiling_noted(prob, chosen):
+            result = _run_with_progress(solve_from, quiet or as_json, inst, problem=prob.name,
+                                        method=chosen.base_name, params=chosen.params, time_limit=time_limit,
+                                        max_evals=max_evals, seed=seed, started=started, **extra)
+        with interrupts_held():  # the answer is verified: a signal now must not lose it
+            failed = _write_outputs(
+                ("--out", out, lambda path: write_or_error(path, dump_json(result.to_json()))),  # the solution first
+                ("--cuts", cuts, lambda path: write_or_error(path, _cutlist.cut_sequence_text(inst, result.solution))),
+                ("--trace", trace, lambda path: _write_trace(path, rounds or improvements)),
+                ("--plot", plot, lambda path: _render(prob, inst, result.solution, path)),
+            )
+            if as_json:  # machine-readable: the one object, whatever --quiet says
+                click.echo(json.dumps(result.summary()))
+            elif not quiet:
+                _print_result(result, None if "--out" in failed else out, None if "--plot" in failed else plot)
+                if cuts is not None and "--cuts" not in failed:
+                    click.echo(f"cut sequence: {cuts}")
+    if failed:
+        raise UserError("; ".join(failed.values()))
 
-            try:
-                if not isinstance(prob, Rendering):
-                    raise NotImplementedError(f"problem {prob.name!r} cannot draw solutions (it lacks the "
-                                              "Rendering capability)")
-                prob.render(inst, result.solution, plot)
-            except NotImplementedError as exc:
-                raise UserError(f"--plot: {exc}") from exc
-        if as_json:  # machine-readable: the one object, whatever --quiet says
-            click.echo(json.dumps(result.summary()))
-        elif not quiet:
-            _print_result(result, out, plot)
-            if cuts is not None:
-                click.echo(f"cut sequence: {cuts}")
+
+def _write_outputs(*outputs: tuple[str, str | None, Callable[[str], None]]) -> dict[str, str]:
+    """Write each output that was asked for, each on its own: one that fails (a full disk, a read-only
+    folder) leaves the others written. Returns the failures' one-line messages by option."""
+    failed: dict[str, str] = {}
+    for option, path, write in outputs:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except UserError as exc:
+            failed[option] = exc.format_message()
+    return failed
+
+
+def _render(prob: Any, inst: Any, solution: Any, path: str) -> None:
+    """Draw the solution; a problem without pictures, or a picture that cannot be written, is one line."""
+    from nnopt.problems.capabilities import Rendering
+
+    try:
+        if not isinstance(prob, Rendering):
+            raise NotImplementedError(f"problem {prob.name!r} cannot draw solutions (it lacks the "
+                                      "Rendering capability)")
+        prob.render(inst, solution, path)
+    except NotImplementedError as exc:
+        raise UserError(f"--plot: {exc}") from exc
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _key_values(option: str, pairs: tuple[str, ...]) -> dict[str, str]:
@@ -406,9 +451,7 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
       nnopt check examples/cl_07_040_01.json sol.json
     """
     data = read_json_file(solution, SolutionError)
-    if problem is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
-        problem = data["problem"]
-    prob, inst = load_or_error(instance, problem)
+    prob, inst = _instance_for_solution(instance, solution, data, problem)
     try:
         sol = prob.solution_from_json(inst, data)
     except SolutionError as exc:
@@ -418,13 +461,12 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
     if isinstance(data, dict):
         claimed_inst = data.get("instance")
         if claimed_inst is not None and claimed_inst != name:
-            issues.append(f"solution is for instance {claimed_inst!r}, not {name!r}")
+            issues.append(f"solution is for instance {shown(claimed_inst)}, not {name!r}")
         if not issues and "objective" in data:
             actual = prob.objective(inst, sol)
             claimed = data["objective"]
-            if isinstance(claimed, bool) or not isinstance(claimed, (int, float)) or \
-                    not math.isclose(claimed, actual, rel_tol=1e-9, abs_tol=1e-9):
-                issues.append(f"solution claims objective {data['objective']!r}, but it is {actual:g}")
+            if not _same_number(claimed, actual):
+                issues.append(f"solution claims objective {shown(claimed)}, but it is {actual:g}")
     verdict: dict[str, Any] = {"problem": prob.name, "instance": name, "solution_file": solution,
                                "feasible": not issues, "verified": False, "objective": None,
                                "lower_bound": None, "errors": list(issues)}
@@ -452,6 +494,48 @@ def check_cmd(instance: str, solution: str, problem: str | None, as_json: bool) 
         stderr(f"error: {why}")
         sys.exit(EXIT_INFEASIBLE)
     click.echo(f"feasible: {obj:g} {prob.objective_name} (lower bound {bound:g}) — {name}")
+
+
+def _instance_for_solution(instance: str, solution: str, data: Any, problem: str | None) -> tuple[Any, Any]:
+    """The instance, read as the problem ``--problem`` names, else as the one the solution names.
+
+    A solution of another problem than the instance's is the solution file's
+    fault: the message names that file and both problems, instead of blaming
+    the instance for fields the other problem does not know.
+    """
+    if problem is not None:
+        return load_or_error(instance, problem)
+    claimed = data.get("problem") if isinstance(data, dict) else None
+    if claimed is None:
+        return load_or_error(instance, None)
+    if not isinstance(claimed, str):
+        raise UserError(f"{solution}: field 'problem' must be a problem name, got {shown(claimed)}")
+    try:
+        problem_or_error(claimed)
+    except UserError as exc:
+        raise UserError(f"{solution}: field 'problem': {exc.format_message()}") from exc
+    try:
+        return load_or_error(instance, claimed)
+    except UserError:
+        try:
+            own, _ = load_or_error(instance, None)
+        except UserError:
+            own = None
+        if own is not None and own.name != claimed:
+            raise UserError(f"{solution}: the solution is for problem {claimed!r}, but {instance} is a "
+                            f"{own.name!r} instance") from None
+        raise
+
+
+def _same_number(claimed: Any, actual: float) -> bool:
+    """Whether a solution's claimed objective is a number equal to ``actual`` (to rounding); an integer too
+    large for a float (10**400) is simply not equal."""
+    if isinstance(claimed, bool) or not isinstance(claimed, (int, float)):
+        return False
+    try:
+        return math.isclose(claimed, actual, rel_tol=1e-9, abs_tol=1e-9)
+    except OverflowError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -487,7 +571,24 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         stderr("interrupted")
         sys.exit(130)
-    quick_exit(0)  # the answer is out: do not make the user wait for the interpreter's teardown
+    except OSError as exc:  # an output the system refused (standard output on a full disk, ...)
+        if debug:
+            traceback.print_exc()
+        stderr(f"error: {_os_error_line(exc)}")
+        quick_exit(EXIT_BAD_INPUT)  # skips the interpreter's own, second attempt at the failed stream
+    quick_exit(0)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error no command turned into its own message."""
+    import errno
+
+    if exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE):
+        # Every file a command writes names itself (write_or_error); a nameless write is standard output.
+        return f"cannot write to standard output ({exc.strerror or exc})"
+    return str(exc.strerror or exc)  # the answer is out: do not make the user wait for the interpreter's teardown
 
 
 @cli.command("warmup")

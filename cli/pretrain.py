@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from nnopt.cli._common import UserError, debug_option, problem_or_error, stderr
+from nnopt.cli._options import SEED
 
 
 def _ints(option: str, text: str) -> tuple[int, ...]:
@@ -40,7 +41,7 @@ def _ints(option: str, text: str) -> tuple[int, ...]:
 @click.option("--samples", type=int, default=512, show_default=True, help="Decoded encodings per instance.")
 @click.option("--param", "params_kv", multiple=True, metavar="KEY=VALUE",
               help="Another generate() parameter for every instance (repeatable).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--quiet", is_flag=True)
 @debug_option
 def pretrain_cmd(problem: str, out: str, sizes: str, per_size: int, held_out: int, steps: int, samples: int,
@@ -70,6 +71,8 @@ def pretrain_cmd(problem: str, out: str, sizes: str, per_size: int, held_out: in
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
+        except ValueError:  # an integer of more digits than Python converts
+            raise UserError(f"--param {key}: the number has more digits than any parameter takes") from None
     try:
         cfg = PretrainConfig(samples=samples, steps=steps, seed=seed)
         ns = _ints("--sizes", sizes)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,11 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
         raise UserError(f"--steps must be positive, got {steps}")
     if epochs is not None and epochs < 1:
         raise UserError(f"--epochs must be positive, got {epochs}")
-    if not lr > 0 or l2 < 0 or tv < 0 or blur < 0 or not 0 <= scale < 1 or jitter < 0:
-        raise UserError("--lr must be positive; --l2, --tv, --blur, --jitter >= 0; --scale in [0, 1)")
+    for flag, v in (("--l2", l2), ("--tv", tv), ("--blur", blur), ("--jitter", jitter)):
+        if v < 0:
+            raise UserError(f"{flag} must be >= 0, got {v}")
+    if not 0 <= scale < 1:
+        raise UserError(f"--scale must be in [0, 1) (a zoom by 1 +- scale), got {scale:g}")
     data = _load(dataset, data_dir, device, {"--out": out})
     import torch
     from torch.nn import functional as F
@@ -157,6 +161,33 @@ def visualize_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epo
 
 def _given(default: str) -> str:
     return f"default: the teacher's entry in substrate/distill_defaults.py ({default} where not set there)"
+
+
+def _memory_needed(settings: Any, data: Any) -> int:
+    """Bytes a distillation holds at once, roughly: K images per class with their mixes, a forward pass's
+    activations and gradients for each (64 image-sized buffers, generous for the conv teachers), and the
+    diversity term's (10 K)² similarity matrices."""
+    import math
+
+    n = data.n_classes * settings.k
+    per_image = 4 * math.prod(data.image_shape) * (settings.mix + 1 + 64)
+    pairwise = 16 * n * n if settings.diversity and settings.k > 1 else 0
+    return n * per_image + pairwise
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _refuse_unaffordable_k(k: int, settings: Any, data: Any) -> None:
+    """One line instead of an allocation that cannot succeed (``--k 100000`` asked for terabytes)."""
+    need, have = _memory_needed(settings, data), _physical_memory()
+    if have is not None and need > have:
+        raise UserError(f"--k {k}: {data.n_classes * k} images need about {need / 2**30:,.0f} GiB, more than "
+                        f"this machine's {have / 2**30:,.0f} GiB of memory; choose a smaller --k")
 
 
 @click.command("distill")
@@ -271,6 +302,7 @@ def distill_cmd(model: str, dataset: str, data_dir: str | None, seed: int, epoch
                                     kd_student=kd_student, adversarial=adversarial, device=device)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
+    _refuse_unaffordable_k(k, settings, data)
     from nnopt.substrate.distill import distill
 
     res = distill(data, settings, progress=not as_json)

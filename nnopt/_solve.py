@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nnopt._finish import finish_reserve, search_deadline
-from nnopt._interrupted import heuristic_start, interrupts_held
+from nnopt._interrupted import heuristic_start, interrupt_once, interrupts_held
 from nnopt._results import result_class
 from nnopt.problems import InstanceError, OptionError, Problem, get_problem
 from nnopt.problems._deadline import decode_deadline
@@ -327,21 +327,26 @@ def solve_from(
     if started is not None:
         budget.start = min(budget.start, started)
     bound = None
-    try:
-        with decode_deadline(search_deadline(budget.start, budget.time_limit)):
-            # The bound before the search: its first call may load compiled kernels, which must not
-            # happen after a time limit has been spent. Under the deadline: a bound whose steps are
-            # long (tsp's 1-trees at scale) stops stepping when the time is up, still a valid bound.
-            bound = prob.lower_bound(inst)
-            found = run_method(runner, prob, inst, budget, seed, on_improve,
-                               RunContext(threads=threads, device=device, on_round=on_round))
-    except KeyboardInterrupt:  # during the method's start-up: the best heuristic start
-        found = heuristic_start(prob, inst, budget.elapsed)
-    if bound is None:  # interrupted while bounding: the bound's cheapest steps, as under a spent limit
-        with decode_deadline(budget.start):
-            bound = prob.lower_bound(inst)
-    with interrupts_held():  # the search is over: a signal now must not lose its verified answer
-        return _verified(prob, inst, found, bound, runner.name, seed)
+    found = None
+    with interrupt_once() as run:  # the first interrupt stops the search; later ones cannot lose its answer
+        if not run.spent:  # (an interrupt before the call began skips the search)
+            try:
+                with decode_deadline(search_deadline(budget.start, budget.time_limit)):
+                    # The bound before the search: its first call may load compiled kernels, which must not
+                    # happen after a time limit has been spent. Under the deadline: a bound whose steps are
+                    # long (tsp's 1-trees at scale) stops stepping when the time is up, still a valid bound.
+                    bound = prob.lower_bound(inst)
+                    found = run_method(runner, prob, inst, budget, seed, on_improve,
+                                       RunContext(threads=threads, device=device, on_round=on_round))
+            except KeyboardInterrupt:  # during the method's start-up
+                pass
+        if found is None:  # interrupted before the search had a solution: the best heuristic start
+            found = heuristic_start(prob, inst, budget.elapsed)
+        if bound is None:  # interrupted while bounding: the bound's cheapest steps, as under a spent limit
+            with decode_deadline(budget.start):
+                bound = prob.lower_bound(inst)
+        with interrupts_held():  # the search is over: a signal now must not lose its verified answer
+            return _verified(prob, inst, found, bound, runner.name, seed)
 
 
 def _verified(prob: Problem[Any, Any], inst: Any, found: SearchResult, bound: float, method: str,

@@ -260,26 +260,13 @@ RESERVED_SOLUTION_KEYS = frozenset({"problem", "instance", "objective", "lower_b
                                     "status", "evaluations", "decoder", "notes", "proof"})
 
 def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
-    """Read a JSON file with one-line errors naming the file (size-capped)."""
+    """Read a JSON file with one-line errors naming the file (a regular file, size-capped)."""
+    import sys
+
+    from nnopt.problems._files import read_text_file
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise error(f"{p}: no such file") from None
-    except OSError as exc:
-        raise error(f"{p}: cannot read ({exc.strerror})") from None
-    if p.is_dir():
-        raise error(f"{p}: is a folder, not a file")
-    if not p.is_file():  # /dev/zero, a FIFO: no size to cap, endless to read
-        raise error(f"{p}: not a regular file")
-    if size > MAX_FILE_BYTES:
-        raise error(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise error(f"{p}: cannot read ({exc.strerror})") from None
+    text = read_text_file(p, error, limit=MAX_FILE_BYTES)
     try:
         return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as exc:
@@ -288,6 +275,11 @@ def read_json_file(path: str | Path, error: type[ValueError]) -> Any:
         raise error(f"{p}: JSON nested too deeply") from None
     except _DuplicateKey as exc:
         raise error(f"{p}: duplicate key {exc.args[0]!r} in a JSON object") from None
+    except ValueError as exc:  # Python refuses to convert integers of more digits than it allows
+        if "digits" not in str(exc):
+            raise error(f"{p}: invalid JSON ({exc})") from None
+        raise error(f"{p}: an integer has more than {sys.get_int_max_str_digits()} digits, "
+                    "far beyond any size a problem accepts") from None
 
 
 class _DuplicateKey(ValueError):

@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnopt.problems import validate
-from nnopt.problems._limits import check_name
+from nnopt.problems._files import read_text_file
+from nnopt.problems._limits import check_name, name_from_path, shown
+from nnopt.problems._numbers import strict_int
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError
 
 __all__ = ["BinPackInstance", "MAX_ITEMS", "count_2bp_instances", "parse_instance", "parse_2bp", "read_instance"]
@@ -151,8 +153,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> BinPackInstance:
     problem = data.get("problem", "binpack2d")
     if problem != "binpack2d":
         raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'binpack2d'")
-    name = data.get("name", Path(source).stem if source != "instance" else "instance")
-    name = check_name(name, source)
+    name = check_name(data["name"], source) if "name" in data else name_from_path(source)
 
     if "bin" not in data:
         raise InstanceError(f"{source}: missing field 'bin'")
@@ -224,20 +225,20 @@ def _2bp_numbers(line: str, want: int, lineno: int, source: str) -> list[int]:
     """The first ``want`` integers of a ``.2bp`` line (the rest is comment text)."""
     tokens = line.split()
     if len(tokens) < want:
-        raise InstanceError(f"{source}: line {lineno}: expected {want} integer(s), got {line.strip()!r}")
+        raise InstanceError(f"{source}: line {lineno}: expected {want} integer(s), got {shown(line.strip())}")
     out = []
     for tok in tokens[:want]:
         try:
-            out.append(int(tok))
-        except ValueError:
-            raise InstanceError(f"{source}: line {lineno}: expected an integer, got {tok!r}") from None
+            out.append(strict_int(tok))
+        except ValueError as exc:
+            raise InstanceError(f"{source}: line {lineno}: {exc}") from None
     return out
 
 
 def _looks_like_item(line: str) -> bool:
     """Two integers first: an item line (a header's class line holds one integer, then words)."""
     tokens = line.split()
-    return len(tokens) >= 2 and all(t.lstrip("+-").isdigit() for t in tokens[:2])
+    return len(tokens) >= 2 and all(t.lstrip("+-").isascii() and t.lstrip("+-").isdigit() for t in tokens[:2])
 
 
 def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> BinPackInstance:
@@ -275,7 +276,7 @@ def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> Bin
             for lineno, ln in body:
                 h, w = _2bp_numbers(ln, 2, lineno, source)
                 items.append({"width": w, "height": h})
-            name = f"CLASS{klass:02d}_{n:03d}_{rel:02d}" if 0 <= klass < 100 else Path(source).stem
+            name = f"CLASS{klass:02d}_{n:03d}_{rel:02d}" if 0 <= klass < 100 else name_from_path(source)
             data = {
                 "problem": "binpack2d",
                 "name": name,
@@ -292,10 +293,7 @@ def parse_2bp(text: str, *, source: str = "instance.2bp", index: int = 0) -> Bin
 def count_2bp_instances(path: str | Path) -> int:
     """How many instances a ``.2bp`` file holds (headers are read, items skipped)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise InstanceError(f"{p}: no such file") from None
+    text = read_text_file(p, InstanceError, limit=MAX_FILE_BYTES, errors="replace")
     lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip()]
     pos = count = 0
     while pos < len(lines):
@@ -317,19 +315,15 @@ def read_instance(path: str | Path, *, allow_rotation: bool | None = None) -> Bi
     index = 0
     if ".2bp:" in text_path:
         text_path, _, idx = text_path.rpartition(":")
-        if not idx.isdigit():  # FILE.2bp:-1, FILE.2bp:abc (not "no such file")
-            raise InstanceError(f"{path}: instance index after ':' must be 0, 1, 2, ..., got {idx!r}")
-        index = int(idx)
+        if not (idx.isascii() and idx.isdigit()):  # FILE.2bp:-1, FILE.2bp:abc, FILE.2bp:² (a Unicode digit)
+            raise InstanceError(f"{text_path}: instance index after ':' must be 0, 1, 2, ..., got {shown(idx)}")
+        try:
+            index = strict_int(idx)
+        except ValueError as exc:
+            raise InstanceError(f"{text_path}: instance index after ':': {exc}") from None
     p = Path(text_path)
     if p.suffix.lower() == ".2bp":
-        try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                raise InstanceError(f"{p}: file is above the limit of {MAX_FILE_BYTES} bytes")
-            text = p.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            raise InstanceError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise InstanceError(f"{p}: is a folder, not a file") from None
+        text = read_text_file(p, InstanceError, limit=MAX_FILE_BYTES, errors="replace")
         inst = parse_2bp(text, source=str(p), index=index)
     else:
         inst = parse_instance(read_json_file(p, InstanceError), source=str(p))

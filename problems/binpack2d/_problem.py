@@ -259,7 +259,11 @@ class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
         return instance.to_json()
 
     def generate(self, seed: int, **params: Any) -> BinPackInstance:
-        """``klass`` (1..10, default 7), ``n`` (default 40), ``allow_rotation``."""
+        """``klass`` (1..10, default 7), ``n`` (default 40), ``allow_rotation``, ``name``."""
+        known = ("allow_rotation", "klass", "n", "name")
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ValueError(f"binpack2d instances take no parameter {unknown[0]!r} (known: {', '.join(known)})")
         params.setdefault("klass", 7)
         params.setdefault("n", 40)
         return generate_instance(seed=seed, **params)

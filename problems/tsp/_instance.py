@@ -37,7 +37,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnopt.problems import validate
-from nnopt.problems._limits import check_name
+from nnopt.problems._files import read_text_file
+from nnopt.problems._limits import check_name, name_from_path, shown
+from nnopt.problems._numbers import strict_float, strict_int
 from nnopt.problems.base import MAX_FILE_BYTES, InstanceError, read_json_file
 
 __all__ = [
@@ -56,6 +58,9 @@ MAX_CITIES = 10_000
 #: Largest accepted absolute coordinate; squares stay far inside float64's exact range
 #: for the integers TSPLIB uses, and every integral coordinate writes back as an integer.
 MAX_COORD = 1e9
+#: Smallest accepted spread of the coordinates (unless every city is at one point): below it the
+#: squares of the distances underflow in floating point and a tour of distinct cities measures 0.
+MIN_SPREAD = 1e-100
 #: Accepted values of the ``distance`` field (see the module doc).
 DISTANCES = ("euclidean", "euc_2d")
 
@@ -152,8 +157,7 @@ def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
     problem = data.get("problem", "tsp")
     if problem != "tsp":
         raise InstanceError(f"{source}: field 'problem' is {problem!r}, expected 'tsp'")
-    name = data.get("name", Path(source).stem if source != "instance" else "instance")
-    name = check_name(name, source)
+    name = check_name(data["name"], source) if "name" in data else name_from_path(source)
     distance = data.get("distance", "euclidean")
     if not isinstance(distance, str) or distance not in DISTANCES:
         raise InstanceError(f"{source}: field 'distance' must be one of {', '.join(map(repr, DISTANCES))}, "
@@ -170,8 +174,25 @@ def parse_instance(data: Any, *, source: str = "instance") -> TSPInstance:
         xy[k, 0] = _coordinate(pair[0], f"coords[{k}][0]", source)
         xy[k, 1] = _coordinate(pair[1], f"coords[{k}][1]", source)
 
+    if distance == "euclidean":
+        _check_spread(xy, source)
     meta_json = validate.plain_json(data.get("meta"), "field 'meta'", source)
     return TSPInstance(name=name, coords=xy, distance=distance, meta_json=meta_json)
+
+
+def _check_spread(xy: np.ndarray, source: str) -> None:
+    """Refuse cities so close together that real distances between them underflow to 0.
+
+    ``sqrt(dx² + dy²)`` squares differences: below about 1e-154 the square is
+    subnormal or 0, so coordinates of 1e-300 gave every tour the length 0 (and
+    every search the "optimum"). Scaling them silently would report lengths in
+    units the user never chose; the user can scale the file. Rounded TSPLIB
+    distances (``euc_2d``) are exact integers and not affected.
+    """
+    spread = float(np.max(np.ptp(xy, axis=0)))
+    if 0 < spread < MIN_SPREAD:
+        raise InstanceError(f"{source}: field 'coords' spans only {spread:g}; distances that small underflow "
+                            f"in floating point (scale the coordinates so that they span at least {MIN_SPREAD:g})")
 
 
 # ----------------------------------------------------------------------------- TSPLIB
@@ -186,13 +207,16 @@ _TSPLIB_OTHER_SECTIONS = {"DEPOT_SECTION", "DEMAND_SECTION", "EDGE_DATA_SECTION"
 
 def _tsplib_number(tok: str, lineno: int, source: str) -> float:
     try:
-        value = float(tok)
-    except ValueError:
-        raise InstanceError(f"{source}: line {lineno}: expected a number, got {tok!r}") from None
+        value = strict_float(tok)
+    except ValueError as exc:
+        if tok.lstrip("+-").lower() in ("inf", "infinity", "nan"):
+            value = math.nan
+        else:
+            raise InstanceError(f"{source}: line {lineno}: {exc}") from None
     if not math.isfinite(value):
-        raise InstanceError(f"{source}: line {lineno}: coordinate must be finite, got {tok!r}")
+        raise InstanceError(f"{source}: line {lineno}: coordinate must be finite, got {shown(tok)}")
     if abs(value) > MAX_COORD:
-        raise InstanceError(f"{source}: line {lineno}: coordinate {tok!r} is beyond the limit of ±{MAX_COORD:g}")
+        raise InstanceError(f"{source}: line {lineno}: coordinate {shown(tok)} is beyond the limit of ±{MAX_COORD:g}")
     return value
 
 
@@ -213,6 +237,9 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
             key, value = key.strip().upper(), value.strip()
         else:
             key, value = raw.split()[0].upper(), ""
+            if key in _TSPLIB_KEYS:  # "TYPE TSP": a specification line needs its colon
+                raise InstanceError(f"{source}: line {lineno}: {shown(raw)} lacks the ':' between the key "
+                                    f"and its value (write '{key}: ...')")
         if key == "EOF":
             break
         if key == "NODE_COORD_SECTION":
@@ -222,7 +249,7 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
             raise InstanceError(f"{source}: line {lineno}: section {key} is not supported "
                                 "(nnopt reads TSP files with a NODE_COORD_SECTION)")
         if key not in _TSPLIB_KEYS:
-            raise InstanceError(f"{source}: line {lineno}: unknown or unsupported TSPLIB key {key!r}")
+            raise InstanceError(f"{source}: line {lineno}: unknown or unsupported TSPLIB key {shown(key)}")
         if key == "COMMENT":
             comments.append(value)
             continue
@@ -234,21 +261,22 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
     if kind is None:
         raise InstanceError(f"{source}: missing TYPE (expected TYPE: TSP)")
     if kind.split()[:1] != ["TSP"]:
-        raise InstanceError(f"{source}: TYPE is {kind!r}; only symmetric TSP files are supported")
+        raise InstanceError(f"{source}: TYPE is {shown(kind)}; only symmetric TSP files are supported")
     weight = spec.get("EDGE_WEIGHT_TYPE")
     if weight is None:
         raise InstanceError(f"{source}: missing EDGE_WEIGHT_TYPE (expected EDGE_WEIGHT_TYPE: EUC_2D)")
     if weight != "EUC_2D":
-        raise InstanceError(f"{source}: EDGE_WEIGHT_TYPE is {weight!r}; only EUC_2D is supported")
+        raise InstanceError(f"{source}: EDGE_WEIGHT_TYPE is {shown(weight)}; only EUC_2D is supported")
     coord_type = spec.get("NODE_COORD_TYPE", "TWOD_COORDS")
     if coord_type != "TWOD_COORDS":
-        raise InstanceError(f"{source}: NODE_COORD_TYPE is {coord_type!r}; only TWOD_COORDS is supported")
+        raise InstanceError(f"{source}: NODE_COORD_TYPE is {shown(coord_type)}; only TWOD_COORDS is supported")
     if "DIMENSION" not in spec:
         raise InstanceError(f"{source}: missing DIMENSION")
     try:
-        n = int(spec["DIMENSION"])
-    except ValueError:
-        raise InstanceError(f"{source}: DIMENSION must be an integer, got {spec['DIMENSION']!r}") from None
+        n = strict_int(spec["DIMENSION"])
+    except ValueError as exc:
+        why = str(exc).replace("expected an integer,", "must be an integer,")
+        raise InstanceError(f"{source}: DIMENSION{'' if why.startswith('must') else ':'} {why}") from None
     _city_count(n, "DIMENSION", source)
     if coords_at is None:
         raise InstanceError(f"{source}: missing NODE_COORD_SECTION")
@@ -265,13 +293,13 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
         if tokens[0].upper() == "EOF":
             break
         if seen == n:
-            raise InstanceError(f"{source}: line {lineno}: more node lines than DIMENSION {n} ({raw[:40]!r})")
+            raise InstanceError(f"{source}: line {lineno}: more node lines than DIMENSION {n} ({shown(raw)})")
         if len(tokens) != 3:
-            raise InstanceError(f"{source}: line {lineno}: expected 'id x y', got {raw[:60]!r}")
+            raise InstanceError(f"{source}: line {lineno}: expected 'id x y', got {shown(raw)}")
         try:
-            node = int(tokens[0])
-        except ValueError:
-            raise InstanceError(f"{source}: line {lineno}: node id must be an integer, got {tokens[0]!r}") from None
+            node = strict_int(tokens[0])
+        except ValueError as exc:
+            raise InstanceError(f"{source}: line {lineno}: node id: {exc}") from None
         if not 1 <= node <= n:
             raise InstanceError(f"{source}: line {lineno}: node id {node} outside 1..{n}")
         if not np.isnan(xy[node - 1, 0]):
@@ -285,7 +313,7 @@ def parse_tsplib(text: str, *, source: str = "instance.tsp") -> TSPInstance:
     meta: dict[str, Any] = {"source": Path(source).name}
     if comments:
         meta["comment"] = " / ".join(comments)
-    name = spec.get("NAME") or Path(source).stem
+    name = check_name(spec["NAME"], source, "NAME") if "NAME" in spec else name_from_path(source)
     return TSPInstance(name=name, coords=xy, distance="euc_2d", meta_json=json.dumps(meta, sort_keys=True))
 
 
@@ -294,15 +322,5 @@ def read_instance(path: str | Path) -> TSPInstance:
     p = Path(path)
     if p.suffix.lower() != ".tsp":
         return parse_instance(read_json_file(p, InstanceError), source=str(p))
-    try:
-        if p.is_dir():
-            raise InstanceError(f"{p}: is a folder, not a file")
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InstanceError(f"{p}: file is {size} bytes, above the limit of {MAX_FILE_BYTES}")
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise InstanceError(f"{p}: no such file") from None
-    except OSError as exc:
-        raise InstanceError(f"{p}: cannot read ({exc.strerror})") from None
+    text = read_text_file(p, InstanceError, limit=MAX_FILE_BYTES, errors="replace")
     return parse_tsplib(text, source=str(p))
