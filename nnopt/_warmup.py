@@ -48,6 +48,8 @@ def warm_up(names: list[str] | None = None,
                 if isinstance(problem, Proofs):
                     problem.prove(inst, res.solution, 0.3, threads=1, seed=seed)
             record_kernels(manifest_key(name, DEFAULT_METHOD), problem)  # the proof phase's kernels too
+            for variant in problem.variants():  # e.g. binpack2d's cutting jobs: their own decoders
+                compile_method(variant, DEFAULT_METHOD, label=f"{DEFAULT_METHOD}[{type(variant).__name__}]")
         except Exception as exc:  # a broken plugin: say so, warm the others
             error = f"{type(exc).__name__}: {exc}"
         spent[name] = time.perf_counter() - t0

@@ -135,6 +135,13 @@ class Problem(ABC, Generic[InstanceT, SolutionT]):
         needs no registry entry of its own."""
         return self
 
+    def variants(self) -> tuple[Problem[Any, Any], ...]:
+        """Every other problem object :meth:`for_instance` may hand an instance to (none by default).
+
+        ``nnopt warmup`` compiles their kernels too, so the first solve of a variant's instance
+        does not spend its time limit compiling."""
+        return ()
+
     def instance_name(self, instance: InstanceT) -> str:
         return str(getattr(instance, "name", ""))
 

@@ -48,6 +48,8 @@ def test_binpack2d_loads_a_cutting_job_and_hands_it_to_the_cutting_problem(repo)
     assert isinstance(classic, BinPackInstance) and binpack.for_instance(classic) is binpack
     tsp = nnopt.get_problem("tsp")
     assert tsp.for_instance(tsp.generate(seed=0)) is tsp  # the default: the problem itself
+    # warm-up compiles every variant for_instance may hand out: binpack2d names its cutting problem
+    assert binpack.variants() == (CUTTING_PLANS,) and tsp.variants() == ()
 
 
 def test_a_job_the_classic_form_can_say_loads_as_the_classic_instance():

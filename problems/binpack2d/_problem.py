@@ -240,6 +240,11 @@ class BinPack2D(SolutionSearch[BinPackInstance, Packing, _ruin.BinState],
             return CUTTING_PLANS
         return self
 
+    def variants(self) -> tuple[Problem[Any, Any], ...]:
+        from nnopt.problems.binpack2d._cutting_problem import CUTTING_PLANS
+
+        return (CUTTING_PLANS,)
+
     def read(self, path: str | Path) -> BinPackInstance:
         return read_instance(path)
 
