@@ -229,7 +229,8 @@ def jobs(draw) -> CuttingJob:
         if all(s.count is not None for s in stock):  # keep the stock large enough for the pieces
             stock = stock[:-1] + (StockType(stock[-1].width, stock[-1].height, stock[-1].cost, None, stock[-1].name),)
     meta = draw(st.one_of(st.none(), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2)))
-    return CuttingJob(draw(st.text(max_size=10)), stock, tuple(draw(st.lists(piece_types, min_size=1, max_size=5))),
+    job_name = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=10).filter(str.strip)
+    return CuttingJob(draw(job_name), stock, tuple(draw(st.lists(piece_types, min_size=1, max_size=5))),
                       draw(st.booleans()), draw(guillotines), draw(st.integers(0, 5)), draw(trims),
                       json.dumps(meta, sort_keys=True), classic)
 
