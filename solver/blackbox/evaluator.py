@@ -121,8 +121,11 @@ class Evaluator:
             raise SearchStopped("max_evals")
         if len(self.cache) >= self._space_size:
             raise SearchStopped("space exhausted")
-        if self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit:
+        if self._out_of_time():
             raise SearchStopped("time_limit")
+
+    def _out_of_time(self) -> bool:
+        return self.time_limit is not None and time.perf_counter() - self.start >= self.time_limit
 
     def evaluate(self, codes: np.ndarray) -> np.ndarray:
         """Values of ``codes`` (k, code_size): known ones from the cache, new ones by calling the objective.
@@ -154,32 +157,35 @@ class Evaluator:
         return np.array([self.cache[k] for k in keys], dtype=np.float64)
 
     def _call(self, codes: np.ndarray) -> None:
+        """Evaluate new ``codes``: one after another (stopping at the callback's or the clock's word), or
+        all at once in the pool; every evaluation that finished is recorded before an error is raised."""
         if not len(codes):
             return
         solutions = [self.space.to_solution(c) for c in codes]
         first = self.n_evals + 1
-        outcomes: list[tuple[Any, BaseException | None]] = []
+        failure: tuple[int, BaseException] | None = None
+        stop_asked = False
         if self._pool is None:
             for i, sol in enumerate(solutions):
                 try:
-                    outcomes.append((_as_value(self.fn(sol), first + i), None))
-                except BaseException as exc:  # noqa: BLE001 (re-raised below, after the finished ones are kept)
-                    outcomes.append((None, exc))
+                    value = _as_value(self.fn(sol), first + i)
+                except BaseException as raised:  # re-raised below as one error naming the evaluation
+                    failure = (first + i, raised)
+                    break
+                if self._record(codes[i], sol, value):
+                    stop_asked = True
+                    break
+                if self._out_of_time():
                     break
         else:
             futures = [self._pool.submit(self.fn, sol) for sol in solutions]
             for i, fut in enumerate(futures):
                 try:
-                    outcomes.append((_as_value(fut.result(), first + i), None))
-                except BaseException as exc:  # noqa: BLE001
-                    outcomes.append((None, exc))
-        failure: tuple[int, BaseException] | None = None
-        stop_asked = False
-        for i, (value, exc) in enumerate(outcomes):
-            if exc is not None:
-                failure = failure or (first + i, exc)
-                continue
-            stop_asked = self._record(codes[i], solutions[i], float(value)) or stop_asked
+                    value = _as_value(fut.result(), first + i)
+                except BaseException as raised:
+                    failure = failure or (first + i, raised)
+                    continue
+                stop_asked = self._record(codes[i], solutions[i], value) or stop_asked
         if failure is not None:
             number, exc = failure
             if isinstance(exc, ObjectiveError):

@@ -254,7 +254,8 @@ class ModelLoop(SearchRule):
             else:
                 grads = tuple(torch.as_tensor(rng.normal(size=tuple(p.shape)), dtype=torch.float32) for p in params)
             grads = tuple(g * m for g, m in zip(grads, masks))
-            norm = torch.sqrt(sum((g.reshape(len(g), -1) ** 2).sum(dim=1) for g in grads)).clamp_min(1e-12)
+            norm = torch.sqrt(torch.stack([(g.reshape(len(g), -1) ** 2).sum(dim=1) for g in grads]).sum(dim=0))
+            norm = norm.clamp_min(1e-12)
             with torch.no_grad():
                 for p, g in zip(params, grads):
                     p -= eta * g / norm.reshape(-1, *([1] * (g.dim() - 1)))
