@@ -12,7 +12,6 @@ as does an exception raised by the objective; the error holds every evaluation t
 """
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from nnopt.problems.errors import NnoptError
+from nnopt.problems.blackbox import ObjectiveError
+from nnopt.problems.blackbox import objective_value as _as_value
 from nnopt.problems.spaces import Space
 
 __all__ = ["MAX_IDLE_PROPOSALS", "Evaluator", "ObjectiveError", "SearchStopped", "Trace"]
@@ -51,26 +51,6 @@ class Trace:
         self.values.append(value)
         if self.best_index < 0 or value < self.values[self.best_index]:
             self.best_index = len(self.values) - 1
-
-
-class ObjectiveError(NnoptError, RuntimeError):
-    """The objective raised, or returned no usable number; ``result`` holds every finished evaluation."""
-
-    def __init__(self, message: str, result: Any = None) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-def _as_value(raw: Any, evaluation: int) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ObjectiveError(f"the objective returned {raw!r} at evaluation {evaluation}: "
-                             f"it must return a number") from None
-    if math.isnan(value) or value == -math.inf:
-        raise ObjectiveError(f"the objective returned {value} at evaluation {evaluation}: it must return a "
-                             f"finite number, or +inf for a solution it rejects")
-    return value
 
 
 class Evaluator:
