@@ -212,3 +212,20 @@ def test_import_nnopt_does_not_import_torch():
     code = "import sys, nnopt, nnopt.spaces; nnopt.minimize; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_worked_examples_of_the_docs_run(repo):
+    import re
+
+    text = (repo / "docs" / "minimize.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    scope: dict = {}
+    exec(compile(blocks[0], "docs/minimize.md", "exec"), scope)
+    assert scope["result"].n_evals == 80
+    try:
+        exec(compile(blocks[1], "docs/minimize.md", "exec"), scope)
+    finally:
+        from nnopt.problems import unregister_problem
+
+        unregister_problem("onemax")
