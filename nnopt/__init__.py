@@ -1,7 +1,8 @@
 """nnopt: combinatorial optimisation by input backpropagation through learned scorers.
 
-The public face: :func:`solve`, the problem contract and registry, and one module per
-shipped problem (``nnopt.binpack2d``, ``nnopt.tsp``) to build instances and read results. The rooms
+The public face: :func:`solve`, :func:`minimize` (a black-box objective over a space of
+``nnopt.spaces``), the problem contract and registry, and one module per shipped problem
+(``nnopt.binpack2d``, ``nnopt.tsp``) to build instances and read results. The rooms
 behind it are ``nnopt.problems`` (problem types), ``nnopt.solver`` (the
 engine), ``nnopt.scorers`` (torch networks), ``nnopt.baselines`` (classical
 methods), ``nnopt.substrate`` (class visualisation and distillation of image
@@ -23,6 +24,7 @@ from nnopt.problems import (
     get_problem,
     register_problem,
 )
+from nnopt.solver.blackbox.minimize import MinimizeResult, ObjectiveError, minimize
 from nnopt.solver.methods import (
     Method,
     UnknownMethodError,
@@ -35,7 +37,9 @@ __all__ = [
     "METHODS",
     "InstanceError",
     "Method",
+    "MinimizeResult",
     "NnoptError",
+    "ObjectiveError",
     "OptionError",
     "UnknownMethodError",
     "Problem",
@@ -50,15 +54,17 @@ __all__ = [
     "get_method",
     "get_problem",
     "load_instance",
+    "minimize",
     "register_method",
     "register_problem",
     "solve",
+    "spaces",
     "tsp",
 ]
 
 #: The shipped problems' Python faces (``nnopt.binpack2d.Instance(...)``), imported on first use so that
 #: ``import nnopt`` stays light.
-_FACES = ("binpack2d", "tsp")
+_FACES = ("binpack2d", "spaces", "tsp")
 
 
 def __getattr__(name: str) -> Any:
