@@ -240,3 +240,24 @@ def test_a_search_whose_time_went_before_it_began_decodes_one_row(method):
         res = get_method(method, BINPACK).run(BINPACK, inst, budget, seed=0)
     assert BINPACK.check(inst, res.solution) == []
     assert res.evaluations <= 1, res.evaluations
+
+
+def test_a_tsp_batch_under_a_deadline_decodes_row_by_row_and_keeps_the_orders_once_it_has_passed():
+    """A batch of 2-opt descents on 10^4 cities from far-off orders took seconds past the limit:
+    a compiled kernel cannot read the clock, so the rows are begun one at a time while time is left."""
+    import time
+
+    from nnopt.problems._deadline import decode_deadline
+
+    tsp = get_problem("tsp")
+    inst = tsp.generate(seed=3, n=400)
+    X = np.random.default_rng(0).random((6, inst.n), dtype=np.float32)
+    full = tsp.decode(inst, X)
+    plain = tsp.decode(inst, X, decoder="order")
+    with decode_deadline(time.perf_counter() + 3600):  # ample time: row by row equals the batch
+        ample = tsp.decode(inst, X)
+    assert np.array_equal(ample.tours, full.tours) and np.allclose(ample.lengths, full.lengths)
+    with decode_deadline(time.perf_counter() - 1.0):  # passed: every row keeps its order
+        late = tsp.decode(inst, X)
+    assert np.array_equal(late.tours, plain.tours) and np.allclose(late.lengths, plain.lengths)
+    assert (late.lengths > full.lengths).all()
