@@ -185,7 +185,10 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
         fmt = request.path_params["fmt"]
         if fmt not in PICTURE_TYPES:
             raise LookupError(f"no plan.{fmt} (formats: {', '.join(PICTURE_TYPES)})")
-        data = await run_in_threadpool(plan_picture, job.request, finished_answer(job), fmt)
+        try:
+            data = await run_in_threadpool(plan_picture, job.request, finished_answer(job), fmt)
+        except OptionError as exc:
+            raise LookupError(str(exc)) from None
         return Response(data, media_type=PICTURE_TYPES[fmt],
                         headers={"Content-Disposition": f'inline; filename="plan.{fmt}"'})
 
@@ -244,6 +247,9 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
     async def on_queue_full(request: Request, exc: Exception) -> Response:
         return error(429, str(exc))
 
+    async def on_bug(request: Request, exc: Exception) -> Response:
+        return error(500, f"{type(exc).__name__}: {exc}")
+
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return error(exc.status_code, f"{request.method} {request.url.path}: {exc.detail}")
@@ -265,9 +271,9 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         NnoptError: on_nnopt_error, LookupError: on_missing, BodyTooLarge: on_too_large, QueueFull: on_queue_full,
-        HTTPException: on_http,
+        HTTPException: on_http, Exception: on_bug,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.add_middleware(TokenGuard, token=config.token)
     app.state.pool = pool
     return app
@@ -279,4 +285,4 @@ async def _until_final(job: Job) -> None:
 
 
 def _package_text(name: str) -> str:
-    return resources.files("nnopt.server").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("nnopt.server").joinpath("static").joinpath(name).read_text(encoding="utf-8")

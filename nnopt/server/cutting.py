@@ -58,6 +58,7 @@ def _searched_plan(job: CuttingJob, time_limit: float, seed: int, method: str, b
     with stoppable():
         res = nnopt.solve(grown, time_limit=time_limit, seed=seed, method=method, threads=1, on_improve=improved)
     sheets: dict[int, list[dict[str, Any]]] = {}
+    assert isinstance(res, nnopt.binpack2d.Result)  # binpack2d's result view, with placements
     for p in res.placements:
         sheets.setdefault(p.bin, []).append({"item": p.item, "x": x0 + p.x, "y": y0 + p.y, "width": p.width - k,
                                              "height": p.height - k, "rotated": p.rotated})
@@ -78,8 +79,12 @@ def solve_cutting(data: dict[str, Any], *, time_limit: float, seed: int = 0, met
     job = parse_cutting(data)
     bound = area_bound(job)
     if _searchable(job):
-        plan, found_bound, status, used = _searched_plan(job, time_limit, seed, method, bound, on_improve, stoppable)
-        bound = max(bound, found_bound)
+        try:
+            plan, found_bound, status, used = _searched_plan(job, time_limit, seed, method, bound, on_improve,
+                                                             stoppable)
+            bound = max(bound, found_bound)
+        except KeyboardInterrupt:  # stopped while the search was still loading: the shelf plan is the best so far
+            plan, status, used = shelf_plan(job), "interrupted", "shelves"
     else:
         plan, status, used = shelf_plan(job), "heuristic", "shelves"
     issues = check_cutting_plan(job, plan)

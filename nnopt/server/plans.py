@@ -1,8 +1,9 @@
 """A finished job's plan as the files the page and the API hand out: picture (SVG, PDF) and cut sequence (CSV).
 
-One function per need, whatever the job's kind: cut lists are drawn by the
-cutting plan renderer (sheets to scale, labels, kerf, trims, waste), any other
-instance by its problem's own ``render``. Pictures are drawn in a private
+One function per need, whatever the job's kind: cut lists and binpack2d
+instances are drawn by the cutting plan renderer (sheets to scale, labels,
+kerf, trims, waste, use %; SVG and PDF), any other instance by its problem's own
+``render`` (SVG). Pictures are drawn in a private
 scratch folder that the server creates; nothing from a request names a path.
 """
 from __future__ import annotations
@@ -24,13 +25,16 @@ PICTURE_TYPES = {"svg": "image/svg+xml", "pdf": "application/pdf"}
 def plan_picture(request: SolveRequest, answer: dict[str, Any], fmt: str) -> bytes:
     """The answer's solution drawn as ``fmt`` (``svg`` or ``pdf``); OptionError if the problem draws none."""
     solution = answer["solution"]
-    if request.kind == CUTTING:
+    if request.kind == CUTTING or request.problem == "binpack2d":
         from nnopt.server.cutting import cutting_plan_picture
 
-        return cutting_plan_picture(request.data, solution["bins"], fmt)
+        sheets = solution["bins"]
+        if request.kind != CUTTING:  # the classic form: one list of placements per bin
+            sheets = [{"stock": 0, "items": placements} for placements in sheets]
+        return cutting_plan_picture(request.data, sheets, fmt)
     problem = get_problem(request.problem)
-    if not isinstance(problem, Rendering):
-        raise OptionError(f"problem {request.problem!r} draws no pictures")
+    if not isinstance(problem, Rendering) or fmt != "svg":
+        raise OptionError(f"problem {request.problem!r} draws no {fmt.upper()} pictures")
     instance = problem.load(request.data, source="instance")
     parsed = problem.solution_from_json(instance, solution)
     with tempfile.TemporaryDirectory(prefix="nnopt-plan-") as folder:

@@ -22,6 +22,7 @@ __all__ = ["CUTTING", "SolveRequest", "request_from_body"]
 CUTTING = "cutting"
 
 _BODY_KEYS = {"instance", "cut_list", "stock", "options", "time_limit", "method", "seed"}
+_FIRST_CUTS = ("any", "horizontal", "vertical")
 _OPTION_KEYS = {"kerf", "trim", "stages", "first_cut", "exact", "allow_rotation", "name"}
 
 
@@ -117,6 +118,9 @@ def _cut_list(body: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     for key in ("kerf", "trim"):
         if options.get(key) is not None:
             data[key] = options[key]
+    if options.get("first_cut", "any") not in _FIRST_CUTS:
+        raise OptionError(f"options: field 'first_cut' must be one of {', '.join(_FIRST_CUTS)}, "
+                          f"got {options['first_cut']!r}")
     stages = options.get("stages")
     if stages not in (None, "", "none", 0):
         data["guillotine"] = {"stages": stages, "exact": options.get("exact", False),

@@ -17,7 +17,10 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["answer_request", "worker_main"]
+__all__ = ["WARM_PROBLEMS", "answer_request", "worker_main"]
+
+#: The problems whose default method each worker runs before the server accepts requests.
+WARM_PROBLEMS = ("binpack2d",)
 
 
 class _Stops:
@@ -95,14 +98,19 @@ def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    """Solve small instances with the default method, so that the first request finds the kernels loaded."""
+    """Solve small instances of :data:`WARM_PROBLEMS` with the default method, and small cutting jobs, so that
+    the first request finds the kernels loaded (another problem loads its kernels on its first request)."""
     import nnopt
     from nnopt.problems import get_problem
     from nnopt.server.cutting import solve_cutting
 
-    problem = get_problem("binpack2d")
-    for seed in range(2):
-        nnopt.solve(problem.generate(seed), problem="binpack2d", max_evals=300, seed=seed, threads=1)
+    for name in WARM_PROBLEMS:
+        try:
+            problem = get_problem(name)
+            for seed in range(2):
+                nnopt.solve(problem.generate(seed), problem=name, max_evals=300, seed=seed, threads=1)
+        except Exception:  # noqa: BLE001 -- a broken plugin is refused when a request names it
+            continue
     job = {"problem": "binpack2d", "bins": [{"width": 100, "height": 80, "cost": 2}],
            "items": [{"width": 30, "height": 20, "count": 9}], "kerf": 2, "trim": 1, "allow_rotation": True}
     solve_cutting(job, time_limit=0.2)
