@@ -179,6 +179,7 @@ function fmt(x) {
 async function solve() {
   clearErrors();
   $("#result").hidden = true;
+  delete $("#summary").dataset.status;
   const pieces = tableCsv("#pieces", PIECE_COLUMNS, true);
   const stock = tableCsv("#stock", STOCK_COLUMNS, false);
   $("#solve").disabled = true;
@@ -268,7 +269,6 @@ async function showJob(job) {
   $("#progress").textContent = `done · ${words[data.result_status] || data.result_status} · ${fmt(data.seconds)} s`;
   $("#summary").textContent = `${sheets.length} sheet(s), total cost ${fmt(data.objective)}` +
     ` (lower bound ${fmt(data.lower_bound)})` + (data.verified ? " · verified" : " · NOT verified");
-  $("#summary").dataset.status = data.result_status;
   const body = $("#sheets tbody");
   body.innerHTML = "";
   for (const s of sheets) {
@@ -290,6 +290,7 @@ async function showJob(job) {
     $("#plan").appendChild(img);
   }
   $("#result").hidden = false;
+  $("#summary").dataset.status = data.result_status;  // set last: the plan is on the page
 }
 
 function start() {
