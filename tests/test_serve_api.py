@@ -82,7 +82,8 @@ def test_health_problems_methods_and_the_schema(client: Any) -> None:
     missing = client.get("/methods/nosuch")
     assert missing.status_code == 404 and "nosuch" in missing.json()["error"]
     schema = client.get("/openapi.json").json()
-    assert schema["openapi"].startswith("3.") and "/solve" in schema["paths"] and "/jobs/{job_id}/events" in schema["paths"]
+    assert schema["openapi"].startswith("3.")
+    assert "/solve" in schema["paths"] and "/jobs/{job_id}/events" in schema["paths"]
     assert "openapi.json" in client.get("/docs").text
     page = client.get("/")
     assert page.status_code == 200 and "cut_list" in page.text and 'src="/static/app.js"' in page.text
@@ -246,10 +247,14 @@ def test_limits_body_pieces_and_time() -> None:
     with running_server(config) as url, httpx.Client(base_url=url, timeout=60) as c:
         big = c.post("/solve", json={"instance": EXAMPLE, "pad": "x" * 5000})
         assert big.status_code == 413 and "3000 bytes" in big.json()["error"]
-        many = c.post("/solve", json={"cut_list": "w,h\n" + "10,10\n" * 21, "stock": "width,height\n100,100\n"})
-        assert "cut_list" in many.json().get("error", "")
-        items = c.post("/solve", json={"cut_list": "width,height,count\n10,10,21\n", "stock": "width,height\n100,100\n"})
-        assert items.status_code == 400 and "limit of 20" in items.json()["error"]
+        stock = "width,height\n100,100\n"
+        rows = c.post("/solve", json={"cut_list": "width,height\n" + "10,10\n" * 21, "stock": stock})
+        assert rows.status_code == 400 and rows.json()["error"].startswith("cut_list: 21 pieces")
+        counted = c.post("/solve", json={"cut_list": "width,height,count\n10,10,21\n", "stock": stock})
+        assert counted.status_code == 400 and "limit of 20" in counted.json()["error"]
+        tiles = {"bin": {"width": 100, "height": 100}, "items": [{"width": 1, "height": 1}] * 21}
+        instance = c.post("/solve", json={"instance": tiles})
+        assert instance.status_code == 400 and instance.json()["error"].startswith("instance: 21 pieces")
         capped = c.post("/solve?async=1", json={"cut_list": "width,height,count\n10,10,5\n",
                                                 "stock": "width,height\n100,100\n", "time_limit": 100})
         assert capped.status_code == 202
