@@ -104,6 +104,7 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(_warm_validation, config)
         await pool.start()
         try:
             yield
@@ -277,6 +278,13 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
     app.add_middleware(TokenGuard, token=config.token)
     app.state.pool = pool
     return app
+
+
+def _warm_validation(config: ServerConfig) -> None:
+    """Read one request of each form, so that the first real one does not pay for the imports behind them."""
+    request_from_body({"instance": {"bin": {"width": 10, "height": 10}, "items": [{"width": 5, "height": 5}]}},
+                      config)
+    request_from_body({"cut_list": "name,width,height\na,5,5\n", "stock": "width,height\n10,10\n"}, config)
 
 
 async def _until_final(job: Job) -> None:
