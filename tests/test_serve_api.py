@@ -7,7 +7,9 @@ job (a cut list the search cannot prove optimal within seconds) is stopped.
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -192,6 +194,31 @@ def test_a_client_that_disconnects_mid_job_frees_its_worker(base: str, client: A
     assert r.status_code == 200 and r.json()["verified"]
 
 
+def test_a_worker_killed_mid_job_fails_that_job_and_is_replaced(client: Any) -> None:
+    wait_idle(client)
+    job = client.post("/solve?async=1", json=long_cut_list()).json()["job"]
+    deadline = time.monotonic() + 20
+    while client.get(f"/jobs/{job}").json()["status"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim = client.get(f"/jobs/{job}").json()["worker"]
+    assert victim in client.get("/health").json()["pids"]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while client.get(f"/jobs/{job}").json()["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    failed = client.get(f"/jobs/{job}").json()
+    assert failed["status"] == "failed" and "ended unexpectedly" in failed["error"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        health = client.get("/health").json()
+        if health["alive"] == 2 and victim not in health["pids"]:
+            break
+        time.sleep(0.2)
+    assert health["alive"] == 2 and len(health["pids"]) == 2 and victim not in health["pids"]
+    r = client.post("/solve", json={"instance": EXAMPLE, "time_limit": 0.2})
+    assert r.status_code == 200 and r.json()["verified"]
+
+
 # --- errors -------------------------------------------------------------------------------
 
 
@@ -271,7 +298,11 @@ def test_a_full_queue_is_429_and_a_queued_job_can_be_cancelled() -> None:
         cancelled = c.delete(f"/jobs/{queued}").json()
         assert cancelled["status"] == "cancelled"
         assert c.get(f"/jobs/{queued}/plan.svg").status_code == 404
-        assert c.delete(f"/jobs/{running}").json()["status"] == "done"
+        deadline = time.monotonic() + 60  # stopped once its search has a plan (this worker starts cold)
+        while c.get(f"/jobs/{running}").json()["improvements"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stopped = c.delete(f"/jobs/{running}").json()
+        assert stopped["status"] == "done" and stopped["result_status"] == "interrupted", stopped
 
 
 def test_the_token_guards_every_api_call_but_not_the_page() -> None:

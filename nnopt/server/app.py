@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -106,6 +107,8 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(_warm_validation, config)
         await pool.start()
+        print(f"nnopt serve: http://{config.host}:{config.port}/ ({config.workers} worker(s) ready)",
+              file=sys.stderr, flush=True)
         try:
             yield
         finally:
@@ -203,7 +206,8 @@ def create_app(config: ServerConfig, pool: WorkerPool | None = None) -> Starlett
                         headers={"Content-Disposition": 'attachment; filename="cuts.csv"'})
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok" if pool.ready else "starting", "version": __version__, **pool.counts()})
+        return JSONResponse({"status": "ok" if pool.ready else "starting", "version": __version__, **pool.counts(),
+                             "pids": pool.pids()})
 
     async def problems(request: Request) -> Response:
         from nnopt.problems import available_problems, get_problem

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -51,6 +52,8 @@ class Job:
     answer: dict[str, Any] | None = None
     error: tuple[int, str] | None = None
     stop_requested: bool = False
+    #: The process id of the worker that runs (or ran) the job.
+    worker: int | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -68,7 +71,7 @@ class Job:
         data: dict[str, Any] = {"job": self.id, "status": self.status, "problem": self.request.problem,
                                 "kind": self.request.kind, "time_limit": self.request.time_limit,
                                 "objective": best.get("objective"), "lower_bound": best.get("lower_bound"),
-                                "improvements": len(self.events)}
+                                "improvements": len(self.events), "worker": self.worker}
         if self.answer is not None:
             for key in ("objective", "lower_bound", "verified", "seconds", "sheets"):
                 if key in self.answer:
@@ -97,6 +100,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # kept until done (the loop holds tasks weakly)
         self.ready = False
 
     # --- life cycle -----------------------------------------------------------------
@@ -104,22 +108,47 @@ class WorkerPool:
     async def start(self) -> None:
         """Start the workers and wait until every one has warmed up."""
         self._loop = asyncio.get_running_loop()
-        context = multiprocessing.get_context("spawn")
-        for _ in range(self.config.workers):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=worker_main, args=(theirs, self.config.warm_up), daemon=True,
-                                      name="nnopt-serve-worker")
-            process.start()
-            theirs.close()
-            self._workers.append(_Worker(process, ours))
-        for worker in self._workers:
-            message = await self._loop.run_in_executor(None, _receive_ready, worker.conn)
-            if message[0] != "ready":
-                raise RuntimeError(f"a solver worker failed to start: {message!r}")
-        for worker in self._workers:
-            threading.Thread(target=self._read, args=(worker,), daemon=True, name="nnopt-serve-reader").start()
+        started = [self._spawn() for _ in range(self.config.workers)]
+        for worker in started:
+            await self._until_ready(worker)
+        self._workers.extend(started)
+        for worker in started:
+            self._start_reader(worker)
         self._sweeper = asyncio.create_task(self._sweep())
         self.ready = True
+
+    def _spawn(self) -> _Worker:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=worker_main, args=(theirs, self.config.warm_up), daemon=True,
+                                  name="nnopt-serve-worker")
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    async def _until_ready(self, worker: _Worker) -> None:
+        assert self._loop is not None
+        message = await self._loop.run_in_executor(None, _receive_ready, worker.conn)
+        if message[0] != "ready":
+            raise RuntimeError(f"a solver worker failed to start: {message!r}")
+
+    def _start_reader(self, worker: _Worker) -> None:
+        threading.Thread(target=self._read, args=(worker,), daemon=True, name="nnopt-serve-reader").start()
+
+    async def _replace(self, lost: _Worker) -> None:
+        """A worker in place of one that died, so the pool keeps its size."""
+        worker = self._spawn()
+        try:
+            await self._until_ready(worker)
+        except RuntimeError:
+            worker.process.kill()
+            return
+        if not self.ready:  # the server stopped meanwhile
+            worker.process.kill()
+            return
+        self._workers[self._workers.index(lost)] = worker
+        self._start_reader(worker)
+        self._dispatch()
 
     async def stop(self) -> None:
         """Stop the workers (a running solve is interrupted)."""
@@ -163,7 +192,7 @@ class WorkerPool:
             return
         worker = next((w for w in self._workers if w.job is job), None)
         if worker is not None:
-            asyncio.create_task(self._interrupt_until_final(worker, job))
+            self._background(self._interrupt_until_final(worker, job))
 
     async def _interrupt_until_final(self, worker: _Worker, job: Job) -> None:
         """SIGINT the job's worker until the job ends: a signal that lands before its search started
@@ -171,6 +200,15 @@ class WorkerPool:
         while not job.final and worker.job is job and worker.process.pid is not None:
             _interrupt(worker.process.pid)
             await asyncio.sleep(0.25)
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for operators and tests)."""
+        return [w.process.pid for w in self._workers if w.process.pid is not None]
 
     def counts(self) -> dict[str, int]:
         busy = sum(w.job is not None for w in self._workers)
@@ -185,6 +223,7 @@ class WorkerPool:
             if worker.job is None and worker.process.is_alive():
                 job = self._queue.popleft()
                 job.status = RUNNING
+                job.worker = worker.process.pid
                 worker.job = job
                 job.touch()
                 # a large instance fills the pipe until the worker reads it: send from a thread
@@ -221,13 +260,15 @@ class WorkerPool:
         self._dispatch()
 
     def _lost(self, worker: _Worker) -> None:
-        """A worker died (killed from outside): its job fails; the others carry on."""
+        """A worker died (killed from outside): its job fails, a new worker takes its place."""
         job = worker.job
+        worker.job = None
         if job is not None and not job.final:
             job.error, job.status, job.finished = (500, "the solver process ended unexpectedly"), FAILED, \
                 time.monotonic()
             job.touch()
-        worker.job = None
+        if self.ready:
+            self._background(self._replace(worker))
 
     async def _sweep(self) -> None:
         """Drop finished jobs ``job_ttl`` seconds after they ended."""
