@@ -130,7 +130,7 @@ def test_a_cut_list_gives_a_checked_plan_picture_pdf_and_cut_sequence(client: An
     assert data["verified"] is True
     plan = data["solution"]["bins"]
     body = KITCHEN
-    from nnopt.server.requests import request_from_body
+    from nnopt.server.solve_request import request_from_body
 
     job = parse_cutting(request_from_body(body, ServerConfig()).data)
     assert check_cutting_plan(job, plan) == []

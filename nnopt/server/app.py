@@ -30,7 +30,7 @@ from nnopt.server.config import ServerConfig
 from nnopt.server.openapi import openapi_schema
 from nnopt.server.plans import PICTURE_TYPES, plan_cuts_csv, plan_picture
 from nnopt.server.pool import Job, QueueFull, WorkerPool
-from nnopt.server.requests import request_from_body
+from nnopt.server.solve_request import request_from_body
 
 __all__ = ["create_app"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from nnopt.problems import OptionError, get_problem
 from nnopt.problems.capabilities import Rendering
-from nnopt.server.requests import CUTTING, SolveRequest
+from nnopt.server.solve_request import CUTTING, SolveRequest
 
 __all__ = ["PICTURE_TYPES", "plan_cuts_csv", "plan_picture"]
 

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from nnopt.server.config import ServerConfig
-from nnopt.server.requests import SolveRequest
+from nnopt.server.solve_request import SolveRequest
 from nnopt.server.worker import worker_main
 
 __all__ = ["Job", "QueueFull", "WorkerPool"]

@@ -63,11 +63,11 @@ def _stoppable() -> Iterator[None]:
 
 
 def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
-    """Solve one :class:`~nnopt.server.requests.SolveRequest` and answer as ``POST /solve`` does.
+    """Solve one :class:`~nnopt.server.solve_request.SolveRequest` and answer as ``POST /solve`` does.
 
     ``on_progress({"objective", "lower_bound", "seconds"})`` is called on each improvement.
     """
-    from nnopt.server.requests import CUTTING
+    from nnopt.server.solve_request import CUTTING
 
     if request.kind == CUTTING:
         from nnopt.server.cutting import solve_cutting
@@ -80,9 +80,12 @@ def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
                              on_improve=cutting_progress, stoppable=_stoppable)
     import nnopt
     from nnopt.problems import get_problem
+    from nnopt.solver.methods import get_method
 
+    # Loading happens before the search may be stopped: a stop must never land in the middle of an import.
     problem = get_problem(request.problem)
     instance = problem.load(request.data, source="instance")
+    get_method(request.method, problem)
     bound = float(problem.lower_bound(instance))
 
     def progress(evaluations: int, seconds: float, objective: float, cost: float) -> None:

@@ -34,7 +34,8 @@ function addPiece(p) {
   tr.appendChild(cell(p.count === undefined ? 1 : p.count, "number", "count"));
   const turn = document.createElement("td");
   const box = document.createElement("input");
-  box.type = "checkbox"; box.dataset.column = "rotation"; box.checked = p.rotation !== false;
+  box.type = "checkbox"; box.dataset.column = "rotation";
+  box.checked = p.rotation === undefined ? $("#allow_rotation").checked : p.rotation !== false;
   turn.appendChild(box); tr.appendChild(turn);
   tr.appendChild(removeButton(tr));
   $("#pieces tbody").appendChild(tr);
@@ -306,6 +307,9 @@ function start() {
   $("#pieces-file").onchange = async (e) => {
     const file = e.target.files[0];
     if (file) loadPiecesCsv(await file.text());
+  };
+  $("#allow_rotation").onchange = (e) => {  // turns every piece's box; a piece's own box overrides it
+    document.querySelectorAll('#pieces [data-column="rotation"]').forEach((box) => { box.checked = e.target.checked; });
   };
   $("#solve").onclick = solve;
   $("#stop").onclick = stopJob;
