@@ -1,18 +1,20 @@
 """``nnopt serve`` measured on loopback: latency of ``POST /solve`` against its time limit, bins, and throughput.
 
-The server runs as ``nnopt serve`` runs it (uvicorn, two warm worker
-processes) in this process's thread on a free loopback port; clients are
-``httpx`` clients with keep-alive, as a packing service's would be. Four parts:
+The server runs as ``nnopt serve`` runs it (uvicorn, warm worker processes)
+in this process's thread on a free loopback port; clients are ``httpx``
+clients with keep-alive, as a packing service's would be. Four parts:
 
 1. latency: one client, the classic 500 one after another, ``time_limit=0.05``
-   each; the wall time of each request (sending the instance, queueing,
-   solving, verifying, answering), its median, p95 and p99 against the limit,
-   and the total bins;
-2. quality: the classic 500 at ``time_limit=0.1`` each, total bins (the warm
+   each, on ``nnopt serve --workers 1`` (one solve at a time, with the
+   machine's cores: what a warm process has); the wall time of each request
+   (sending the instance, queueing, solving, verifying, answering), its
+   median, p95 and p99 against the limit, and the total bins;
+2. quality: the same at ``time_limit=0.1`` each, total bins (the warm
    process's 7,254 is the target);
 3. throughput: 50 concurrent clients, 10 requests each at ``time_limit=0.05``,
-   on 2 workers: solves per second, errors, and the latency percentiles (which
-   include the wait in the queue: 50 clients share 2 workers);
+   on ``--workers 2`` (a core each): solves per second, errors, and the
+   latency percentiles (which include the wait in the queue: 50 clients share
+   2 workers);
 4. the command line: ``nnopt solve FILE --time-limit 0.05 --json`` on a sample
    of the same instances, one process each, wall time from launch to exit.
 
@@ -112,7 +114,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="path prefix: writes PREFIX.csv and PREFIX.md")
     ap.add_argument("--quick", action="store_true", help="20 instances, 10 clients, 5 command-line runs")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="workers under the concurrent clients")
+    ap.add_argument("--latency-workers", type=int, default=1, help="workers for the one-client parts")
     ap.add_argument("--cli-sample", type=int, default=20, help="instances solved through the command line")
     args = ap.parse_args()
 
@@ -124,9 +127,10 @@ def main() -> None:
     sample = paths[:: max(1, len(paths) // (5 if args.quick else args.cli_sample))]
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    with running_server(ServerConfig(port=0, workers=args.workers, max_queue=1000)) as base:
+    with running_server(ServerConfig(port=0, workers=args.latency_workers)) as base:
         latency = sequential(base, instances, 0.05, "latency")
         quality = sequential(base, instances, 0.1, "quality")
+    with running_server(ServerConfig(port=0, workers=args.workers, max_queue=1000)) as base:
         crowd, crowd_wall = concurrent(base, instances, 0.05, clients, 10)
     cli_rows = command_line(sample, 0.05)
     load_after = os.getloadavg()[0]
@@ -149,16 +153,16 @@ def main() -> None:
         "# `nnopt serve` on loopback: latency, bins and throughput",
         "",
         f"Command: `python benchmarks/serve.py --out {args.out}{' --quick' if args.quick else ''}` "
-        f"({len(instances)} classic instances, {args.workers} workers, {os.cpu_count()} cores; "
+        f"({len(instances)} classic instances, {os.cpu_count()} cores; "
         f"1-minute load average {load_before:.2f} before, {load_after:.2f} after; "
         f"{time.perf_counter() - started:.0f} s in all). Latency is the client's wall time per request: "
         "sending the instance, queueing, solving within the limit, verifying and answering. "
         "Every answer is checked by the independent checker (`verified`).",
         "",
         header,
-        summary_row("one client, one request after another", latency, 0.05),
-        summary_row("one client, one request after another", quality, 0.1),
-        summary_row(f"{clients} concurrent clients, 10 requests each", crowd, 0.05),
+        summary_row(f"one client, one request after another, {args.latency_workers} worker(s)", latency, 0.05),
+        summary_row(f"one client, one request after another, {args.latency_workers} worker(s)", quality, 0.1),
+        summary_row(f"{clients} concurrent clients, 10 requests each, {args.workers} workers", crowd, 0.05),
         summary_row("the same sample through the API (from the first row)", api_sample, 0.05),
         summary_row("`nnopt solve FILE --time-limit 0.05 --json`, one process each (sample)", cli_rows, 0.05),
         "",

@@ -53,3 +53,8 @@ class ServerConfig:
     job_ttl: float = 3600.0
     #: Whether each worker solves a small instance before the server accepts requests.
     warm_up: bool = True
+
+    @property
+    def solve_threads(self) -> int:
+        """Cores one solve may use (the proof phase's CP-SAT workers): the machine's cores shared by the workers."""
+        return max(1, default_workers() // self.workers)

@@ -41,7 +41,8 @@ def _unit(job: CuttingJob) -> float:
 
 
 def _searched_plan(job: CuttingJob, time_limit: float, seed: int, method: str, bound: float,
-                   on_improve: Progress | None, stoppable: Stoppable) -> tuple[list[dict[str, Any]], float, str, str]:
+                   on_improve: Progress | None, stoppable: Stoppable,
+                   threads: int) -> tuple[list[dict[str, Any]], float, str, str]:
     import nnopt
 
     k = job.kerf
@@ -56,7 +57,8 @@ def _searched_plan(job: CuttingJob, time_limit: float, seed: int, method: str, b
             on_improve(objective * unit, bound, seconds)
 
     with stoppable():
-        res = nnopt.solve(grown, time_limit=time_limit, seed=seed, method=method, threads=1, on_improve=improved)
+        res = nnopt.solve(grown, time_limit=time_limit, seed=seed, method=method, threads=threads,
+                          on_improve=improved)
     sheets: dict[int, list[dict[str, Any]]] = {}
     assert isinstance(res, nnopt.binpack2d.Result)  # binpack2d's result view, with placements
     for p in res.placements:
@@ -67,7 +69,8 @@ def _searched_plan(job: CuttingJob, time_limit: float, seed: int, method: str, b
 
 
 def solve_cutting(data: dict[str, Any], *, time_limit: float, seed: int = 0, method: str = "nnopt",
-                  on_improve: Progress | None = None, stoppable: Stoppable = nullcontext) -> dict[str, Any]:
+                  on_improve: Progress | None = None, stoppable: Stoppable = nullcontext,
+                  threads: int = 1) -> dict[str, Any]:
     """Solve the cutting job ``data`` (its JSON) and answer as ``POST /solve`` does (solution, objective...).
 
     A stop (Ctrl-C, SIGINT) within ``stoppable()`` ends the search with its best plan so far."""
@@ -81,7 +84,7 @@ def solve_cutting(data: dict[str, Any], *, time_limit: float, seed: int = 0, met
     if _searchable(job):
         try:
             plan, found_bound, status, used = _searched_plan(job, time_limit, seed, method, bound, on_improve,
-                                                             stoppable)
+                                                             stoppable, threads)
             bound = max(bound, found_bound)
         except KeyboardInterrupt:  # stopped while the search was still loading: the shelf plan is the best so far
             plan, status, used = shelf_plan(job), "interrupted", "shelves"

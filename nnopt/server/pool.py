@@ -120,8 +120,8 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(target=worker_main, args=(theirs, self.config.warm_up), daemon=True,
-                                  name="nnopt-serve-worker")
+        process = context.Process(target=worker_main, name="nnopt-serve-worker", daemon=True,
+                                  args=(theirs, self.config.warm_up, self.config.solve_threads))
         process.start()
         theirs.close()
         return _Worker(process, ours)

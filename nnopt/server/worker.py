@@ -62,10 +62,11 @@ def _stoppable() -> Iterator[None]:
         _Stops.solving = False
 
 
-def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
+def answer_request(request: Any, on_progress: Any = None, threads: int = 1) -> dict[str, Any]:
     """Solve one :class:`~nnopt.server.solve_request.SolveRequest` and answer as ``POST /solve`` does.
 
-    ``on_progress({"objective", "lower_bound", "seconds"})`` is called on each improvement.
+    ``on_progress({"objective", "lower_bound", "seconds"})`` is called on each improvement; ``threads``
+    caps the cores the solve may use.
     """
     from nnopt.server.solve_request import CUTTING
 
@@ -77,7 +78,7 @@ def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
                 on_progress({"objective": objective, "lower_bound": bound, "seconds": round(seconds, 3)})
 
         return solve_cutting(request.data, time_limit=request.time_limit, seed=request.seed, method=request.method,
-                             on_improve=cutting_progress, stoppable=_stoppable)
+                             on_improve=cutting_progress, stoppable=_stoppable, threads=threads)
     import nnopt
     from nnopt.problems import get_problem
     from nnopt.solver.methods import get_method
@@ -94,7 +95,7 @@ def answer_request(request: Any, on_progress: Any = None) -> dict[str, Any]:
 
     with _stoppable():
         res = nnopt.solve((problem, instance), method=request.method, time_limit=request.time_limit,
-                          seed=request.seed, threads=1, on_improve=progress)
+                          seed=request.seed, threads=threads, on_improve=progress)
     summary = res.summary()
     return {"solution": res.to_json(), "objective": summary["objective"], "lower_bound": summary["lower_bound"],
             "status": res.status, "verified": res.verified, "seconds": summary["seconds"]}
@@ -120,7 +121,7 @@ def _warm_up() -> None:
     solve_cutting({**job, "guillotine": {"stages": 3}}, time_limit=0.2)
 
 
-def worker_main(conn: Connection, warm: bool = True) -> None:
+def worker_main(conn: Connection, warm: bool = True, threads: int = 1) -> None:
     """The worker's loop (the target of its process): warm up, say ready, then serve jobs until the pipe closes."""
     from nnopt.problems import NnoptError
 
@@ -142,7 +143,7 @@ def worker_main(conn: Connection, warm: bool = True) -> None:
             _send(conn, ("event", job_id, event))
 
         try:
-            answer = answer_request(request, progress)
+            answer = answer_request(request, progress, threads)
             reply: tuple[Any, ...] = ("done", job_id, answer)
         except NnoptError as exc:
             reply = ("error", job_id, 400, str(exc))
