@@ -28,10 +28,7 @@ def plan_picture(request: SolveRequest, answer: dict[str, Any], fmt: str) -> byt
     if request.kind == CUTTING or request.problem == "binpack2d":
         from nnopt.server.cutting import cutting_plan_picture
 
-        sheets = solution["bins"]
-        if request.kind != CUTTING:  # the classic form: one list of placements per bin
-            sheets = [{"stock": 0, "items": placements} for placements in sheets]
-        return cutting_plan_picture(request.data, sheets, fmt)
+        return cutting_plan_picture(request.data, _sheets(solution), fmt)
     problem = get_problem(request.problem)
     if not isinstance(problem, Rendering) or fmt != "svg":
         raise OptionError(f"problem {request.problem!r} draws no {fmt.upper()} pictures")
@@ -43,10 +40,15 @@ def plan_picture(request: SolveRequest, answer: dict[str, Any], fmt: str) -> byt
         return path.read_bytes()
 
 
+def _sheets(solution: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's sheets as ``{"stock", "items"}``; the classic form (one list of placements per bin) is stock 0."""
+    return [s if isinstance(s, dict) else {"stock": 0, "items": s} for s in solution["bins"]]
+
+
 def plan_cuts_csv(request: SolveRequest, answer: dict[str, Any]) -> str:
     """The guillotine cut sequence of the answer's plan as CSV; OptionError when it has none."""
-    if request.kind != CUTTING or "guillotine" not in request.data:
+    if request.problem != "binpack2d" or "guillotine" not in request.data:
         raise OptionError("the plan has no guillotine cut sequence (free placement; give 'stages' in the options)")
     from nnopt.server.cutting import cutting_cuts_csv
 
-    return cutting_cuts_csv(request.data, answer["solution"]["bins"])
+    return cutting_cuts_csv(request.data, _sheets(answer["solution"]))
