@@ -319,9 +319,13 @@ def test_the_token_guards_every_api_call_but_not_the_page() -> None:
         assert r.status_code == 200
 
 
-def test_finished_jobs_expire() -> None:
-    config = ServerConfig(port=0, workers=1, warm_up=False, job_ttl=0.3)
+def test_finished_jobs_expire_and_only_the_newest_are_kept() -> None:
+    config = ServerConfig(port=0, workers=1, warm_up=False, job_ttl=1.5, max_jobs_kept=2)
     with running_server(config) as url, httpx.Client(base_url=url, timeout=60) as c:
+        small = {"instance": EXAMPLE, "time_limit": 0.05}
+        first, second, third = (c.post("/solve", json=small).json()["job"] for _ in range(3))
+        assert c.get(f"/jobs/{first}").status_code == 404
+        assert c.get(f"/jobs/{second}").status_code == 200 and c.get(f"/jobs/{third}").status_code == 200
         job = c.post("/solve", json={"instance": EXAMPLE, "time_limit": 0.1}).json()["job"]
         deadline = time.monotonic() + 10
         while c.get(f"/jobs/{job}").status_code == 200 and time.monotonic() < deadline:

@@ -51,6 +51,9 @@ class ServerConfig:
     max_queue: int = 100
     #: Seconds a finished job (its plan, its downloads) is kept after it ended.
     job_ttl: float = 3600.0
+    #: Most finished jobs kept at once (the oldest go first): a steady stream of requests within
+    #: ``job_ttl`` must not hold every answer in memory.
+    max_jobs_kept: int = 2_000
     #: Whether each worker solves a small instance before the server accepts requests.
     warm_up: bool = True
 

@@ -257,7 +257,14 @@ class WorkerPool:
         job.finished = time.monotonic()
         worker.job = None
         job.touch()
+        self._forget_oldest()
         self._dispatch()
+
+    def _forget_oldest(self) -> None:
+        """Drop the oldest finished jobs beyond ``max_jobs_kept`` (jobs are kept in the order they came)."""
+        finished = [j.id for j in self.jobs.values() if j.final]
+        for job_id in finished[:max(0, len(finished) - self.config.max_jobs_kept)]:
+            del self.jobs[job_id]
 
     def _lost(self, worker: _Worker) -> None:
         """A worker died (killed from outside): its job fails, a new worker takes its place."""
