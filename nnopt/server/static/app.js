@@ -143,7 +143,7 @@ function showError(line, pieceRows, stockRows) {
     mark(stockRows[Number(m[1])], null); $("#error-stock").textContent = line; return;
   }
   if (/^(cut_list|field 'cut_list')/.test(line)) { $("#error-cut_list").textContent = line; return; }
-  if (/^(stock|field 'stock')/.test(line)) { $("#error-stock").textContent = line; return; }
+  if (/^(stock|field 'stock')|'bins'/.test(line)) { $("#error-stock").textContent = line; return; }
   if ((m = /(?:field|options:.*field) '(kerf|trim|guillotine|stages|first_cut|allow_rotation|time_limit)'/.exec(line))) {
     const id = m[1] === "guillotine" ? "stages" : m[1];
     const el = document.getElementById(id);
