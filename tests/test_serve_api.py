@@ -368,3 +368,24 @@ def test_serve_refuses_a_public_host_without_a_token(monkeypatch: Any) -> None:
     lines = [line for line in result.output.strip().split("\n") if line]
     assert len(lines) == 1 and "without a token" in lines[0] and "0.0.0.0" in lines[0]
     assert "serve" in CliRunner().invoke(cli, ["--help"]).output
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True),
+                                                ("::1", True), ("[::1]", True), ("0.0.0.0", False),
+                                                ("192.168.1.4", False), ("::", False), ("example.org", False)])
+def test_only_loopback_hosts_go_without_a_token(host: str, loopback: bool) -> None:
+    from nnopt.server.config import is_loopback
+
+    assert is_loopback(host) is loopback
+
+
+def test_a_token_from_the_environment_lets_a_public_host_start(monkeypatch: Any) -> None:
+    import uvicorn
+
+    started: dict[str, Any] = {}
+    monkeypatch.setenv("NNOPT_TOKEN", "from-env")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw, app=app))
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "9123", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert started["host"] == "0.0.0.0" and started["port"] == 9123
+    assert started["app"].state.pool.config.token == "from-env"
