@@ -18,7 +18,8 @@ $(BIN)/python:
 
 # rewritten only when the list differs, so an unchanged list leaves the install alone
 $(FILE_LIST): FORCE | $(BIN)/python
-	@find $(PACKAGE_DIRS) -type f \( -name '*.py' -o -name '*.pt' -o -name '*.npz' -o -name py.typed \) \
+	@find $(PACKAGE_DIRS) -type f \( -name '*.py' -o -name '*.pt' -o -name '*.npz' -o -name py.typed \
+		-o -path '*/static/*' \) \
 		-not -path '*/__pycache__/*' | LC_ALL=C sort > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 

@@ -35,5 +35,7 @@ setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     # pre-trained weights (problems/binpack2d/set_scorer.pt, ruin_guide.npz) ship inside their package
-    package_data={"nnopt": ["py.typed"], **{name: ["*.pt", "*.npz"] for name in PACKAGES}},
+    # and the web page of `nnopt serve` (nnopt/server/static/), served from the package
+    package_data={"nnopt": ["py.typed"], **{name: ["*.pt", "*.npz"] for name in PACKAGES},
+                  "nnopt.server": ["static/*.html", "static/*.js", "static/*.css"]},
 )

@@ -625,12 +625,14 @@ from nnopt.cli.bench import bench_cmd  # noqa: E402
 from nnopt.cli.bounds import bounds_cmd  # noqa: E402
 from nnopt.cli.methods import methods_cmd  # noqa: E402
 from nnopt.cli.pretrain import pretrain_cmd  # noqa: E402
+from nnopt.cli.serve import serve_cmd  # noqa: E402
 from nnopt.cli.substrate import distill_cmd, visualize_cmd  # noqa: E402
 
 for _command in (bench_cmd, methods_cmd, visualize_cmd, distill_cmd):
     cli.add_command(_command)
 cli.add_command(bounds_cmd)
 cli.add_command(pretrain_cmd)
+cli.add_command(serve_cmd)
 
 if __name__ == "__main__":
     main()

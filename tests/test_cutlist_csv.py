@@ -58,6 +58,16 @@ def test_a_quoted_name_may_hold_the_separator(tmp_path):
     assert read_stock_csv(path) == [{"width": 2800, "height": 2070, "name": "oak, 19 mm"}]
 
 
+def test_lists_read_from_text_touch_no_file_and_name_the_field(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a file named like the label must not be read
+    write(tmp_path / "cut_list", "name,width,height\nwrong,1,1\n")
+    assert read_pieces_csv("cut_list", text="\ufeff" + PIECES) == read_pieces_csv(write(tmp_path / "p.csv", PIECES))
+    assert read_stock_csv("stock", text=STOCK) == read_stock_csv(write(tmp_path / "s.csv", STOCK))
+    with pytest.raises(InstanceError) as info:
+        read_pieces_csv("cut_list", text="name,width,height\nside,abc,560\n")
+    assert str(info.value) == "cut_list: row 2, column 'width': expected a positive integer, got 'abc'"
+
+
 BAD_PIECES = [
     ("name,width,height,count\nside,abc,560,4\n", "pieces.csv: row 2, column 'width': expected a positive integer, "
                                                   "got 'abc'"),

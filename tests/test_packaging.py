@@ -57,6 +57,9 @@ def test_wheel_installs_and_imports_every_subpackage(tmp_path):
             "from nnopt.problems import get_problem\n"
             "weights = get_problem('binpack2d').pretrained_scorer()\n"
             f"assert weights is not None and str(weights).startswith({site!r}), weights\n"
+            "from importlib import resources\n"  # the page of `nnopt serve` ships inside its package
+            "page = resources.files('nnopt.server').joinpath('static')\n"
+            "assert all(page.joinpath(f).is_file() for f in ('index.html', 'app.js', 'style.css', 'docs.html'))\n"
             "print('ok', len(sys.modules))\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     run = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)

@@ -83,9 +83,12 @@ def _read_text(path: Path) -> str:
 class _Table:
     """A CSV file's header and rows, each row a ``{column: cell}`` dict with its line number."""
 
-    def __init__(self, path: str | Path, *, fold_case: bool = True) -> None:
+    def __init__(self, path: str | Path, *, fold_case: bool = True, text: str | None = None) -> None:
         self.path = Path(path)
-        text = _read_text(self.path)
+        if text is None:
+            text = _read_text(self.path)
+        else:  # text handed in (a web form's field): ``path`` only names it in messages
+            text = text.removeprefix("\ufeff")
         first = text.split("\n", 1)[0]
         delimiter = ","
         if "," not in first:
@@ -165,9 +168,13 @@ class _Table:
         raise InstanceError(f"{self.where(line, column)}: expected yes or no (true/false, 1/0), got {cell!r}")
 
 
-def read_pieces_csv(path: str | Path) -> list[dict[str, Any]]:
-    """The ``items`` list of a job from a plain piece list (see the module docstring)."""
-    table = _Table(path)
+def read_pieces_csv(path: str | Path, *, text: str | None = None) -> list[dict[str, Any]]:
+    """The ``items`` list of a job from a plain piece list (see the module docstring).
+
+    With ``text`` the list is read from that string and ``path`` only names it in
+    messages (a server reads cut lists from requests, never from a path they give).
+    """
+    table = _Table(path, text=text)
     table.only({"name", "width", "height", "count", "rotation"})
     table.require("width", "height")
     if not table.rows:
@@ -186,9 +193,10 @@ def read_pieces_csv(path: str | Path) -> list[dict[str, Any]]:
     return items
 
 
-def read_stock_csv(path: str | Path) -> list[dict[str, Any]]:
-    """The ``bins`` list (stock types) of a job from a plain stock list (see the module docstring)."""
-    table = _Table(path)
+def read_stock_csv(path: str | Path, *, text: str | None = None) -> list[dict[str, Any]]:
+    """The ``bins`` list (stock types) of a job from a plain stock list (see the module docstring);
+    ``text`` as for :func:`read_pieces_csv`."""
+    table = _Table(path, text=text)
     table.only({"name", "width", "height", "cost", "count"})
     table.require("width", "height")
     if not table.rows:
