@@ -6,10 +6,11 @@ so that the way a job is solved can change behind them. A job with free
 placement, one unlimited stock type and one rotation rule for every piece is the
 classic problem in disguise: each piece grown by the kerf, the trimmed sheet
 grown by the kerf (a plan keeps a kerf between pieces exactly when the grown
-pieces do not overlap), so the full search (interruptible, with progress) solves
-it. Any other job gets the shelf plan (strips, stacks, pieces), which respects
-every guillotine rule. Either way the plan passes the cutting checker before it
-is returned.
+pieces do not overlap), so the classic search solves it. Any other job is
+searched as binpack2d's cutting plans (the guillotine decoders, stock types and
+costs). Both searches are interruptible and report progress; a stop before the
+search has started keeps the shelf plan (strips, stacks, pieces). Either way the
+plan passes the cutting checker before it is returned.
 """
 from __future__ import annotations
 
@@ -68,6 +69,25 @@ def _searched_plan(job: CuttingJob, time_limit: float, seed: int, method: str, b
     return plan, res.lower_bound * unit, res.status, res.method
 
 
+def _searched_job(data: dict[str, Any], time_limit: float, seed: int, method: str, bound: float,
+                  on_improve: Progress | None, stoppable: Stoppable,
+                  threads: int) -> tuple[list[dict[str, Any]], float, str, str]:
+    """Any other job through binpack2d's cutting plans: the guillotine decoders under the default search."""
+    import nnopt
+
+    instance = nnopt.get_problem("binpack2d").load(data, source="cut list")
+
+    def improved(evaluations: int, seconds: float, objective: float, cost: float) -> None:
+        if on_improve is not None:
+            on_improve(objective, bound, seconds)
+
+    with stoppable():
+        res = nnopt.solve(instance, time_limit=time_limit, seed=seed, method=method, threads=threads,
+                          on_improve=improved)
+    plan = [{"stock": sheet["stock"], "items": sheet["items"]} for sheet in res.to_json()["sheets"]]
+    return plan, res.lower_bound, res.status, res.method
+
+
 def solve_cutting(data: dict[str, Any], *, time_limit: float, seed: int = 0, method: str = "nnopt",
                   on_improve: Progress | None = None, stoppable: Stoppable = nullcontext,
                   threads: int = 1) -> dict[str, Any]:
@@ -89,7 +109,12 @@ def solve_cutting(data: dict[str, Any], *, time_limit: float, seed: int = 0, met
         except KeyboardInterrupt:  # stopped while the search was still loading: the shelf plan is the best so far
             plan, status, used = shelf_plan(job), "interrupted", "shelves"
     else:
-        plan, status, used = shelf_plan(job), "heuristic", "shelves"
+        try:
+            plan, found_bound, status, used = _searched_job(data, time_limit, seed, method, bound, on_improve,
+                                                            stoppable, threads)
+            bound = max(bound, found_bound)
+        except KeyboardInterrupt:  # stopped while the search was still loading: the shelf plan is the best so far
+            plan, status, used = shelf_plan(job), "interrupted", "shelves"
     issues = check_cutting_plan(job, plan)
     objective = plan_cost(job, plan)
     if objective <= bound and status != "interrupted":
