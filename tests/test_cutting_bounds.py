@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from nnopt.problems.base import InstanceError
-from nnopt.problems.binpack2d._cutting_bounds import area_bound, sheet_capacity
+from nnopt.problems.binpack2d._cutting_bounds import area_bound, cutting_bound, sheet_capacity, sheet_count_bound
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_spec import parse_cutting
 from nnopt.problems.binpack2d._guillotine_shelves import StockExhausted, plan_cost, shelf_plan
@@ -47,6 +47,35 @@ def test_the_bound_never_exceeds_a_checked_plan(job):
         return
     assert check_cutting_plan(job, plan) == []
     assert bound <= plan_cost(job, plan) + 1e-9 * plan_cost(job, plan)
+
+
+@given(jobs())
+def test_the_best_bound_never_exceeds_a_checked_plan_and_never_falls_below_the_area_bound(job):
+    bound = cutting_bound(job)
+    assert bound >= area_bound(job)
+    try:
+        plan = shelf_plan(job)
+    except StockExhausted:
+        return
+    assert bound <= plan_cost(job, plan) + 1e-9 * plan_cost(job, plan)
+
+
+def test_the_classic_bounds_see_pieces_that_cannot_share_a_sheet_once_grown_by_the_kerf():
+    # 5x5 pieces in the 10x10 left by trims of 1: with a kerf of 1, 5 + 1 + 5 > 10, so each needs its own
+    # sheet; grown to 6x6 in 11x11 every pair conflicts, which the area bound (2 sheets) cannot see
+    job = parse_cutting({"bins": [{"width": 12, "height": 12}], "items": [{"width": 5, "height": 5, "count": 4}],
+                         "trim": 1, "kerf": 1})
+    assert area_bound(job) == 2.0
+    assert sheet_count_bound(job) == 4 and cutting_bound(job) == 4.0
+    assert shelf_plan(job) and plan_cost(job, shelf_plan(job)) == 4.0
+
+
+def test_a_priced_single_type_pays_for_the_counted_sheets_and_too_few_in_stock_is_no_plan():
+    data = {"bins": [{"width": 12, "height": 12, "cost": 2.5}], "items": [{"width": 5, "height": 5, "count": 4}],
+            "trim": 1, "kerf": 1}
+    assert cutting_bound(parse_cutting(data)) == pytest.approx(4 * 2.5)
+    data["bins"][0]["count"] = 3  # the area bound alone would let three sheets through
+    assert area_bound(parse_cutting(data)) <= 3 * 2.5 and math.isinf(cutting_bound(parse_cutting(data)))
 
 
 def test_classic_jobs_get_the_area_bound():

@@ -13,15 +13,24 @@ cost per capacity, each up to its count: that fractional cost is a lower bound.
 When every sheet costs a whole number, so does every plan, and the bound is
 rounded up; for a single type without cost (the objective counts sheets) it is
 ``ceil(A / cap)``.
+
+With one stock type the same growth gives a classic instance: the pieces grown
+by the kerf, free placement, in one bin of the trimmed sheet grown by the kerf,
+turning allowed when any piece may turn. Every plan of the job is a packing of
+that instance with as many bins as it has sheets (guillotine cuts and fixed
+orientations only remove packings), so the classic bounds (Martello-Vigo L2 and
+the dual-feasible-function bound) count at least as many sheets as any plan
+needs; :func:`sheet_count_bound` applies them.
 """
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 
-__all__ = ["area_bound", "sheet_capacity"]
+__all__ = ["area_bound", "cutting_bound", "sheet_capacity", "sheet_count_bound"]
 
 
 def sheet_capacity(job: CuttingJob, stock: int) -> int:
@@ -56,3 +65,36 @@ def area_bound(job: CuttingJob) -> float:
     if left > (0 if integral else 1e-9 * need):
         return math.inf
     return float(math.ceil(cost)) if integral else float(cost)
+
+
+def sheet_count_bound(job: CuttingJob) -> int:
+    """The classic bounds on the number of sheets of a single-type job (see the module docstring)."""
+    from nnopt.problems.binpack2d._bounds import lower_bound
+    from nnopt.problems.binpack2d._instance import BinPackInstance
+
+    if len(job.stock) != 1:
+        raise ValueError("sheet_count_bound needs a job with one stock type")
+    k = job.kerf
+    x0, y0, x1, y1 = job.usable(0)
+    turns = any(job.can_rotate(t) for t in range(len(job.pieces)))
+    grown = BinPackInstance(job.name, x1 - x0 + k, y1 - y0 + k,
+                            tuple((p.width + k, p.height + k, p.count) for p in job.pieces),
+                            allow_rotation=turns)
+    return int(lower_bound(grown))
+
+
+@functools.lru_cache(maxsize=256)
+def cutting_bound(job: CuttingJob) -> float:
+    """The best bound this module knows: the area bound, and with one stock type the classic bounds.
+
+    ``math.inf`` when no plan exists within the stock in hand.
+    """
+    bound = area_bound(job)
+    if len(job.stock) != 1 or math.isinf(bound):
+        return bound
+    sheets = sheet_count_bound(job)
+    count = job.stock[0].count
+    if count is not None and sheets > count:
+        return math.inf
+    per_sheet = 1.0 if job.counts_sheets else job.stock[0].unit_cost
+    return max(bound, sheets * per_sheet)

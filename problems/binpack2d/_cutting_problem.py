@@ -18,12 +18,14 @@ for it. What the engine sees:
   times the fill of the least-filled sheet (a plan whose emptiest sheet is nearly
   empty is close to one sheet cheaper), the step being the smallest difference two
   totals can have when the prices are whole or simple fractions (else no tie-break);
-- ``lower_bound``: the area bound with kerf and trims (:func:`._cutting_bounds.area_bound`);
+- ``lower_bound``: the area bound with kerf and trims, and with one stock type the classic bounds on
+  the pieces grown by the kerf (:func:`._cutting_bounds.cutting_bound`);
 - ``check``: the independent checker (:func:`._cutting_checker.check_cutting_plan`),
   and the cut list a solution file carries, if any, against the placements.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import InstanceError, Problem, SolutionError
-from nnopt.problems.binpack2d._cutting_bounds import area_bound
+from nnopt.problems.binpack2d._cutting_bounds import area_bound, cutting_bound
 from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
 from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
 from nnopt.problems.binpack2d._cutting_spec import (
@@ -235,9 +237,20 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
         return float(plan_cost(instance.job, solution.sheets))
 
     def lower_bound(self, instance: CuttingInstance) -> float:
-        return area_bound(instance.job)
+        """The bound of :func:`._cutting_bounds.cutting_bound`; a job no stock in hand can hold is refused
+        here, in one line, before any search starts."""
+        bound = cutting_bound(instance.job)
+        if math.isinf(bound):
+            job = instance.job
+            raise InstanceError(f"{job.name}: the sheets in stock cannot hold the pieces (the lower bound needs more "
+                                f"sheets than the stock counts allow); add stock")
+        return bound
 
     def bound_argument(self, instance: CuttingInstance) -> str:
+        job = instance.job
+        if len(job.stock) == 1 and cutting_bound(job) > area_bound(job):
+            grown = " grown by the kerf" if job.kerf else ""
+            return f"the classic bounds on the pieces{grown} (Martello-Vigo L2, dual feasible functions)"
         return "the area bound (pieces grown by the kerf against the trimmed sheets' capacity)"
 
     def check(self, instance: CuttingInstance, solution: CuttingPlan) -> list[str]:
