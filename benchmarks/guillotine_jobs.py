@@ -26,7 +26,8 @@ def cutting_job(classic: dict, stages: int, rotation: bool, first_cut: str) -> d
     """The cutting job of one classic instance (its bin as the only stock type)."""
     return {"problem": "binpack2d", "name": classic["name"], "bins": [dict(classic["bin"])],
             "items": [dict(item) for item in classic["items"]], "allow_rotation": rotation,
-            "guillotine": {"stages": stages, "exact": False, "first_cut": first_cut}}
+            "guillotine": {"stages": stages, "exact": False, "first_cut": first_cut},
+            "meta": classic.get("meta")}
 
 
 def main() -> None:

@@ -134,6 +134,12 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
     def instance_size(self, instance: CuttingInstance) -> int:
         return instance.n
 
+    def instance_class(self, instance: CuttingInstance) -> str:
+        """The job's ``meta.class`` (benchmark jobs carry their source's class), "" if none."""
+        meta = instance.job.meta
+        klass = meta.get("class") if isinstance(meta, dict) else None
+        return "" if klass is None else str(klass)
+
     def generate(self, seed: int, **params: Any) -> CuttingInstance:
         """A random job (see :func:`generate_cutting`): ``n`` items (default 12), ``name``."""
         unknown = sorted(set(params) - {"n", "name"})
