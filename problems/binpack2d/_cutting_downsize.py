@@ -157,12 +157,10 @@ def _best_first_sheet(job: CuttingJob, items: list[int], rng: np.random.Generato
     for t, s in enumerate(job.stock):
         if s.count == 0:
             continue
-        sub = replace(job, stock=(replace(s, count=None),), pieces=pieces, classic_bin=False)
         if not all(_fits_sheet(job, p.width, p.height, bool(p.rotation), t) for p in pieces):
-            sub = None
-        keys = sorted_cutting_keys(sub) if sub is not None else None
-        if keys is None:
             continue
+        sub = replace(job, stock=(replace(s, count=None),), pieces=pieces, classic_bin=False)
+        keys = sorted_cutting_keys(sub)
         keys = np.vstack([keys, rng.random((rows, keys.shape[1]))])
         for decoder in ("knapsack", "fill-area"):
             batch = decode_cutting(sub, keys, decoder, both_ways=True)
@@ -189,8 +187,8 @@ def sheet_by_sheet(job: CuttingJob, seed: int = 0, rows: int = 8) -> Plan | None
         in_hand = [t for t, s in enumerate(job.stock) if s.count is None or used[t] < s.count]
         if not in_hand:
             return None
-        sub = replace(job, stock=tuple(replace(job.stock[t], count=None if job.stock[t].count is None
-                                               else job.stock[t].count - used[t]) for t in range(len(unit))))
+        sub = replace(job, stock=tuple(replace(s, count=None if s.count is None else s.count - used[t])
+                                       for t, s in enumerate(job.stock)))
         for t in sorted(in_hand, key=lambda t: unit[t]):
             last = _fits(sub, left, (t,), rng)
             if last is not None:
