@@ -55,6 +55,7 @@ Meanings the rest of the package relies on:
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -184,7 +185,11 @@ class CuttingJob:
 
     def item_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per item (counts expanded): widths, heights (int64) and whether it may turn (bool), read-only,
-        the form the array-based decoders take."""
+        the form the array-based decoders take. Built once per job: decoders ask on every call."""
+        return self._item_arrays
+
+    @functools.cached_property
+    def _item_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         counts = [p.count for p in self.pieces]
         out = (np.repeat(np.array([p.width for p in self.pieces], dtype=np.int64), counts),
                np.repeat(np.array([p.height for p in self.pieces], dtype=np.int64), counts),
