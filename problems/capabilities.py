@@ -29,6 +29,7 @@ capability             what it adds
 :class:`PoolFeatures`  per-pooled-component features for a learned column filter
 :class:`Rendering`     pictures of solutions
 :class:`FileFormats`   instance files besides JSON
+:class:`Polishing`     a finishing search in the problem's own terms, after the default's
 =====================  ================================================================
 """
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "ComponentFeatures",
     "FileFormats",
     "PoolFeatures",
+    "Polishing",
     "Pooling",
     "Proofs",
     "Rendering",
@@ -276,9 +278,31 @@ class FileFormats(Capability, Generic[InstanceT]):
         return [str(path)]
 
 
+class Polishing(Capability, Generic[InstanceT, SolutionT]):
+    """A finishing search on a finished solution, in the problem's own terms, for what the
+    decoders cannot reach (a cutting job with several stock types: which sheet types hold the
+    pieces of a few sheets for less). The default method gives it :attr:`polish_share` of its
+    budget at the end, on the instances :meth:`polishes` names; the contract suite checks that
+    it keeps solutions feasible and never makes them costlier."""
+
+    #: Share of the default method's budget the polish gets at the end, where it applies.
+    polish_share: ClassVar[float] = 0.25
+
+    def polishes(self, instance: InstanceT) -> bool:
+        """Whether :meth:`polish` can improve solutions of ``instance`` (False: the default skips it)."""
+        return True
+
+    @abstractmethod
+    def polish(self, instance: InstanceT, solution: SolutionT, deadline: float | None, moves: int | None,
+               seed: int = 0) -> SolutionT:
+        """A feasible solution no costlier than ``solution`` (feasible), searched until
+        ``time.perf_counter()`` passes ``deadline`` or after ``moves`` moves, whichever is first (at
+        least one of them is given). With ``moves`` alone the result depends only on the arguments."""
+
+
 #: Every capability, in the order tables list them.
 CAPABILITIES: tuple[type[Capability], ...] = (SolutionSearch, Pooling, Proofs, TokenFeatures, ComponentFeatures,
-                                              PoolFeatures, Rendering, FileFormats)
+                                              PoolFeatures, Rendering, FileFormats, Polishing)
 
 
 def capabilities_of(problem: Problem | type[Problem]) -> tuple[type[Capability], ...]:

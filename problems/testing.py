@@ -46,6 +46,7 @@ from nnopt.problems.capabilities import (
     Capability,
     ComponentFeatures,
     FileFormats,
+    Polishing,
     PoolFeatures,
     Pooling,
     Proofs,
@@ -643,6 +644,26 @@ def check_file_formats(problem: Problem, instances: list[Any]) -> None:
                 f"{rule}: instances_in_file of a JSON file must be [the file], got {problem.instances_in_file(path)}")
 
 
+def check_polish(problem: Problem, instances: list[Any]) -> None:
+    """Polishing: ``polish`` of a decoded solution passes the checker, costs no more, and repeats itself
+    for the same ``moves`` and seed."""
+    assert isinstance(problem, Polishing)
+    rule = "rule 'polish'"
+    for k, inst in enumerate(instances):
+        if not problem.polishes(inst):
+            continue
+        where = _describe(problem, inst, f"the given instance {k}")
+        sol = problem.decode(inst, _batch(problem, inst, 13)[:1])[0]
+        better = problem.polish(inst, sol, None, 20, seed=k)
+        issues = problem.check(inst, better)
+        assert issues == [], f"{rule}: polish returned an infeasible solution ({issues[0]}), on {where}"
+        before, after = problem.objective(inst, sol), problem.objective(inst, better)
+        assert after <= before, f"{rule}: polish made the objective worse ({before} -> {after}), on {where}"
+        again = problem.polish(inst, sol, None, 20, seed=k)
+        assert problem.solution_to_json(inst, again) == problem.solution_to_json(inst, better), (
+            f"{rule}: polish with the same moves and seed gave another solution, on {where}")
+
+
 def check_search_hooks(problem: Problem, instances: list[Any]) -> None:
     """Every rule of the solution-level search capabilities the problem declares (SolutionSearch,
     ComponentFeatures, Pooling, PoolFeatures), in one call."""
@@ -681,6 +702,7 @@ CAPABILITY_RULES: dict[type[Capability], tuple[Rule, ...]] = {
     PoolFeatures: (check_pool_features,),
     Rendering: (check_render,),
     FileFormats: (check_file_formats,),
+    Polishing: (check_polish,),
 }
 
 

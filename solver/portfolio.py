@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import Problem
-from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, SolutionSearch
+from nnopt.problems.capabilities import RUIN_DRAWS, ComponentFeatures, Polishing, SolutionSearch
 from nnopt.solver._budget import Budget
 from nnopt.solver._incumbent import ProgressCallback, SearchResult
 from nnopt.solver._method import Method, RunContext
 from nnopt.solver._method_registry import register_method
 from nnopt.solver.cem import cem
+from nnopt.solver.polish_phase import polished
 from nnopt.solver.prove_phase import proof_reserve, prove_phase, search_budget
 from nnopt.solver.ruin_guide import CHOICES, LEARNED_CHOICES
 from nnopt.solver.ruin_recreate import DEFAULT_RECOMBINE_EVERY, RRConfig, ruin_recreate
@@ -80,8 +81,9 @@ def start_components(problem: Problem, instance: Any) -> int:
 
 def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0, cem_share: float = 0.25,
               config: RRConfig | None = None, on_improve: ProgressCallback | None = None,
-              prove: bool = False, threads: int | None = None) -> SearchResult:
-    """CEM for ``cem_share`` of the budget, then ruin and recreate from its best solution.
+              prove: bool = False, threads: int | None = None, polish: bool = True) -> SearchResult:
+    """CEM for ``cem_share`` of the budget, then ruin and recreate from its best solution, then the
+    problem's polish (:mod:`.polish_phase`) for its ``polish_share`` of the budget, where it applies.
 
     Under ``max_evals`` the share counts CEM's decodes and the rest ruin-and-recreate
     moves, so a seeded run stays reproducible bit for bit. With ``prove`` (and a time
@@ -99,6 +101,13 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         found = portfolio(problem, instance, searching, seed=seed, cem_share=share, config=config,
                           on_improve=on_improve)
         found = prove_phase(problem, instance, found, budget, threads=threads, seed=seed, on_improve=on_improve)
+        found.seconds = budget.elapsed
+        return found
+    if polish and isinstance(problem, Polishing) and problem.polishes(instance):
+        searching, finishing = split_budget(budget, 1.0 - problem.polish_share)
+        found = portfolio(problem, instance, searching, seed=seed, cem_share=cem_share, config=config,
+                          on_improve=on_improve, polish=False)
+        found = polished(problem, instance, found, finishing, seed=seed, on_improve=on_improve)
         found.seconds = budget.elapsed
         return found
     if not isinstance(problem, SolutionSearch) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:

@@ -18,9 +18,10 @@ With one stock type the same growth gives a classic instance: the pieces grown
 by the kerf, free placement, in one bin of the trimmed sheet grown by the kerf,
 turning allowed when any piece may turn. Every plan of the job is a packing of
 that instance with as many bins as it has sheets (guillotine cuts and fixed
-orientations only remove packings), so the classic bounds (Martello-Vigo L2 and
-the dual-feasible-function bound) count at least as many sheets as any plan
-needs; :func:`sheet_count_bound` applies them.
+orientations only remove packings), so the classic bounds count at least as
+many sheets as any plan needs. :func:`sheet_count_bound` applies the
+dual-feasible-function bound (on the classic 500 it equals the best of the
+classic cheap bounds, Martello-Vigo L2 included: 7,138 bins either way).
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def area_bound(job: CuttingJob) -> float:
 
 def sheet_count_bound(job: CuttingJob) -> int:
     """The classic bounds on the number of sheets of a single-type job (see the module docstring)."""
-    from nnopt.problems.binpack2d._bounds import lower_bound
+    from nnopt.problems.binpack2d._bounds_dff import dff_bound
     from nnopt.problems.binpack2d._instance import BinPackInstance
 
     if len(job.stock) != 1:
@@ -80,7 +81,7 @@ def sheet_count_bound(job: CuttingJob) -> int:
     grown = BinPackInstance(job.name, x1 - x0 + k, y1 - y0 + k,
                             tuple((p.width + k, p.height + k, p.count) for p in job.pieces),
                             allow_rotation=turns)
-    return int(lower_bound(grown))
+    return int(dff_bound(grown))
 
 
 @functools.lru_cache(maxsize=256)

@@ -24,7 +24,7 @@ from nnopt.problems.binpack2d._cutting_bounds import sheet_capacity
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob, PieceType
 from nnopt.problems.binpack2d._guillotine_decode import decode_cutting, sorted_cutting_keys
 
-__all__ = ["cheaper_sheets"]
+__all__ = ["cheaper_sheets", "regroup_sheets", "sheet_by_sheet"]
 
 #: Decoders tried for a sub-job, the strongest single ones on the classic benchmark first.
 DOWNSIZE_DECODERS = ("knapsack", "strips-knapsack", "best-fit", "fill-area", "fill-widen")
@@ -38,7 +38,8 @@ SET_SIZE = 2
 Plan = list[dict[str, Any]]
 
 
-def _fits(job: CuttingJob, items: list[int], types: tuple[int, ...], rng: np.random.Generator) -> Plan | None:
+def _fits(job: CuttingJob, items: list[int], types: tuple[int, ...], rng: np.random.Generator,
+          sorted_orders: bool = True) -> Plan | None:
     """A plan of ``items`` (item ids of ``job``) on at most the sheets ``types`` (one stock type per
     sheet, repeats allowed), or None when no decoder finds one."""
     w, h, turns = job.item_arrays()
@@ -52,8 +53,8 @@ def _fits(job: CuttingJob, items: list[int], types: tuple[int, ...], rng: np.ran
     stock = tuple(replace(job.stock[t], count=types.count(t)) for t in kinds)
     pieces = tuple(PieceType(int(w[i]), int(h[i]), 1, bool(turns[i])) for i in items)
     sub = replace(job, stock=stock, pieces=pieces, classic_bin=False)
-    keys = sorted_cutting_keys(sub)
-    keys = np.vstack([keys, rng.random((RANDOM_ORDERS, keys.shape[1]))])
+    randoms = rng.random((RANDOM_ORDERS, 2 * len(items)))
+    keys = np.vstack([sorted_cutting_keys(sub), randoms]) if sorted_orders else randoms
     for decoder in DOWNSIZE_DECODERS:
         batch = decode_cutting(sub, keys, decoder, both_ways=True)
         ok = np.flatnonzero(batch.sheets >= 0)
@@ -200,4 +201,67 @@ def sheet_by_sheet(job: CuttingJob, seed: int = 0, rows: int = 8) -> Plan | None
         used[sheet["stock"]] += 1
         placed = {p["item"] for p in sheet["items"]}
         left = [i for i in left if i not in placed]
+    return plan
+
+
+def _fill(job: CuttingJob, sheet: dict[str, Any]) -> float:
+    """Piece area per unit of cost of one sheet (higher is better use of the money)."""
+    return sum(p["width"] * p["height"] for p in sheet["items"]) / job.stock[sheet["stock"]].unit_cost
+
+
+def regroup_sheets(job: CuttingJob, plan: Plan, deadline: float | None, seed: int = 0,
+                   moves: int | None = None) -> Plan:
+    """A local search over the stock types of ``plan`` until ``time.perf_counter()`` passes ``deadline``
+    or after ``moves`` moves (one of them given).
+
+    After :func:`cheaper_sheets`, each move takes two or three sheets (the worse used, by piece area
+    per unit of cost, the likelier) and decodes their pieces onto each cheaper set of at most as
+    many sheets, cheapest first; the first that holds them replaces them. Where none does, the
+    pieces are decoded again onto the same types in random orders, and a plan that leaves its
+    worst-used sheet emptier is kept (the same cost; area moves to where a later move can drop or
+    shrink a sheet). Never costlier than ``plan``; deterministic for a ``seed`` and a move count.
+    """
+    if deadline is None and moves is None:
+        raise ValueError("regroup_sheets needs a deadline or a number of moves")
+    plan = cheaper_sheets(job, plan, deadline, seed)
+    if len(job.stock) < 2 or len(plan) < 2:
+        return plan
+    rng = np.random.default_rng(seed)
+    unit = [s.unit_cost for s in job.stock]
+    used = Counter(s["stock"] for s in plan)
+    done = 0
+
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() > deadline
+
+    while not late() and (moves is None or done < moves) and len(plan) >= 2:
+        done += 1
+        fills = np.array([_fill(job, s) for s in plan])
+        weight = fills.max() - fills + 1e-9 * fills.max() + 1e-12
+        k = int(rng.integers(2, min(3, len(plan)) + 1))
+        group = tuple(int(g) for g in rng.choice(len(plan), size=k, replace=False, p=weight / weight.sum()))
+        cost = sum(unit[plan[i]["stock"]] for i in group)
+        items = [p["item"] for i in group for p in plan[i]["items"]]
+        freed = Counter(plan[i]["stock"] for i in group)
+        found = None
+        for types in _cheaper_sets(unit, cost, k):
+            if late():
+                return plan
+            want = Counter(types)
+            if all(job.stock[t].count is None or used[t] - freed[t] + c <= job.stock[t].count  # type: ignore[operator]
+                   for t, c in want.items()):
+                found = _fits(job, items, types, rng)
+                if found is not None:
+                    break
+        if found is None:
+            same = tuple(sorted(plan[i]["stock"] for i in group))
+            again = _fits(job, items, same, rng, sorted_orders=False)
+            if again is None or len(again) != k:
+                continue
+            if min(_fill(job, s) for s in again) >= fills[list(group)].min():
+                continue
+            found = again
+        used.subtract(freed)
+        used.update(s["stock"] for s in found)
+        plan = [s for i, s in enumerate(plan) if i not in group] + found
     return plan

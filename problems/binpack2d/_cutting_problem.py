@@ -18,8 +18,8 @@ for it. What the engine sees:
   times the fill of the least-filled sheet (a plan whose emptiest sheet is nearly
   empty is close to one sheet cheaper), the step being the smallest difference two
   totals can have when the prices are whole or simple fractions (else no tie-break);
-- ``lower_bound``: the area bound with kerf and trims, and with one stock type the classic bounds on
-  the pieces grown by the kerf (:func:`._cutting_bounds.cutting_bound`);
+- ``lower_bound``: the area bound with kerf and trims, and with one stock type the classic
+  dual-feasible-function bound on the pieces grown by the kerf (:func:`._cutting_bounds.cutting_bound`);
 - ``check``: the independent checker (:func:`._cutting_checker.check_cutting_plan`),
   and the cut list a solution file carries, if any, against the placements.
 """
@@ -36,6 +36,7 @@ import numpy as np
 from nnopt.problems.base import InstanceError, Problem, SolutionError
 from nnopt.problems.binpack2d._cutting_bounds import area_bound, cutting_bound
 from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
+from nnopt.problems.binpack2d._cutting_downsize import regroup_sheets
 from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
 from nnopt.problems.binpack2d._cutting_spec import (
     CuttingJob,
@@ -54,7 +55,7 @@ from nnopt.problems.binpack2d._guillotine_decode import (
     sorted_cutting_keys,
 )
 from nnopt.problems.binpack2d._guillotine_shelves import StockExhausted, plan_cost, shelf_plan
-from nnopt.problems.capabilities import Rendering
+from nnopt.problems.capabilities import Polishing, Rendering
 
 __all__ = ["CUTTING_PLANS", "CuttingPlan", "CuttingPlans", "generate_cutting"]
 
@@ -113,7 +114,7 @@ def _least_fill(job: CuttingJob, plan: list[dict[str, Any]]) -> float:
     return min(fills) if fills else 0.0
 
 
-class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
+class CuttingPlans(Polishing, Rendering, Problem[CuttingInstance, CuttingPlan]):
     """binpack2d's cutting jobs: stock types with prices and counts, kerf, trims, guillotine stages."""
 
     name = "binpack2d"
@@ -256,7 +257,7 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
         job = instance.job
         if len(job.stock) == 1 and cutting_bound(job) > area_bound(job):
             grown = " grown by the kerf" if job.kerf else ""
-            return f"the classic bounds on the pieces{grown} (Martello-Vigo L2, dual feasible functions)"
+            return f"the dual-feasible-function bound on the pieces{grown}"
         return "the area bound (pieces grown by the kerf against the trimmed sheets' capacity)"
 
     def check(self, instance: CuttingInstance, solution: CuttingPlan) -> list[str]:
@@ -312,6 +313,18 @@ class CuttingPlans(Rendering, Problem[CuttingInstance, CuttingPlan]):
         return CuttingPlan(plan, cuts)
 
     # ---------------------------------------------------------------- pictures
+    # ------------------------------------------------------------------- polishing
+    def polishes(self, instance: CuttingInstance) -> bool:
+        """Only jobs with several stock types: the polish chooses sheet types (:mod:`._cutting_downsize`)."""
+        return len(instance.job.stock) > 1
+
+    def polish(self, instance: CuttingInstance, solution: CuttingPlan, deadline: float | None, moves: int | None,
+               seed: int = 0) -> CuttingPlan:
+        """Sheets re-cut from cheaper sets of stock types (:func:`._cutting_downsize.regroup_sheets`)."""
+        if not self.polishes(instance):
+            return solution
+        return CuttingPlan(regroup_sheets(instance.job, solution.sheets, deadline, seed=seed, moves=moves))
+
     def render(self, instance: CuttingInstance, solution: CuttingPlan, path: str | Path) -> None:
         from nnopt.problems.binpack2d._cutting_render import render_cutting_plan
 
