@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_bounds import sheet_capacity
-from nnopt.problems.binpack2d._cutting_spec import CuttingJob, PieceType
+from nnopt.problems.binpack2d._cutting_spec import CuttingJob, Guillotine, PieceType
 from nnopt.problems.binpack2d._guillotine_decode import decode_cutting, sorted_cutting_keys
 
 __all__ = ["cheaper_sheets", "regroup_sheets", "sheet_by_sheet"]
@@ -52,7 +52,9 @@ def _fits(job: CuttingJob, items: list[int], types: tuple[int, ...], rng: np.ran
     kinds = sorted(set(types))
     stock = tuple(replace(job.stock[t], count=types.count(t)) for t in kinds)
     pieces = tuple(PieceType(int(w[i]), int(h[i]), 1, bool(turns[i])) for i in items)
-    sub = replace(job, stock=stock, pieces=pieces, classic_bin=False)
+    # free placement takes any guillotine plan: the decoders may try both first-cut orientations
+    cuts = job.guillotine if job.guillotine is not None else Guillotine(None, False, "any")
+    sub = replace(job, stock=stock, pieces=pieces, classic_bin=False, guillotine=cuts)
     randoms = rng.random((RANDOM_ORDERS, 2 * len(items)))
     keys = np.vstack([sorted_cutting_keys(sub), randoms]) if sorted_orders else randoms
     for decoder in DOWNSIZE_DECODERS:
@@ -215,8 +217,8 @@ def regroup_sheets(job: CuttingJob, plan: Plan, deadline: float | None, seed: in
     or after ``moves`` moves (one of them given).
 
     After :func:`cheaper_sheets`, each move takes two or three sheets (the worse used, by piece area
-    per unit of cost, the likelier) and decodes their pieces onto each cheaper set of at most as
-    many sheets, cheapest first; the first that holds them replaces them. Where none does, the
+    per unit of cost, the likelier) and decodes their pieces onto each cheaper set of at most one
+    sheet more, cheapest first; the first that holds them replaces them. Where none does, the
     pieces are decoded again onto the same types in random orders, and a plan that leaves its
     worst-used sheet emptier is kept (the same cost; area moves to where a later move can drop or
     shrink a sheet). Never costlier than ``plan``; deterministic for a ``seed`` and a move count.
@@ -244,7 +246,7 @@ def regroup_sheets(job: CuttingJob, plan: Plan, deadline: float | None, seed: in
         items = [p["item"] for i in group for p in plan[i]["items"]]
         freed = Counter(plan[i]["stock"] for i in group)
         found = None
-        for types in _cheaper_sets(unit, cost, k):
+        for types in _cheaper_sets(unit, cost, k + 1):
             if late():
                 return plan
             want = Counter(types)

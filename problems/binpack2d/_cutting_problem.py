@@ -314,6 +314,9 @@ class CuttingPlans(Polishing, Rendering, Problem[CuttingInstance, CuttingPlan]):
 
     # ---------------------------------------------------------------- pictures
     # ------------------------------------------------------------------- polishing
+    #: the polish's share of the default's budget (see the class docstring of Polishing)
+    polish_share = 0.5
+
     def polishes(self, instance: CuttingInstance) -> bool:
         """Only jobs with several stock types: the polish chooses sheet types (:mod:`._cutting_downsize`)."""
         return len(instance.job.stock) > 1
