@@ -1,0 +1,330 @@
+"""Cutting plans' solution-level search hooks: whole sheets as the components a ruin takes apart.
+
+The encoding search decodes every item order from scratch; once it stalls, the
+plans it finds are often one sheet above the best known because one sheet is
+nearly empty and no single order fills the others well enough to absorb it.
+These hooks let ruin and recreate (``nnopt.solver.ruin_recreate``) work on the
+plan itself:
+
+- the state (:class:`CuttingState`) is a plan in ``L`` sheet *slots* (a slot
+  holds one sheet of a stock type, or is empty) with some pieces possibly left
+  out, and a *budget*: the total cost the slots may hold;
+- ``tighten`` takes the least-filled sheet away (its pieces left out) and lowers
+  the budget by that sheet's cost, so the state aims at a plan one sheet cheaper;
+- ``ruin`` empties a few slots: their pieces join the left-out ones;
+- ``recreate`` re-decodes the left-out pieces into the empty slots with the
+  guillotine decoders of :mod:`._guillotine_kernels` (a small sub-job: the pool's
+  pieces, the stock still in stock after the kept sheets), over a batch of
+  perturbed decreasing orders and orientations, and keeps the row whose fullest
+  sheets, as many as there are empty slots and within the budget left, leave the
+  least area out. A sheet the kernels cut is a whole guillotine plan of its own,
+  so kept sheets and re-decoded ones always form a plan that keeps the stages,
+  the first cut, exactness, kerf, trims and each piece's rotation; the stock
+  counts hold because the sub-job only has the sheets the kept ones leave.
+- ``state_cost``: the left-out area (in usable sheets of the largest type), then
+  minus the mean squared fill, so that across equal left-out the search prefers
+  uneven fills: area moved out of the emptiest sheet is what lets it go.
+
+A complete state's plan is checked with :func:`._cutting_checker.check_cutting_plan`
+before it is handed out; a plan the checker refuses is never returned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
+from nnopt.problems.binpack2d._cutting_spec import CuttingJob
+from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
+from nnopt.problems.binpack2d._guillotine_kernels import (
+    RULE_BEST_FIT,
+    RULE_FILL_AREA,
+    RULE_FILL_WIDEN,
+    RULE_KNAPSACK,
+    RULE_STRIPS_KNAPSACK,
+    decode_batch,
+)
+
+__all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state", "ruin_state", "search_context",
+           "state_cost", "state_from_plan", "state_weakness", "tighten_state"]
+
+#: Rules a recreate draws from, and how often: the knapsack rules are the strongest single decoders
+#: on the classic jobs, the others see pools the knapsack rules pack badly.
+_RULES = np.array([RULE_KNAPSACK, RULE_STRIPS_KNAPSACK, RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_WIDEN])
+_RULE_WEIGHTS = np.array([0.35, 0.2, 0.2, 0.15, 0.1])
+#: Orders one recreate decodes (per first-cut direction).
+ORDERS = 8
+#: Multiplicative noise on the decreasing-size keys of an order.
+NOISE = 0.3
+
+
+@dataclass(frozen=True, eq=False)
+class SearchContext:
+    """What every move of one job reads: per item sizes and areas, per stock type sizes, prices, counts,
+    the kernels' modes and the directions the first cut may take."""
+
+    job: CuttingJob
+    w: np.ndarray
+    h: np.ndarray
+    can_turn: np.ndarray
+    area: np.ndarray
+    #: per item, sort keys of the decreasing orders (height, width, area, perimeter, longest side)
+    metrics: np.ndarray
+    uw: np.ndarray
+    uh: np.ndarray
+    usable: np.ndarray
+    unit: np.ndarray
+    count: np.ndarray
+    stacking: bool
+    exact: bool
+    #: the first-cut directions tried (True: the job transposed, first cuts vertical)
+    ways: tuple[bool, ...]
+    #: usable area of the largest stock type: the unit of left-out area
+    ref_area: float
+
+
+_CONTEXTS: dict[CuttingJob, SearchContext] = {}
+
+
+def search_context(job: CuttingJob) -> SearchContext:
+    """The job's :class:`SearchContext` (cached per job)."""
+    ctx = _CONTEXTS.get(job)
+    if ctx is not None:
+        return ctx
+    w, h, can_turn = job.item_arrays()
+    T = len(job.stock)
+    box = [job.usable(t) for t in range(T)]
+    uw = np.array([x1 - x0 for x0, _, x1, _ in box], dtype=np.int64)
+    uh = np.array([y1 - y0 for _, y0, _, y1 in box], dtype=np.int64)
+    wf, hf = w.astype(np.float64), h.astype(np.float64)
+    metrics = np.stack([hf * (wf.max() + 1) + wf, wf * (hf.max() + 1) + hf, wf * hf, wf + hf,
+                        np.maximum(wf, hf)])
+    stacking, exact = cutting_modes(job)
+    g = job.guillotine
+    first = "horizontal" if g is None else g.first_cut
+    ways = (False, True) if first == "any" else (first == "vertical",)
+    usable = (uw * uh).astype(np.float64)
+    ctx = SearchContext(job, np.array(w), np.array(h), np.array(can_turn), (w * h).astype(np.float64), metrics,
+                        uw, uh, usable,
+                        np.array([1.0 if job.counts_sheets else s.unit_cost for s in job.stock], dtype=np.float64),
+                        np.array([-1 if s.count is None else s.count for s in job.stock], dtype=np.int64),
+                        stacking, exact, ways, float(usable.max()))
+    if len(_CONTEXTS) > 64:
+        _CONTEXTS.clear()
+    _CONTEXTS[job] = ctx
+    return ctx
+
+
+@dataclass
+class CuttingState:
+    """``L`` sheet slots (``stock``: the slot's stock type, -1 empty); per item its slot (-1: left out),
+    placed corner, placed size and whether it is turned; ``budget``: the total cost the slots may hold."""
+
+    stock: np.ndarray
+    ib: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    pw: np.ndarray
+    ph: np.ndarray
+    rot: np.ndarray
+    budget: float
+    cost: tuple[float, float] | None = None
+
+    @property
+    def L(self) -> int:
+        return len(self.stock)
+
+    def copy(self) -> CuttingState:
+        return CuttingState(self.stock.copy(), self.ib.copy(), self.x.copy(), self.y.copy(), self.pw.copy(),
+                            self.ph.copy(), self.rot.copy(), self.budget, self.cost)
+
+
+def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingState:
+    """The state holding a complete plan (one slot per sheet, in plan order; budget: the plan's cost)."""
+    ctx = search_context(job)
+    n = job.n
+    ib = np.full(n, -1, dtype=np.int64)
+    x, y, pw, ph = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    rot = np.zeros(n, dtype=np.bool_)
+    stock = np.array([int(s["stock"]) for s in sheets], dtype=np.int64)
+    for k, sheet in enumerate(sheets):
+        for p in sheet["items"]:
+            i = int(p["item"])
+            ib[i], x[i], y[i], pw[i], ph[i], rot[i] = k, p["x"], p["y"], p["width"], p["height"], bool(p["rotated"])
+    state = CuttingState(stock, ib, x, y, pw, ph, rot, float(ctx.unit[stock].sum()) if len(stock) else 0.0)
+    state.cost = state_cost(job, state)
+    return state
+
+
+def _filled(ctx: SearchContext, state: CuttingState) -> np.ndarray:
+    """Piece area per slot."""
+    held = state.ib >= 0
+    return np.bincount(state.ib[held], weights=ctx.area[held], minlength=state.L)
+
+
+def _fills(ctx: SearchContext, state: CuttingState) -> np.ndarray:
+    """Per slot, the share of its sheet's usable area covered by pieces (0 for an empty slot)."""
+    cap = np.where(state.stock >= 0, ctx.usable[np.clip(state.stock, 0, None)], 1.0)
+    return _filled(ctx, state) / cap
+
+
+def state_cost(job: CuttingJob, state: CuttingState) -> tuple[float, float]:
+    """(left-out area in usable sheets of the largest type, minus the mean squared fill of the slots)."""
+    if state.cost is not None:
+        return state.cost
+    ctx = search_context(job)
+    left = float(ctx.area[state.ib < 0].sum()) / ctx.ref_area
+    fills = _fills(ctx, state)
+    return left, -float((fills ** 2).sum()) / max(1, state.L)
+
+
+def state_weakness(job: CuttingJob, state: CuttingState) -> np.ndarray:
+    """Per slot, its free share (1 for an empty slot): nearly empty sheets are ruined first."""
+    return 1.0 - _fills(search_context(job), state)
+
+
+def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
+    """One slot fewer: the least-filled sheet's pieces are left out, the budget drops by its cost, and
+    the last slot takes its index. None when the plan has a single sheet."""
+    ctx = search_context(job)
+    held = np.flatnonzero(state.stock >= 0)
+    if len(held) <= 1:
+        return None
+    fills = _fills(ctx, state)
+    weakest = int(held[np.argmin(fills[held])])
+    new = state.copy()
+    new.budget = state.budget - float(ctx.unit[state.stock[weakest]])
+    new.ib[new.ib == weakest] = -1
+    last = new.L - 1
+    new.ib[new.ib == last] = weakest
+    new.stock[weakest] = new.stock[last]
+    new.stock = new.stock[:last].copy()
+    new.cost = None
+    new.cost = state_cost(job, new)
+    return new
+
+
+def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> CuttingState:
+    """A copy of ``state`` with the sheets of the slots ``components`` emptied (their pieces left out)."""
+    new = state.copy()
+    slots = np.asarray(components, dtype=np.int64)
+    slots = slots[(slots >= 0) & (slots < new.L)]
+    new.ib[np.isin(new.ib, slots)] = -1
+    new.stock[slots] = -1
+    new.cost = None
+    return new
+
+
+def _random_orders(ctx: SearchContext, pool: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(orders, turned)`` (ORDERS, m) over the pool's local indices: decreasing by a random size key
+    with multiplicative noise (the first row without noise), and random preferred orientations."""
+    m = len(pool)
+    which = rng.integers(0, ctx.metrics.shape[0], size=ORDERS)
+    keys = -ctx.metrics[which][:, pool]
+    noise = 1.0 + NOISE * rng.random((ORDERS, m))
+    noise[0] = 1.0
+    orders = np.argsort(keys * noise, axis=1, kind="stable").astype(np.int64)
+    turned = ((rng.random((ORDERS, m)) < 0.5) & ctx.can_turn[pool][None, :]).astype(np.uint8)
+    return orders, turned
+
+
+def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
+    """Re-decode the left-out pieces into the empty slots (in place; see the module docstring)."""
+    ctx = search_context(job)
+    pool = np.flatnonzero(state.ib < 0)
+    empty = np.flatnonzero(state.stock < 0)
+    if len(pool) == 0 or len(empty) == 0:
+        state.cost = None
+        state.cost = state_cost(job, state)
+        return
+    kept = state.stock[state.stock >= 0]
+    room = state.budget - float(ctx.unit[kept].sum()) + 1e-9
+    used = np.bincount(kept, minlength=len(ctx.count))
+    left = np.where(ctx.count >= 0, np.maximum(ctx.count - used, 0), -1)  # sheets still in stock, -1: unlimited
+    if not (left != 0).any():
+        state.cost = None
+        state.cost = state_cost(job, state)
+        return
+    m = len(pool)
+    orders, turned = _random_orders(ctx, pool, rng)
+    rule = int(rng.choice(_RULES, p=_RULE_WEIGHTS))
+    area = ctx.area[pool]
+    pool_area = float(area.sum())
+    best: tuple[float, float] | None = None
+    chosen: Any = None
+    for transposed in ctx.ways:
+        pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
+        sw, sh = (ctx.uh, ctx.uw) if transposed else (ctx.uw, ctx.uh)
+        B = len(orders)
+        o_sheet, o_x, o_y, o_type = (np.zeros((B, m), dtype=np.int64) for _ in range(4))
+        o_rot = np.zeros((B, m), dtype=np.uint8)
+        o_sheets = np.zeros(B, dtype=np.int64)
+        o_cost = np.zeros(B, dtype=np.float64)
+        decode_batch(pw, ph, ctx.can_turn[pool], orders, turned, sw, sh, ctx.unit, left, np.int64(job.kerf),
+                     ctx.stacking, ctx.exact, np.int64(rule), True, o_sheet, o_x, o_y, o_rot, o_type, o_sheets,
+                     o_cost)
+        for r in range(B):
+            k = int(o_sheets[r])
+            if k < 0:
+                continue
+            sheet_area = np.bincount(o_sheet[r], weights=area, minlength=k)
+            types = o_type[r, :k]
+            keep: list[int] = []
+            spent = 0.0
+            for s in np.argsort(-sheet_area, kind="stable"):
+                if len(keep) == len(empty):
+                    break
+                c = float(ctx.unit[types[s]])
+                if spent + c <= room:
+                    keep.append(int(s))
+                    spent += c
+            fills = sheet_area[keep] / ctx.usable[types[keep]]
+            score = (pool_area - float(sheet_area[keep].sum()), -float((fills ** 2).sum()))
+            if best is None or score < best:
+                best = score
+                chosen = (transposed, r, keep, o_sheet[r].copy(), o_x[r].copy(), o_y[r].copy(),
+                          o_rot[r].astype(np.bool_), types.copy(), pw, ph)
+    if chosen is not None:
+        transposed, r, keep, sheet, ox, oy, rot, types, pw, ph = chosen
+        t = job.trim
+        spw, sph = np.where(rot, ph, pw), np.where(rot, pw, ph)  # strip-space placed sizes
+        for slot, s in zip(empty, keep):
+            state.stock[slot] = types[s]
+            mine = sheet == s
+            items = pool[mine]
+            state.ib[items] = slot
+            state.rot[items] = rot[mine]
+            if transposed:
+                state.x[items], state.y[items] = oy[mine] + t.left, ox[mine] + t.bottom
+                state.pw[items], state.ph[items] = sph[mine], spw[mine]
+            else:
+                state.x[items], state.y[items] = ox[mine] + t.left, oy[mine] + t.bottom
+                state.pw[items], state.ph[items] = spw[mine], sph[mine]
+    state.cost = None
+    state.cost = state_cost(job, state)
+
+
+def plan_from_state(job: CuttingJob, state: CuttingState) -> list[dict[str, Any]] | None:
+    """The plan a complete state holds (non-empty slots in slot order), checked by the independent
+    checker; None while pieces are left out, or should the checker refuse it."""
+    if (state.ib < 0).any():
+        return None
+    slots = [int(s) for s in range(state.L) if state.stock[s] >= 0]
+    index = {s: k for k, s in enumerate(slots)}
+    sheets: list[dict[str, Any]] = [{"stock": int(state.stock[s]), "items": []} for s in slots]
+    for i in range(job.n):
+        sheets[index[int(state.ib[i])]]["items"].append(
+            {"item": i, "x": int(state.x[i]), "y": int(state.y[i]), "width": int(state.pw[i]),
+             "height": int(state.ph[i]), "rotated": bool(state.rot[i])})
+    sheets = [s for s in sheets if s["items"]]
+    if check_cutting_plan(job, sheets):
+        return None
+    return sheets
+
+
+def as_state(obj: Any) -> CuttingState:
+    if not isinstance(obj, CuttingState):
+        raise TypeError(f"expected a cutting-plan search state, got {type(obj).__name__}")
+    return obj
