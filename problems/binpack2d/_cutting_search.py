@@ -38,13 +38,13 @@ import numpy as np
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
+from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
     RULE_FILL_AREA,
     RULE_FILL_WIDEN,
     RULE_KNAPSACK,
     RULE_STRIPS_KNAPSACK,
-    decode_batch,
 )
 
 __all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state", "ruin_state", "search_context",
@@ -53,7 +53,7 @@ __all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state",
 #: Rules a recreate draws from, and how often: the knapsack rules are the strongest single decoders
 #: on the classic jobs, the others see pools the knapsack rules pack badly.
 _RULES = np.array([RULE_KNAPSACK, RULE_STRIPS_KNAPSACK, RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_WIDEN])
-_RULE_WEIGHTS = np.array([0.35, 0.2, 0.2, 0.15, 0.1])
+_RULE_CUMULATIVE = np.cumsum([0.35, 0.2, 0.2, 0.15, 0.1])
 #: Orders one recreate decodes (per first-cut direction).
 ORDERS = 8
 #: Multiplicative noise on the decreasing-size keys of an order.
@@ -130,6 +130,8 @@ class CuttingState:
     ph: np.ndarray
     rot: np.ndarray
     budget: float
+    #: the job's context (every move reads it; looking a job up by value hashes all its pieces)
+    ctx: SearchContext
     cost: tuple[float, float] | None = None
 
     @property
@@ -138,7 +140,7 @@ class CuttingState:
 
     def copy(self) -> CuttingState:
         return CuttingState(self.stock.copy(), self.ib.copy(), self.x.copy(), self.y.copy(), self.pw.copy(),
-                            self.ph.copy(), self.rot.copy(), self.budget, self.cost)
+                            self.ph.copy(), self.rot.copy(), self.budget, self.ctx, self.cost)
 
 
 def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingState:
@@ -153,7 +155,7 @@ def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingSta
         for p in sheet["items"]:
             i = int(p["item"])
             ib[i], x[i], y[i], pw[i], ph[i], rot[i] = k, p["x"], p["y"], p["width"], p["height"], bool(p["rotated"])
-    state = CuttingState(stock, ib, x, y, pw, ph, rot, float(ctx.unit[stock].sum()) if len(stock) else 0.0)
+    state = CuttingState(stock, ib, x, y, pw, ph, rot, float(ctx.unit[stock].sum()) if len(stock) else 0.0, ctx)
     state.cost = state_cost(job, state)
     return state
 
@@ -174,7 +176,7 @@ def state_cost(job: CuttingJob, state: CuttingState) -> tuple[float, float]:
     """(left-out area in usable sheets of the largest type, minus the mean squared fill of the slots)."""
     if state.cost is not None:
         return state.cost
-    ctx = search_context(job)
+    ctx = state.ctx
     left = float(ctx.area[state.ib < 0].sum()) / ctx.ref_area
     fills = _fills(ctx, state)
     return left, -float((fills ** 2).sum()) / max(1, state.L)
@@ -182,13 +184,13 @@ def state_cost(job: CuttingJob, state: CuttingState) -> tuple[float, float]:
 
 def state_weakness(job: CuttingJob, state: CuttingState) -> np.ndarray:
     """Per slot, its free share (1 for an empty slot): nearly empty sheets are ruined first."""
-    return 1.0 - _fills(search_context(job), state)
+    return 1.0 - _fills(state.ctx, state)
 
 
 def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     """One slot fewer: the least-filled sheet's pieces are left out, the budget drops by its cost, and
     the last slot takes its index. None when the plan has a single sheet."""
-    ctx = search_context(job)
+    ctx = state.ctx
     held = np.flatnonzero(state.stock >= 0)
     if len(held) <= 1:
         return None
@@ -211,98 +213,55 @@ def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> 
     new = state.copy()
     slots = np.asarray(components, dtype=np.int64)
     slots = slots[(slots >= 0) & (slots < new.L)]
-    new.ib[np.isin(new.ib, slots)] = -1
+    hit = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
+    hit[slots] = True
+    new.ib[hit[new.ib]] = -1
     new.stock[slots] = -1
     new.cost = None
     return new
 
 
-def _random_orders(ctx: SearchContext, pool: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``(orders, turned)`` (ORDERS, m) over the pool's local indices: decreasing by a random size key
-    with multiplicative noise (the first row without noise), and random preferred orientations."""
-    m = len(pool)
-    which = rng.integers(0, ctx.metrics.shape[0], size=ORDERS)
-    keys = -ctx.metrics[which][:, pool]
-    noise = 1.0 + NOISE * rng.random((ORDERS, m))
-    noise[0] = 1.0
-    orders = np.argsort(keys * noise, axis=1, kind="stable").astype(np.int64)
-    turned = ((rng.random((ORDERS, m)) < 0.5) & ctx.can_turn[pool][None, :]).astype(np.uint8)
-    return orders, turned
-
-
 def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
     """Re-decode the left-out pieces into the empty slots (in place; see the module docstring)."""
-    ctx = search_context(job)
+    ctx = state.ctx
     pool = np.flatnonzero(state.ib < 0)
     empty = np.flatnonzero(state.stock < 0)
-    if len(pool) == 0 or len(empty) == 0:
-        state.cost = None
-        state.cost = state_cost(job, state)
-        return
     kept = state.stock[state.stock >= 0]
-    room = state.budget - float(ctx.unit[kept].sum()) + 1e-9
     used = np.bincount(kept, minlength=len(ctx.count))
     left = np.where(ctx.count >= 0, np.maximum(ctx.count - used, 0), -1)  # sheets still in stock, -1: unlimited
-    if not (left != 0).any():
-        state.cost = None
+    state.cost = None
+    if len(pool) == 0 or len(empty) == 0 or not (left != 0).any():
         state.cost = state_cost(job, state)
         return
-    m = len(pool)
-    orders, turned = _random_orders(ctx, pool, rng)
-    rule = int(rng.choice(_RULES, p=_RULE_WEIGHTS))
-    area = ctx.area[pool]
-    pool_area = float(area.sum())
-    best: tuple[float, float] | None = None
-    chosen: Any = None
+    room = state.budget - float(ctx.unit[kept].sum()) + 1e-9
+    rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
+    best: Any = None
     for transposed in ctx.ways:
         pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
         sw, sh = (ctx.uh, ctx.uw) if transposed else (ctx.uw, ctx.uh)
-        B = len(orders)
-        o_sheet, o_x, o_y, o_type = (np.zeros((B, m), dtype=np.int64) for _ in range(4))
-        o_rot = np.zeros((B, m), dtype=np.uint8)
-        o_sheets = np.zeros(B, dtype=np.int64)
-        o_cost = np.zeros(B, dtype=np.float64)
-        decode_batch(pw, ph, ctx.can_turn[pool], orders, turned, sw, sh, ctx.unit, left, np.int64(job.kerf),
-                     ctx.stacking, ctx.exact, np.int64(rule), True, o_sheet, o_x, o_y, o_rot, o_type, o_sheets,
-                     o_cost)
-        for r in range(B):
-            k = int(o_sheets[r])
-            if k < 0:
-                continue
-            sheet_area = np.bincount(o_sheet[r], weights=area, minlength=k)
-            types = o_type[r, :k]
-            keep: list[int] = []
-            spent = 0.0
-            for s in np.argsort(-sheet_area, kind="stable"):
-                if len(keep) == len(empty):
-                    break
-                c = float(ctx.unit[types[s]])
-                if spent + c <= room:
-                    keep.append(int(s))
-                    spent += c
-            fills = sheet_area[keep] / ctx.usable[types[keep]]
-            score = (pool_area - float(sheet_area[keep].sum()), -float((fills ** 2).sum()))
-            if best is None or score < best:
-                best = score
-                chosen = (transposed, r, keep, o_sheet[r].copy(), o_x[r].copy(), o_y[r].copy(),
-                          o_rot[r].astype(np.bool_), types.copy(), pw, ph)
-    if chosen is not None:
-        transposed, r, keep, sheet, ox, oy, rot, types, pw, ph = chosen
+        found = decode_pool(pw, ph, ctx.can_turn[pool], ctx.metrics[:, pool], sw, sh, ctx.unit, ctx.usable, left,
+                            np.int64(job.kerf), ctx.stacking, ctx.exact, rule, np.int64(ORDERS), NOISE,
+                            np.int64(len(empty)), room, np.int64(rng.integers(2**31)))
+        if best is None or (found[0], -found[1]) < (best[1][0], -best[1][1]):
+            best = (transposed, found, pw, ph)
+    transposed, (lost, _, slot_of, sheet, ox, oy, rot, types), pw, ph = best
+    if np.isfinite(lost):
         t = job.trim
+        rot = rot.astype(np.bool_)
         spw, sph = np.where(rot, ph, pw), np.where(rot, pw, ph)  # strip-space placed sizes
-        for slot, s in zip(empty, keep):
-            state.stock[slot] = types[s]
-            mine = sheet == s
-            items = pool[mine]
-            state.ib[items] = slot
-            state.rot[items] = rot[mine]
-            if transposed:
-                state.x[items], state.y[items] = oy[mine] + t.left, ox[mine] + t.bottom
-                state.pw[items], state.ph[items] = sph[mine], spw[mine]
-            else:
-                state.x[items], state.y[items] = ox[mine] + t.left, oy[mine] + t.bottom
-                state.pw[items], state.ph[items] = spw[mine], sph[mine]
-    state.cost = None
+        rank = slot_of[sheet]  # per pool piece: its kept sheet's rank, -1 where not kept
+        mine = rank >= 0
+        items = pool[mine]
+        for s in np.flatnonzero(slot_of >= 0):
+            state.stock[empty[slot_of[s]]] = types[s]
+        state.ib[items] = empty[rank[mine]]
+        state.rot[items] = rot[mine]
+        if transposed:
+            state.x[items], state.y[items] = oy[mine] + t.left, ox[mine] + t.bottom
+            state.pw[items], state.ph[items] = sph[mine], spw[mine]
+        else:
+            state.x[items], state.y[items] = ox[mine] + t.left, oy[mine] + t.bottom
+            state.pw[items], state.ph[items] = spw[mine], sph[mine]
     state.cost = state_cost(job, state)
 
 
