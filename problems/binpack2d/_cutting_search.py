@@ -133,6 +133,8 @@ class CuttingState:
     #: the job's context (every move reads it; looking a job up by value hashes all its pieces)
     ctx: SearchContext
     cost: tuple[float, float] | None = None
+    #: per item, whether the last ruin took it out (the others left out were left out before)
+    ruined: np.ndarray | None = None
 
     @property
     def L(self) -> int:
@@ -215,7 +217,8 @@ def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> 
     slots = slots[(slots >= 0) & (slots < new.L)]
     hit = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
     hit[slots] = True
-    new.ib[hit[new.ib]] = -1
+    new.ruined = hit[new.ib] & (new.ib >= 0)
+    new.ib[new.ruined] = -1
     new.stock[slots] = -1
     new.cost = None
     return new
@@ -235,11 +238,13 @@ def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generato
         return
     room = state.budget - float(ctx.unit[kept].sum()) + 1e-9
     rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
+    first = np.ones(len(pool), dtype=np.bool_) if state.ruined is None else ~state.ruined[pool]
+    state.ruined = None
     best: Any = None
     for transposed in ctx.ways:
         pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
         sw, sh = (ctx.uh, ctx.uw) if transposed else (ctx.uw, ctx.uh)
-        found = decode_pool(pw, ph, ctx.can_turn[pool], ctx.metrics[:, pool], sw, sh, ctx.unit, ctx.usable, left,
+        found = decode_pool(pw, ph, ctx.can_turn[pool], first, ctx.metrics[:, pool], sw, sh, ctx.unit, ctx.usable, left,
                             np.int64(job.kerf), ctx.stacking, ctx.exact, rule, np.int64(ORDERS), NOISE,
                             np.int64(len(empty)), room, np.int64(rng.integers(2**31)))
         if best is None or (found[0], -found[1]) < (best[1][0], -best[1][1]):

@@ -6,8 +6,8 @@ preferred orientations), decodes them all with one rule of
 :mod:`._guillotine_kernels` in strip space, and per row keeps the fullest sheets,
 at most ``slots`` of them and within the cost ``room``; the row that leaves the
 least piece area out wins (ties: the larger sum of squared fills, then the
-earlier row). One compiled call per move, so that a move costs about one small
-decode rather than Python's bookkeeping.
+earlier row). Compiled calls, so that a move costs about one small decode rather
+than Python's bookkeeping.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ __all__ = ["decode_pool"]
 
 
 @njit(cache=True)
-def _orders(metrics, can_turn, rows, noise):
-    """``(orders, turned)`` (rows, m): decreasing by a drawn size key (row 0 without noise)."""
+def _orders(metrics, can_turn, first, rows, noise):
+    """``(orders, turned)`` (rows, m): decreasing by a drawn size key (row 0 without noise); in every
+    other row the pieces marked ``first`` (left out before the ruin) come before the others."""
     K, m = metrics.shape
     orders = np.empty((rows, m), dtype=np.int64)
     turned = np.zeros((rows, m), dtype=np.uint8)
@@ -31,6 +32,8 @@ def _orders(metrics, can_turn, rows, noise):
         for i in range(m):
             f = 1.0 if r == 0 else 1.0 + noise * np.random.random()
             keys[i] = -metrics[k, i] * f
+            if first[i] and r % 2 == 1:
+                keys[i] -= 1e18
             if can_turn[i] and np.random.random() < 0.5:
                 turned[r, i] = 1
         orders[r] = np.argsort(keys, kind="mergesort")
@@ -38,28 +41,21 @@ def _orders(metrics, can_turn, rows, noise):
 
 
 @njit(cache=True)
-def decode_pool(pw, ph, can_turn, metrics, sw, sh, unit, usable, left, kerf, stacking, exact, rule, rows, noise,
-                slots, room, seed):
-    """Decode the pool (strip space) in ``rows`` drawn orders; the best row's keeping.
-
-    Returns ``(left_out_area, sum_sq_fill, slot_of_sheet, sheet, x, y, rot, stock)``: per
-    decoded sheet its rank among the kept ones (-1: not kept), per piece its decoded sheet,
-    corner and orientation, per sheet its stock type. ``left_out_area`` is inf when every
-    row ran out of stock.
-    """
+def draw_orders(metrics, can_turn, first, rows, noise, seed):
+    """``(orders, turned)`` (rows, m) of the pool, drawn from ``seed`` (see :func:`_orders`)."""
     np.random.seed(seed)
-    m = pw.shape[0]
-    orders, turned = _orders(metrics, can_turn, rows, noise)
-    o_sheet = np.zeros((rows, m), dtype=np.int64)
-    o_x = np.zeros((rows, m), dtype=np.int64)
-    o_y = np.zeros((rows, m), dtype=np.int64)
-    o_type = np.zeros((rows, m), dtype=np.int64)
-    o_rot = np.zeros((rows, m), dtype=np.uint8)
-    o_sheets = np.zeros(rows, dtype=np.int64)
-    o_cost = np.zeros(rows, dtype=np.float64)
-    decode_batch(pw, ph, can_turn, orders, turned, sw, sh, unit, left, kerf, stacking, exact, rule, True,
-                 o_sheet, o_x, o_y, o_rot, o_type, o_sheets, o_cost)
-    area = pw * ph
+    return _orders(metrics, can_turn, first, rows, noise)
+
+
+@njit(cache=True)
+def best_row(area, o_sheets, o_sheet, o_type, unit, usable, slots, room):
+    """Of the decoded rows, the one whose fullest sheets (at most ``slots``, within the cost ``room``)
+    leave the least piece area out; ties: the larger sum of squared fills, then the earlier row.
+
+    Returns ``(row, left_out_area, sum_sq_fill, slot_of_sheet)``: per decoded sheet of that row its rank
+    among the kept ones (-1: not kept). Row -1 and an infinite area when every row ran out of stock.
+    """
+    rows, m = o_sheet.shape
     total = 0.0
     for i in range(m):
         total += area[i]
@@ -101,7 +97,27 @@ def decode_pool(pw, ph, can_turn, metrics, sw, sh, unit, usable, left, kerf, sta
             best_sq = sq
             best_keep[:] = -1
             best_keep[:k] = keep[:k]
-    if best_r < 0:
-        return (np.inf, 0.0, best_keep, o_sheet[0], o_x[0], o_y[0], o_rot[0], o_type[0])
-    return (best_left, best_sq, best_keep, o_sheet[best_r], o_x[best_r], o_y[best_r], o_rot[best_r],
-            o_type[best_r])
+    return best_r, best_left, best_sq, best_keep
+
+
+def decode_pool(pw, ph, can_turn, first, metrics, sw, sh, unit, usable, left, kerf, stacking, exact, rule, rows,
+                noise, slots, room, seed):
+    """Decode the pool (strip space) in ``rows`` drawn orders; the best row's keeping.
+
+    Returns ``(left_out_area, sum_sq_fill, slot_of_sheet, sheet, x, y, rot, stock)``: per
+    decoded sheet its rank among the kept ones (-1: not kept), per piece its decoded sheet,
+    corner and orientation, per sheet its stock type. ``left_out_area`` is inf when every
+    row ran out of stock. Three compiled calls (the decoders' own kernel is not compiled a
+    second time inside another).
+    """
+    m = pw.shape[0]
+    orders, turned = draw_orders(metrics, can_turn, first, rows, noise, seed)
+    o_sheet, o_x, o_y, o_type = (np.zeros((rows, m), dtype=np.int64) for _ in range(4))
+    o_rot = np.zeros((rows, m), dtype=np.uint8)
+    o_sheets = np.zeros(rows, dtype=np.int64)
+    o_cost = np.zeros(rows, dtype=np.float64)
+    decode_batch(pw, ph, can_turn, orders, turned, sw, sh, unit, left, kerf, stacking, exact, rule, True,
+                 o_sheet, o_x, o_y, o_rot, o_type, o_sheets, o_cost)
+    r, lost, sq, keep = best_row((pw * ph).astype(np.float64), o_sheets, o_sheet, o_type, unit, usable, slots, room)
+    r = max(r, 0)
+    return lost, sq, keep, o_sheet[r], o_x[r], o_y[r], o_rot[r], o_type[r]
