@@ -38,13 +38,14 @@ import numpy as np
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
-from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool
+from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
     RULE_FILL_AREA,
     RULE_FILL_WIDEN,
     RULE_KNAPSACK,
     RULE_STRIPS_KNAPSACK,
+    decode_batch,
 )
 
 __all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state", "ruin_state", "search_context",
@@ -135,6 +136,8 @@ class CuttingState:
     cost: tuple[float, float] | None = None
     #: per item, whether the last ruin took it out (the others left out were left out before)
     ruined: np.ndarray | None = None
+    #: per slot, the direction of its sheet's first cuts: 0 as the sheet lies, 1 transposed, -1 unknown
+    way: np.ndarray | None = None
 
     @property
     def L(self) -> int:
@@ -142,7 +145,8 @@ class CuttingState:
 
     def copy(self) -> CuttingState:
         return CuttingState(self.stock.copy(), self.ib.copy(), self.x.copy(), self.y.copy(), self.pw.copy(),
-                            self.ph.copy(), self.rot.copy(), self.budget, self.ctx, self.cost)
+                            self.ph.copy(), self.rot.copy(), self.budget, self.ctx, self.cost,
+                            way=None if self.way is None else self.way.copy())
 
 
 def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingState:
@@ -158,6 +162,8 @@ def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingSta
             i = int(p["item"])
             ib[i], x[i], y[i], pw[i], ph[i], rot[i] = k, p["x"], p["y"], p["width"], p["height"], bool(p["rotated"])
     state = CuttingState(stock, ib, x, y, pw, ph, rot, float(ctx.unit[stock].sum()) if len(stock) else 0.0, ctx)
+    # a job cut one way only says how its sheets were cut; a job cut either way does not
+    state.way = np.full(len(stock), int(ctx.ways[0]) if len(ctx.ways) == 1 else -1, dtype=np.int64)
     state.cost = state_cost(job, state)
     return state
 
@@ -205,6 +211,9 @@ def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     new.ib[new.ib == last] = weakest
     new.stock[weakest] = new.stock[last]
     new.stock = new.stock[:last].copy()
+    if new.way is not None:
+        new.way[weakest] = new.way[last]
+        new.way = new.way[:last].copy()
     new.cost = None
     new.cost = state_cost(job, new)
     return new
@@ -224,49 +233,129 @@ def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> 
     return new
 
 
-def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
-    """Re-decode the left-out pieces into the empty slots (in place; see the module docstring)."""
+def _place(job: CuttingJob, state: CuttingState, items: np.ndarray, slots: np.ndarray, ox: np.ndarray,
+           oy: np.ndarray, rot: np.ndarray, pw: np.ndarray, ph: np.ndarray, transposed: bool) -> None:
+    """Put ``items`` into ``slots`` at strip-space corners ``(ox, oy)`` of the trimmed sheet (``pw``, ``ph``:
+    their strip-space sizes as listed, ``rot``: turned), in sheet coordinates."""
+    t = job.trim
+    spw, sph = np.where(rot, ph, pw), np.where(rot, pw, ph)  # strip-space placed sizes
+    state.ib[items] = slots
+    state.rot[items] = rot
+    if transposed:
+        state.x[items], state.y[items] = oy + t.left, ox + t.bottom
+        state.pw[items], state.ph[items] = sph, spw
+    else:
+        state.x[items], state.y[items] = ox + t.left, oy + t.bottom
+        state.pw[items], state.ph[items] = spw, sph
+
+
+def _decode_into_empty(job: CuttingJob, state: CuttingState, rng: np.random.Generator, rule: np.int64) -> None:
+    """The left-out pieces re-decoded into the empty slots, the best of a batch of orders kept."""
     ctx = state.ctx
     pool = np.flatnonzero(state.ib < 0)
     empty = np.flatnonzero(state.stock < 0)
     kept = state.stock[state.stock >= 0]
     used = np.bincount(kept, minlength=len(ctx.count))
     left = np.where(ctx.count >= 0, np.maximum(ctx.count - used, 0), -1)  # sheets still in stock, -1: unlimited
-    state.cost = None
     if len(pool) == 0 or len(empty) == 0 or not (left != 0).any():
-        state.cost = state_cost(job, state)
         return
     room = state.budget - float(ctx.unit[kept].sum()) + 1e-9
-    rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
     first = np.ones(len(pool), dtype=np.bool_) if state.ruined is None else ~state.ruined[pool]
-    state.ruined = None
     best: Any = None
     for transposed in ctx.ways:
         pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
         sw, sh = (ctx.uh, ctx.uw) if transposed else (ctx.uw, ctx.uh)
-        found = decode_pool(pw, ph, ctx.can_turn[pool], first, ctx.metrics[:, pool], sw, sh, ctx.unit, ctx.usable, left,
-                            np.int64(job.kerf), ctx.stacking, ctx.exact, rule, np.int64(ORDERS), NOISE,
+        found = decode_pool(pw, ph, ctx.can_turn[pool], first, ctx.metrics[:, pool], sw, sh, ctx.unit, ctx.usable,
+                            left, np.int64(job.kerf), ctx.stacking, ctx.exact, rule, np.int64(ORDERS), NOISE,
                             np.int64(len(empty)), room, np.int64(rng.integers(2**31)))
         if best is None or (found[0], -found[1]) < (best[1][0], -best[1][1]):
             best = (transposed, found, pw, ph)
     transposed, (lost, _, slot_of, sheet, ox, oy, rot, types), pw, ph = best
-    if np.isfinite(lost):
+    if not np.isfinite(lost):
+        return
+    rank = slot_of[sheet]  # per pool piece: its kept sheet's rank, -1 where not kept
+    mine = rank >= 0
+    for s in np.flatnonzero(slot_of >= 0):
+        state.stock[empty[slot_of[s]]] = types[s]
+        if state.way is not None:
+            state.way[empty[slot_of[s]]] = int(transposed)
+    _place(job, state, pool[mine], empty[rank[mine]], ox[mine], oy[mine], rot[mine].astype(np.bool_), pw[mine],
+           ph[mine], transposed)
+
+
+def _fill_tops(job: CuttingJob, state: CuttingState, rng: np.random.Generator, rule: np.int64) -> None:
+    """The left-out pieces decoded as new first-stage strips above the top strip of the kept sheets.
+
+    The room above a sheet's last strip is a sheet of its own for the decoders: each such room
+    is a stock type with one sheet, and one more type, unlimited and dear, takes what fits
+    nowhere (those pieces stay left out). New strips above the old ones are cut by first-stage
+    cuts like them, so the sheet keeps the job's stages, kerf and trims."""
+    ctx = state.ctx
+    if state.way is None:
+        return
+    kerf = job.kerf
+    for transposed in ctx.ways:
+        pool = np.flatnonzero(state.ib < 0)
+        if len(pool) == 0:
+            return
+        slots = np.flatnonzero((state.stock >= 0) & (state.way == int(transposed)))
+        if len(slots) == 0:
+            continue
+        held = state.ib >= 0
         t = job.trim
-        rot = rot.astype(np.bool_)
-        spw, sph = np.where(rot, ph, pw), np.where(rot, pw, ph)  # strip-space placed sizes
-        rank = slot_of[sheet]  # per pool piece: its kept sheet's rank, -1 where not kept
-        mine = rank >= 0
-        items = pool[mine]
-        for s in np.flatnonzero(slot_of >= 0):
-            state.stock[empty[slot_of[s]]] = types[s]
-        state.ib[items] = empty[rank[mine]]
-        state.rot[items] = rot[mine]
-        if transposed:
-            state.x[items], state.y[items] = oy[mine] + t.left, ox[mine] + t.bottom
-            state.pw[items], state.ph[items] = sph[mine], spw[mine]
-        else:
-            state.x[items], state.y[items] = ox[mine] + t.left, oy[mine] + t.bottom
-            state.pw[items], state.ph[items] = spw[mine], sph[mine]
+        reach = (state.x - t.left + state.pw) if transposed else (state.y - t.bottom + state.ph)
+        top = np.zeros(state.L, dtype=np.int64)
+        np.maximum.at(top, state.ib[held], reach[held])
+        sw_all, sh_all = (ctx.uh, ctx.uw) if transposed else (ctx.uw, ctx.uh)
+        room_h = sh_all[state.stock[slots]] - top[slots] - kerf
+        pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
+        shortest = int(np.where(ctx.can_turn[pool], np.minimum(pw, ph), ph).min())
+        open_ = room_h >= shortest
+        if not open_.any():
+            continue
+        slots, room_h = slots[open_], room_h[open_]
+        R = len(slots)
+        big = int(max(pw.max(), ph.max(), sw_all.max(), sh_all.max()))
+        sw = np.append(sw_all[state.stock[slots]], big).astype(np.int64)
+        sh = np.append(room_h, big).astype(np.int64)
+        unit = np.append(np.ones(R), 1e12)
+        count = np.append(np.ones(R, dtype=np.int64), -1)
+        rows = 4
+        orders, turned = draw_orders(ctx.metrics[:, pool], ctx.can_turn[pool], np.zeros(len(pool), dtype=np.bool_),
+                                     np.int64(rows), NOISE, np.int64(rng.integers(2**31)))
+        m = len(pool)
+        o_sheet, o_x, o_y, o_type = (np.zeros((rows, m), dtype=np.int64) for _ in range(4))
+        o_rot = np.zeros((rows, m), dtype=np.uint8)
+        o_sheets = np.zeros(rows, dtype=np.int64)
+        o_cost = np.zeros(rows, dtype=np.float64)
+        decode_batch(pw, ph, ctx.can_turn[pool], orders, turned, sw, sh, unit, count, np.int64(kerf), ctx.stacking,
+                     ctx.exact, rule, True, o_sheet, o_x, o_y, o_rot, o_type, o_sheets, o_cost)
+        area = ctx.area[pool]
+        best_r, best_area = -1, 0.0
+        for r in range(rows):
+            if o_sheets[r] < 0:
+                continue
+            inside = o_type[r][o_sheet[r]] < R
+            got = float(area[inside].sum())
+            if got > best_area:
+                best_r, best_area = r, got
+        if best_r < 0:
+            continue
+        kind = o_type[best_r][o_sheet[best_r]]
+        inside = kind < R
+        slot = slots[kind[inside]]
+        _place(job, state, pool[inside], slot, o_x[best_r][inside], o_y[best_r][inside] + top[slot] + kerf,
+               o_rot[best_r][inside].astype(np.bool_), pw[inside], ph[inside], transposed)
+
+
+def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
+    """Re-decode the left-out pieces into the empty slots, then what is still left out above the kept
+    sheets' top strips (in place; see the module docstring)."""
+    rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
+    _decode_into_empty(job, state, rng, rule)
+    state.ruined = None
+    _fill_tops(job, state, rng, rule)
+    state.cost = None
     state.cost = state_cost(job, state)
 
 
