@@ -38,7 +38,7 @@ import numpy as np
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
-from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders
+from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
     RULE_FILL_AREA,
@@ -59,6 +59,10 @@ _RULE_CUMULATIVE = np.cumsum([0.35, 0.2, 0.2, 0.15, 0.1])
 ORDERS = 8
 #: Multiplicative noise on the decreasing-size keys of an order.
 NOISE = 0.3
+#: Probability that a ruined sheet is emptied whole (else it loses each piece with probability 1/2).
+WHOLE = 0.5
+#: Probability that an insertion passes over a free place (for variety).
+BLINK = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,16 +223,26 @@ def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     return new
 
 
-def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> CuttingState:
-    """A copy of ``state`` with the sheets of the slots ``components`` emptied (their pieces left out)."""
+def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray,
+               rng: np.random.Generator) -> CuttingState:
+    """A copy of ``state`` with the slots ``components`` ruined: each sheet emptied whole (probability
+    ``WHOLE``) or losing each piece with probability 1/2 (a sheet left with nothing is emptied)."""
     new = state.copy()
     slots = np.asarray(components, dtype=np.int64)
     slots = slots[(slots >= 0) & (slots < new.L)]
-    hit = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
-    hit[slots] = True
-    new.ruined = hit[new.ib] & (new.ib >= 0)
+    whole = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
+    part = np.zeros(new.L + 1, dtype=np.bool_)
+    pick = rng.random(len(slots)) < WHOLE
+    whole[slots[pick]] = True
+    # a sheet of unknown cuts cannot be compacted: it is ruined whole
+    unknown = new.way is None or (new.way[slots] < 0)
+    whole[slots[~pick & unknown]] = True
+    part[slots[~pick & ~unknown]] = True
+    hit = whole[new.ib] | (part[new.ib] & (rng.random(len(new.ib)) < 0.5))
+    new.ruined = hit & (new.ib >= 0)
     new.ib[new.ruined] = -1
-    new.stock[slots] = -1
+    held = np.bincount(new.ib[new.ib >= 0], minlength=new.L)
+    new.stock[held == 0] = -1
     new.cost = None
     return new
 
@@ -348,6 +362,34 @@ def _fill_tops(job: CuttingJob, state: CuttingState, rng: np.random.Generator, r
                o_rot[best_r][inside].astype(np.bool_), pw[inside], ph[inside], transposed)
 
 
+def _insert(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
+    """The left-out pieces, largest first (noisy), put into the free places of the kept sheets, best fit."""
+    ctx = state.ctx
+    pool = np.flatnonzero(state.ib < 0)
+    if len(pool) == 0 or state.way is None:
+        return
+    t = job.trim
+    held = state.ib >= 0
+    slot_way = np.where(state.stock >= 0, state.way, -1)
+    tr = held & (slot_way[np.where(held, state.ib, 0)] == 1)
+    sx = np.where(tr, state.y - t.bottom, state.x - t.left)
+    sy = np.where(tr, state.x - t.left, state.y - t.bottom)
+    ib = state.ib.copy()
+    rot = state.rot.copy()
+    keys = -ctx.metrics[int(rng.integers(ctx.metrics.shape[0])), pool] * (1.0 + NOISE * rng.random(len(pool)))
+    order = pool[np.argsort(keys, kind="stable")]
+    insert_pieces(ctx.w, ctx.h, ctx.can_turn, ib, sx, sy, rot, state.stock, slot_way, ctx.uw, ctx.uh,
+                  np.int64(job.kerf), ctx.stacking, ctx.exact, order, BLINK, np.int64(rng.integers(2**31)))
+    moved = np.flatnonzero((ib >= 0) & (slot_way[np.where(ib >= 0, ib, 0)] >= 0))  # compacted or inserted
+    turned = slot_way[ib[moved]] == 1
+    state.ib[moved] = ib[moved]
+    state.rot[moved] = rot[moved]
+    state.x[moved] = np.where(turned, sy[moved], sx[moved]) + t.left
+    state.y[moved] = np.where(turned, sx[moved], sy[moved]) + t.bottom
+    state.pw[moved] = np.where(rot[moved], ctx.h[moved], ctx.w[moved])
+    state.ph[moved] = np.where(rot[moved], ctx.w[moved], ctx.h[moved])
+
+
 def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
     """Re-decode the left-out pieces into the empty slots, then what is still left out above the kept
     sheets' top strips (in place; see the module docstring)."""
@@ -355,6 +397,7 @@ def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generato
     _decode_into_empty(job, state, rng, rule)
     state.ruined = None
     _fill_tops(job, state, rng, rule)
+    _insert(job, state, rng)
     state.cost = None
     state.cost = state_cost(job, state)
 

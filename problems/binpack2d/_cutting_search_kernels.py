@@ -121,3 +121,229 @@ def decode_pool(pw, ph, can_turn, first, metrics, sw, sh, unit, usable, left, ke
     r, lost, sq, keep = best_row((pw * ph).astype(np.float64), o_sheets, o_sheet, o_type, unit, usable, slots, room)
     r = max(r, 0)
     return lost, sq, keep, o_sheet[r], o_x[r], o_y[r], o_rot[r], o_type[r]
+
+
+@njit(cache=True)
+def insert_pieces(w, h, can_turn, ib, sx, sy, rot, slot_stock, slot_way, uw, uh, kerf, stacking, exact, order,
+                  blink, seed):
+    """Put the pieces of ``order`` (left out: ``ib == -1``) into the free places of the kept sheets, best fit.
+
+    Every coordinate is in each sheet's own strip space (first-stage cuts horizontal; ``slot_way``
+    1: the sheet is transposed, so a piece listed ``w x h`` lies there as ``h x w``; -1: the sheet's
+    cuts are unknown and it takes nothing), relative to the trimmed sheet: ``sx``, ``sy`` the
+    corner, ``rot`` whether the piece lies turned. The kept sheets' strips and stacks are read off
+    their pieces (a strip: pieces whose heights overlap; a stack: pieces of a strip whose widths
+    overlap) and compacted (see below), then each piece goes, as the decoders' best-fit rule puts it, on top of a stack, into
+    a new stack of a strip, or into a new strip of a sheet; no new sheet is opened, and a place is
+    skipped with probability ``blink`` (for variety). Updates ``ib``, ``sx``, ``sy``, ``rot`` in
+    place (the kept pieces of sheets whose cuts are known may move); returns how many pieces went in.
+    """
+    np.random.seed(seed)
+    n = w.shape[0]
+    L = slot_stock.shape[0]
+    # the placed strip-space size of every held piece
+    pw = np.zeros(n, dtype=np.int64)
+    ph = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        s = ib[i]
+        if s < 0:
+            continue
+        a, b = w[i], h[i]
+        if slot_way[s] == 1:
+            a, b = b, a
+        if rot[i]:
+            a, b = b, a
+        pw[i] = a
+        ph[i] = b
+    # the pieces of sheets whose cuts are known take part; the others are left as they lie
+    active = np.zeros(n, dtype=np.bool_)
+    sheet_key = np.full(n, L, dtype=np.int64)
+    for i in range(n):
+        if ib[i] >= 0 and slot_way[ib[i]] >= 0:
+            active[i] = True
+            sheet_key[i] = ib[i]
+    # strips: held pieces by sheet, then bottom (stable sorts, the others last)
+    by_y = np.argsort(sx, kind="mergesort")
+    by_y = by_y[np.argsort(sy[by_y], kind="mergesort")]
+    by_y = by_y[np.argsort(sheet_key[by_y], kind="mergesort")]
+    cap = n + 4 * L + 4
+    st_sheet = np.empty(cap, dtype=np.int64)
+    st_y = np.empty(cap, dtype=np.int64)
+    st_h = np.empty(cap, dtype=np.int64)
+    st_right = np.zeros(cap, dtype=np.int64)
+    item_strip = np.full(n, -1, dtype=np.int64)
+    n_strips = 0
+    sheet_top = np.zeros(L, dtype=np.int64)
+    for q in range(n):
+        i = by_y[q]
+        if not active[i]:
+            break
+        s = ib[i]
+        if n_strips > 0 and st_sheet[n_strips - 1] == s and sy[i] < st_y[n_strips - 1] + st_h[n_strips - 1]:
+            j = n_strips - 1
+            st_h[j] = max(st_h[j], sy[i] + ph[i] - st_y[j])
+        else:
+            j = n_strips
+            n_strips += 1
+            st_sheet[j] = s
+            st_y[j] = sy[i]
+            st_h[j] = ph[i]
+        item_strip[i] = j
+    # stacks: the pieces of a strip from left to right
+    strip_key = np.where(active, item_strip, cap)
+    by_x = np.argsort(sx, kind="mergesort")
+    by_x = by_x[np.argsort(strip_key[by_x], kind="mergesort")]
+    sk_strip = np.empty(cap, dtype=np.int64)
+    sk_x = np.empty(cap, dtype=np.int64)
+    sk_w = np.empty(cap, dtype=np.int64)
+    sk_top = np.empty(cap, dtype=np.int64)
+    item_stack = np.full(n, -1, dtype=np.int64)
+    n_stacks = 0
+    for q in range(n):
+        i = by_x[q]
+        if not active[i]:
+            break
+        j = item_strip[i]
+        if n_stacks > 0 and sk_strip[n_stacks - 1] == j and sx[i] < sk_x[n_stacks - 1] + sk_w[n_stacks - 1]:
+            k = n_stacks - 1
+            sk_w[k] = max(sk_w[k], sx[i] + pw[i] - sk_x[k])
+            sk_top[k] = max(sk_top[k], sy[i] + ph[i] - st_y[j] + kerf)
+        else:
+            k = n_stacks
+            n_stacks += 1
+            sk_strip[k] = j
+            sk_x[k] = sx[i]
+            sk_w[k] = pw[i]
+            sk_top[k] = sy[i] + ph[i] - st_y[j] + kerf
+        item_stack[i] = k
+    # compaction, so that the room pieces taken out leave is free again: each stack's pieces
+    # re-stacked from its floor (bottom to top as they were), the stacks of a strip pushed left,
+    # the strips of a sheet pushed down; a strip is then as tall as its tallest stack
+    rel = np.zeros(n, dtype=np.int64)
+    sk_h = np.zeros(cap, dtype=np.int64)
+    for q in range(n):
+        i = by_y[q]
+        if not active[i]:
+            break
+        k = item_stack[i]
+        rel[i] = sk_h[k]
+        sk_h[k] += ph[i] + kerf
+    st_hn = np.zeros(cap, dtype=np.int64)
+    for k in range(n_stacks):
+        j = sk_strip[k]
+        st_hn[j] = max(st_hn[j], sk_h[k] - kerf)
+        sk_top[k] = sk_h[k]
+    for j in range(n_strips):
+        st_right[j] = 0
+    for k in range(n_stacks):
+        j = sk_strip[k]
+        sk_x[k] = st_right[j]
+        st_right[j] += sk_w[k] + kerf
+    for s in range(L):
+        sheet_top[s] = 0
+    for j in range(n_strips):
+        s = st_sheet[j]
+        st_y[j] = sheet_top[s]
+        st_h[j] = st_hn[j]
+        sheet_top[s] += st_h[j] + kerf
+    for i in range(n):
+        if active[i]:
+            k = item_stack[i]
+            sx[i] = sk_x[k]
+            sy[i] = st_y[sk_strip[k]] + rel[i]
+    big = np.int64(1) << np.int64(62)
+    placed = 0
+    for q in range(order.shape[0]):
+        i = order[q]
+        if ib[i] >= 0:
+            continue
+        b_lvl = 3
+        b_s1 = big
+        b_s2 = big
+        b_pos = -1
+        b_w = np.int64(0)
+        b_h = np.int64(0)
+        b_r = False
+        for o in range(2 if can_turn[i] else 1):
+            turned = o == 1
+            for way in range(2):
+                a = w[i]
+                b = h[i]
+                if way == 1:
+                    a, b = b, a
+                if turned:
+                    a, b = b, a
+                if stacking:
+                    for k in range(n_stacks):
+                        j = sk_strip[k]
+                        s = st_sheet[j]
+                        if slot_way[s] != way:
+                            continue
+                        fits = (a == sk_w[k]) if exact else (a <= sk_w[k])
+                        if fits and sk_top[k] + b <= st_h[j]:
+                            s1 = sk_w[k] - a
+                            s2 = st_h[j] - sk_top[k] - b
+                            if (0 < b_lvl or (s1 < b_s1 or (s1 == b_s1 and s2 < b_s2))) and \
+                                    np.random.random() >= blink:
+                                b_lvl, b_s1, b_s2, b_pos, b_w, b_h, b_r = 0, s1, s2, k, a, b, turned
+                if b_lvl < 1:
+                    continue
+                for j in range(n_strips):
+                    s = st_sheet[j]
+                    if slot_way[s] != way:
+                        continue
+                    W = uh[slot_stock[s]] if way == 1 else uw[slot_stock[s]]
+                    fits = (b == st_h[j]) if (exact and not stacking) else (b <= st_h[j])
+                    if fits and st_right[j] + a <= W:
+                        s1 = st_h[j] - b
+                        s2 = W - st_right[j] - a
+                        if (1 < b_lvl or (1 == b_lvl and (s1 < b_s1 or (s1 == b_s1 and s2 < b_s2)))) and \
+                                np.random.random() >= blink:
+                            b_lvl, b_s1, b_s2, b_pos, b_w, b_h, b_r = 1, s1, s2, j, a, b, turned
+                if b_lvl < 2:
+                    continue
+                for s in range(L):
+                    if slot_stock[s] < 0 or slot_way[s] != way:
+                        continue
+                    W = uh[slot_stock[s]] if way == 1 else uw[slot_stock[s]]
+                    H = uw[slot_stock[s]] if way == 1 else uh[slot_stock[s]]
+                    if a <= W and sheet_top[s] + b <= H:
+                        s1 = H - sheet_top[s] - b
+                        s2 = W - a
+                        if (2 < b_lvl or (2 == b_lvl and (s1 < b_s1 or (s1 == b_s1 and s2 < b_s2)))) and \
+                                np.random.random() >= blink:
+                            b_lvl, b_s1, b_s2, b_pos, b_w, b_h, b_r = 2, s1, s2, s, a, b, turned
+        if b_lvl == 3:
+            continue
+        placed += 1
+        rot[i] = b_r
+        if b_lvl == 0:
+            k = b_pos
+            j = sk_strip[k]
+            ib[i] = st_sheet[j]
+            sx[i] = sk_x[k]
+            sy[i] = st_y[j] + sk_top[k]
+            sk_top[k] += b_h + kerf
+            continue
+        if b_lvl == 2:
+            s = b_pos
+            j = n_strips
+            n_strips += 1
+            st_sheet[j] = s
+            st_y[j] = sheet_top[s]
+            st_h[j] = b_h
+            st_right[j] = 0
+            sheet_top[s] += b_h + kerf
+            b_pos = j
+        j = b_pos
+        k = n_stacks
+        n_stacks += 1
+        sk_strip[k] = j
+        sk_x[k] = st_right[j]
+        sk_w[k] = b_w
+        sk_top[k] = b_h + kerf
+        ib[i] = st_sheet[j]
+        sx[i] = st_right[j]
+        sy[i] = st_y[j]
+        st_right[j] += b_w + kerf
+    return placed
