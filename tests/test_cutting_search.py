@@ -18,7 +18,7 @@ import nnopt
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
 from nnopt.problems.binpack2d._cutting_problem import CUTTING_PLANS
-from nnopt.problems.binpack2d._cutting_spec import parse_cutting
+from nnopt.problems.binpack2d._cutting_spec import cutting_to_json, parse_cutting
 from nnopt.problems.binpack2d._guillotine_decode import CUTTING_DECODERS, decode_cutting, sorted_cutting_keys
 from nnopt.problems.capabilities import SolutionSearch
 from nnopt.solver._budget import Budget
@@ -41,11 +41,31 @@ def _decoders_alone(job) -> int:
     return min(int(decode_cutting(job, keys, d, both_ways=True).sheets.min()) for d in CUTTING_DECODERS)
 
 
+def _held_plan_issues(job, state) -> list[str]:
+    """The checker's verdict on the sheets of a state, pieces left out or not: the pieces it holds as a job
+    of their own (each with its own rotation flag; the same stock, kerf, trims and cuts)."""
+    held = np.flatnonzero(state.ib >= 0)
+    used = {int(s) for s in state.ib[held]}
+    assert used == {s for s in range(state.L) if state.stock[s] >= 0}, "a sheet without pieces, or pieces in an empty slot"
+    if len(held) == 0:
+        return []
+    w, h, turn = job.item_arrays()
+    data = cutting_to_json(job)
+    data["items"] = [{"width": int(w[i]), "height": int(h[i]), "rotation": bool(turn[i])} for i in held]
+    sub = parse_cutting(data)
+    index = {int(i): k for k, i in enumerate(held)}
+    sheets = [{"stock": int(state.stock[s]), "items": [
+        {"item": index[int(i)], "x": int(state.x[i]), "y": int(state.y[i]), "width": int(state.pw[i]),
+         "height": int(state.ph[i]), "rotated": bool(state.rot[i])} for i in held if state.ib[i] == s]}
+        for s in sorted(used)]
+    return check_cutting_plan(sub, sheets)
+
+
 def test_cutting_plans_declare_the_solution_search():
     assert isinstance(CUTTING_PLANS, SolutionSearch)
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_every_complete_state_and_every_result_passes_the_checker(seed):
     inst = CuttingInstance(CUTTING_PLANS.generate(seed=seed, n=24).job)
     job = inst.job
@@ -59,8 +79,10 @@ def test_every_complete_state_and_every_result_passes_the_checker(seed):
         weak = CUTTING_PLANS.weakness(inst, state)
         parts = rng.choice(len(weak), size=int(rng.integers(1, min(3, len(weak)) + 1)), replace=False)
         cand = CUTTING_PLANS.ruin(inst, state, parts, rng)
+        assert _held_plan_issues(job, cand) == []  # what a ruin keeps is still a plan
         CUTTING_PLANS.recreate(inst, cand, rng)
         assert len(CUTTING_PLANS.weakness(inst, cand)) == len(weak)
+        assert _held_plan_issues(job, cand) == []  # and so is every recreated state, pieces left out or not
         left, _ = CUTTING_PLANS.state_cost(inst, cand)
         if left == 0:
             plan = CUTTING_PLANS.state_solution(inst, cand)
@@ -123,6 +145,7 @@ def test_limited_stock_counts_hold_across_the_whole_plan(rotation):
 
 def test_the_search_keeps_the_time_limit():
     inst = _classic_job("CLASS05_100_01")
+    ruin_recreate(CUTTING_PLANS, inst, Budget(max_evals=20), seed=0)  # compiled kernels: the limit times the search
     t = time.perf_counter()
     res = nnopt.solve(inst, time_limit=1.0, seed=0)
     assert time.perf_counter() - t < 1.4

@@ -311,7 +311,7 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
 
     def ruin(self, instance: CuttingInstance, state: _cutting_search.CuttingState, components: np.ndarray,
              rng: np.random.Generator) -> _cutting_search.CuttingState:
-        return _cutting_search.ruin_state(instance.job, _cutting_search.as_state(state), components, rng)
+        return _cutting_search.ruin_state(instance.job, _cutting_search.as_state(state), components)
 
     def recreate(self, instance: CuttingInstance, state: _cutting_search.CuttingState,
                  rng: np.random.Generator) -> None:

@@ -12,15 +12,23 @@ plan itself:
 - ``tighten`` takes the least-filled sheet away (its pieces left out) and lowers
   the budget by that sheet's cost, so the state aims at a plan one sheet cheaper;
 - ``ruin`` empties a few slots: their pieces join the left-out ones;
-- ``recreate`` re-decodes the left-out pieces into the empty slots with the
-  guillotine decoders of :mod:`._guillotine_kernels` (a small sub-job: the pool's
-  pieces, the stock still in stock after the kept sheets), over a batch of
-  perturbed decreasing orders and orientations, and keeps the row whose fullest
-  sheets, as many as there are empty slots and within the budget left, leave the
-  least area out. A sheet the kernels cut is a whole guillotine plan of its own,
-  so kept sheets and re-decoded ones always form a plan that keeps the stages,
-  the first cut, exactness, kerf, trims and each piece's rotation; the stock
-  counts hold because the sub-job only has the sheets the kept ones leave.
+- ``recreate`` puts left-out pieces back in three steps. (1) It re-decodes them
+  into the empty slots with the guillotine decoders of :mod:`._guillotine_kernels`
+  (a small sub-job: the pool's pieces, the stock still in stock after the kept
+  sheets), over a batch of perturbed decreasing orders and orientations (the
+  pieces left out before this ruin first in every other order), and keeps the row
+  whose fullest sheets, as many as there are empty slots and within the budget
+  left, leave the least area out. (2) What is still out is decoded as new strips
+  above the kept sheets' top strips (the room there as one-sheet stock types).
+  (3) The rest goes, best fit, on top of a stack, into a new stack of a strip or a
+  new strip of a kept sheet, whose strips and stacks are read off its pieces
+  (:func:`._cutting_search_kernels.insert_pieces`). A sheet the
+  kernels cut is a guillotine plan of its own, new strips above it are cut by
+  first-stage cuts like its own, and pieces go into strips and stacks only as the
+  job's cuts allow, so a plan keeps the stages, the first cut, exactness, kerf,
+  trims and each piece's rotation; the stock counts hold because the sub-job only
+  has the sheets the kept ones leave. Where a job may be cut either way first, a
+  sheet of the start plan has unknown cuts: it is only ever ruined whole.
 - ``state_cost``: the left-out area (in usable sheets of the largest type), then
   minus the mean squared fill, so that across equal left-out the search prefers
   uneven fills: area moved out of the emptiest sheet is what lets it go.
@@ -59,8 +67,6 @@ _RULE_CUMULATIVE = np.cumsum([0.35, 0.2, 0.2, 0.15, 0.1])
 ORDERS = 8
 #: Multiplicative noise on the decreasing-size keys of an order.
 NOISE = 0.3
-#: Probability that a ruined sheet is emptied whole (else it loses each piece with probability 1/2).
-WHOLE = 0.5
 #: Probability that an insertion passes over a free place (for variety).
 BLINK = 0.05
 
@@ -223,26 +229,19 @@ def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     return new
 
 
-def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray,
-               rng: np.random.Generator) -> CuttingState:
-    """A copy of ``state`` with the slots ``components`` ruined: each sheet emptied whole (probability
-    ``WHOLE``) or losing each piece with probability 1/2 (a sheet left with nothing is emptied)."""
+def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> CuttingState:
+    """A copy of ``state`` with the sheets of the slots ``components`` emptied (their pieces left out).
+
+    Whole sheets only: the insertion reads a sheet's strips and stacks off its pieces, which a sheet
+    missing some pieces no longer tells (a stack's upper piece may float above a strip's others)."""
     new = state.copy()
     slots = np.asarray(components, dtype=np.int64)
     slots = slots[(slots >= 0) & (slots < new.L)]
-    whole = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
-    part = np.zeros(new.L + 1, dtype=np.bool_)
-    pick = rng.random(len(slots)) < WHOLE
-    whole[slots[pick]] = True
-    # a sheet of unknown cuts cannot be compacted: it is ruined whole
-    unknown = new.way is None or (new.way[slots] < 0)
-    whole[slots[~pick & unknown]] = True
-    part[slots[~pick & ~unknown]] = True
-    hit = whole[new.ib] | (part[new.ib] & (rng.random(len(new.ib)) < 0.5))
-    new.ruined = hit & (new.ib >= 0)
+    hit = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
+    hit[slots] = True
+    new.ruined = hit[new.ib] & (new.ib >= 0)
     new.ib[new.ruined] = -1
-    held = np.bincount(new.ib[new.ib >= 0], minlength=new.L)
-    new.stock[held == 0] = -1
+    new.stock[slots] = -1
     new.cost = None
     return new
 
@@ -380,7 +379,7 @@ def _insert(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> N
     order = pool[np.argsort(keys, kind="stable")]
     insert_pieces(ctx.w, ctx.h, ctx.can_turn, ib, sx, sy, rot, state.stock, slot_way, ctx.uw, ctx.uh,
                   np.int64(job.kerf), ctx.stacking, ctx.exact, order, BLINK, np.int64(rng.integers(2**31)))
-    moved = np.flatnonzero((ib >= 0) & (slot_way[np.where(ib >= 0, ib, 0)] >= 0))  # compacted or inserted
+    moved = pool[ib[pool] >= 0]
     turned = slot_way[ib[moved]] == 1
     state.ib[moved] = ib[moved]
     state.rot[moved] = rot[moved]

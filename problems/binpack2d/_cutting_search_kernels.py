@@ -133,10 +133,11 @@ def insert_pieces(w, h, can_turn, ib, sx, sy, rot, slot_stock, slot_way, uw, uh,
     cuts are unknown and it takes nothing), relative to the trimmed sheet: ``sx``, ``sy`` the
     corner, ``rot`` whether the piece lies turned. The kept sheets' strips and stacks are read off
     their pieces (a strip: pieces whose heights overlap; a stack: pieces of a strip whose widths
-    overlap) and compacted (see below), then each piece goes, as the decoders' best-fit rule puts it, on top of a stack, into
+    overlap; a sheet as the decoders cut it, or as this function left it, reads back so), then each
+    piece goes, as the decoders' best-fit rule puts it, on top of a stack, into
     a new stack of a strip, or into a new strip of a sheet; no new sheet is opened, and a place is
     skipped with probability ``blink`` (for variety). Updates ``ib``, ``sx``, ``sy``, ``rot`` in
-    place (the kept pieces of sheets whose cuts are known may move); returns how many pieces went in.
+    place; returns how many pieces went in.
     """
     np.random.seed(seed)
     n = w.shape[0]
@@ -197,7 +198,6 @@ def insert_pieces(w, h, can_turn, ib, sx, sy, rot, slot_stock, slot_way, uw, uh,
     sk_x = np.empty(cap, dtype=np.int64)
     sk_w = np.empty(cap, dtype=np.int64)
     sk_top = np.empty(cap, dtype=np.int64)
-    item_stack = np.full(n, -1, dtype=np.int64)
     n_stacks = 0
     for q in range(n):
         i = by_x[q]
@@ -215,42 +215,9 @@ def insert_pieces(w, h, can_turn, ib, sx, sy, rot, slot_stock, slot_way, uw, uh,
             sk_x[k] = sx[i]
             sk_w[k] = pw[i]
             sk_top[k] = sy[i] + ph[i] - st_y[j] + kerf
-        item_stack[i] = k
-    # compaction, so that the room pieces taken out leave is free again: each stack's pieces
-    # re-stacked from its floor (bottom to top as they were), the stacks of a strip pushed left,
-    # the strips of a sheet pushed down; a strip is then as tall as its tallest stack
-    rel = np.zeros(n, dtype=np.int64)
-    sk_h = np.zeros(cap, dtype=np.int64)
-    for q in range(n):
-        i = by_y[q]
-        if not active[i]:
-            break
-        k = item_stack[i]
-        rel[i] = sk_h[k]
-        sk_h[k] += ph[i] + kerf
-    st_hn = np.zeros(cap, dtype=np.int64)
-    for k in range(n_stacks):
-        j = sk_strip[k]
-        st_hn[j] = max(st_hn[j], sk_h[k] - kerf)
-        sk_top[k] = sk_h[k]
+        st_right[j] = max(st_right[j], sk_x[k] + sk_w[k] + kerf)
     for j in range(n_strips):
-        st_right[j] = 0
-    for k in range(n_stacks):
-        j = sk_strip[k]
-        sk_x[k] = st_right[j]
-        st_right[j] += sk_w[k] + kerf
-    for s in range(L):
-        sheet_top[s] = 0
-    for j in range(n_strips):
-        s = st_sheet[j]
-        st_y[j] = sheet_top[s]
-        st_h[j] = st_hn[j]
-        sheet_top[s] += st_h[j] + kerf
-    for i in range(n):
-        if active[i]:
-            k = item_stack[i]
-            sx[i] = sk_x[k]
-            sy[i] = st_y[sk_strip[k]] + rel[i]
+        sheet_top[st_sheet[j]] = max(sheet_top[st_sheet[j]], st_y[j] + st_h[j] + kerf)
     big = np.int64(1) << np.int64(62)
     placed = 0
     for q in range(order.shape[0]):
