@@ -46,7 +46,7 @@ def _held_plan_issues(job, state) -> list[str]:
     of their own (each with its own rotation flag; the same stock, kerf, trims and cuts)."""
     held = np.flatnonzero(state.ib >= 0)
     used = {int(s) for s in state.ib[held]}
-    assert used == {s for s in range(state.L) if state.stock[s] >= 0}, "a sheet without pieces, or pieces in an empty slot"
+    assert used == {s for s in range(state.L) if state.stock[s] >= 0}, "a sheet without pieces, or pieces in no sheet"
     if len(held) == 0:
         return []
     w, h, turn = job.item_arrays()

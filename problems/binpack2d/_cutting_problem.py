@@ -20,7 +20,10 @@ for it. What the engine sees:
   totals can have when the prices are whole or simple fractions (else no tie-break);
 - ``lower_bound``: the area bound with kerf and trims (:func:`._cutting_bounds.area_bound`);
 - ``check``: the independent checker (:func:`._cutting_checker.check_cutting_plan`),
-  and the cut list a solution file carries, if any, against the placements.
+  and the cut list a solution file carries, if any, against the placements;
+- the solution-level search (``SolutionSearch``): whole sheets as the components
+  ruin and recreate takes apart (:mod:`._cutting_search`), so the default method
+  follows CEM with it; a plan it hands out has passed the checker.
 """
 from __future__ import annotations
 
@@ -32,9 +35,9 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import InstanceError, Problem, SolutionError
+from nnopt.problems.binpack2d import _cutting_search
 from nnopt.problems.binpack2d._cutting_bounds import area_bound
 from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
-from nnopt.problems.binpack2d import _cutting_search
 from nnopt.problems.binpack2d._cutting_instance import CuttingInstance
 from nnopt.problems.binpack2d._cutting_spec import (
     CuttingJob,

@@ -44,9 +44,9 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
+from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
-from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
     RULE_FILL_AREA,
