@@ -177,7 +177,30 @@ def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingSta
     # a job cut one way only says how its sheets were cut; a job cut either way does not
     state.way = np.full(len(stock), int(ctx.ways[0]) if len(ctx.ways) == 1 else -1, dtype=np.int64)
     state.cost = state_cost(job, state)
+    _rehearse(job, state)
     return state
+
+
+_REHEARSED: list[bool] = []
+
+
+def _rehearse(job: CuttingJob, state: CuttingState) -> None:
+    """Once per process, one move on a copy of the first state (its own generator, so no seeded run
+    changes), and an insertion of nothing: every kernel of the moves is then compiled or loaded.
+
+    The default method builds a search state of every job it solves, also of one too small for
+    ruin and recreate (it counts the sheets); ``nnopt warmup`` and the compile-ahead of a
+    first solve run it on small generated jobs, so this is where the moves' kernels get
+    compiled before a user's clock runs, not in the first move of a large job."""
+    if _REHEARSED or state.L == 0:
+        return
+    _REHEARSED.append(True)
+    ctx = state.ctx
+    recreate_state(job, ruin_state(job, state, np.zeros(1, dtype=np.int64)), np.random.default_rng(0))
+    slot_way = np.where(state.stock >= 0, -1 if state.way is None else state.way, -1)
+    insert_pieces(ctx.w, ctx.h, ctx.can_turn, state.ib.copy(), state.x.copy(), state.y.copy(), state.rot.copy(),
+                  state.stock, slot_way, ctx.uw, ctx.uh, np.int64(job.kerf), ctx.stacking, ctx.exact,
+                  np.zeros(0, dtype=np.int64), BLINK, np.int64(0))
 
 
 def _filled(ctx: SearchContext, state: CuttingState) -> np.ndarray:
