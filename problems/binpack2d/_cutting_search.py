@@ -59,8 +59,10 @@ from nnopt.problems.binpack2d._guillotine_kernels import (
 __all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state", "ruin_state", "search_context",
            "state_cost", "state_from_plan", "state_weakness", "tighten_state"]
 
-#: Rules a recreate draws from, and how often: the knapsack rules are the strongest single decoders
-#: on the classic jobs, the others see pools the knapsack rules pack badly.
+#: Rules a recreate draws from, and how often: the knapsack rules, the strongest single decoders on the
+#: classic jobs, most often. A first choice, not tuned: every rule in each move (two orders each), and
+#: 4, 8 or 16 orders of one rule, left the same sheets on the 18 three-stage classic jobs the encoding
+#: search missed in a 100-job sample (313-315 sheets at 2 s against 302 best known).
 _RULES = np.array([RULE_KNAPSACK, RULE_STRIPS_KNAPSACK, RULE_BEST_FIT, RULE_FILL_AREA, RULE_FILL_WIDEN])
 _RULE_CUMULATIVE = np.cumsum([0.35, 0.2, 0.2, 0.15, 0.1])
 #: Orders one recreate decodes (per first-cut direction).
