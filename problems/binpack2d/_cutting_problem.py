@@ -21,7 +21,10 @@ for it. What the engine sees:
 - ``lower_bound``: the area bound with kerf and trims, and with one stock type the classic
   dual-feasible-function bound on the pieces grown by the kerf (:func:`._cutting_bounds.cutting_bound`);
 - ``check``: the independent checker (:func:`._cutting_checker.check_cutting_plan`),
-  and the cut list a solution file carries, if any, against the placements.
+  and the cut list a solution file carries, if any, against the placements;
+- the solution-level search (``SolutionSearch``): whole sheets as the components
+  ruin and recreate takes apart (:mod:`._cutting_search`), so the default method
+  follows CEM with it; a plan it hands out has passed the checker.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.base import InstanceError, Problem, SolutionError
+from nnopt.problems.binpack2d import _cutting_search
 from nnopt.problems.binpack2d._cutting_bounds import area_bound, cutting_bound
 from nnopt.problems.binpack2d._cutting_checker import CUT_COLUMNS, Cut, check_cutting_plan, cut_sequence
 from nnopt.problems.binpack2d._cutting_downsize import regroup_sheets
@@ -55,7 +59,7 @@ from nnopt.problems.binpack2d._guillotine_decode import (
     sorted_cutting_keys,
 )
 from nnopt.problems.binpack2d._guillotine_shelves import StockExhausted, plan_cost, shelf_plan
-from nnopt.problems.capabilities import Polishing, Rendering
+from nnopt.problems.capabilities import Polishing, Rendering, SolutionSearch
 
 __all__ = ["CUTTING_PLANS", "CuttingPlan", "CuttingPlans", "generate_cutting"]
 
@@ -114,7 +118,8 @@ def _least_fill(job: CuttingJob, plan: list[dict[str, Any]]) -> float:
     return min(fills) if fills else 0.0
 
 
-class CuttingPlans(Polishing, Rendering, Problem[CuttingInstance, CuttingPlan]):
+class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.CuttingState],
+                   Polishing, Rendering, Problem[CuttingInstance, CuttingPlan]):
     """binpack2d's cutting jobs: stock types with prices and counts, kerf, trims, guillotine stages."""
 
     name = "binpack2d"
@@ -311,6 +316,37 @@ class CuttingPlans(Polishing, Rendering, Problem[CuttingInstance, CuttingPlan]):
             cuts = _read_cuts(data["cuts"])
         plan = [{key: value for key, value in s.items() if key != "cuts"} for s in sheets]
         return CuttingPlan(plan, cuts)
+
+    # ------------------------------------------- solution-level search (ruin and recreate)
+    def acceptance_slack(self, instance: CuttingInstance, state: _cutting_search.CuttingState) -> float:
+        """Sheets: what is left out decides; the fill tie-break only shapes (as for classic bins)."""
+        return float("inf")
+
+    def search_state(self, instance: CuttingInstance, solution: CuttingPlan) -> _cutting_search.CuttingState:
+        return _cutting_search.state_from_plan(instance.job, solution.sheets)
+
+    def tighten(self, instance: CuttingInstance,
+                state: _cutting_search.CuttingState) -> _cutting_search.CuttingState | None:
+        return _cutting_search.tighten_state(instance.job, _cutting_search.as_state(state))
+
+    def weakness(self, instance: CuttingInstance, state: _cutting_search.CuttingState) -> np.ndarray:
+        return _cutting_search.state_weakness(instance.job, _cutting_search.as_state(state))
+
+    def ruin(self, instance: CuttingInstance, state: _cutting_search.CuttingState, components: np.ndarray,
+             rng: np.random.Generator) -> _cutting_search.CuttingState:
+        return _cutting_search.ruin_state(instance.job, _cutting_search.as_state(state), components)
+
+    def recreate(self, instance: CuttingInstance, state: _cutting_search.CuttingState,
+                 rng: np.random.Generator) -> None:
+        _cutting_search.recreate_state(instance.job, _cutting_search.as_state(state), rng)
+
+    def state_cost(self, instance: CuttingInstance, state: _cutting_search.CuttingState) -> tuple[float, float]:
+        return _cutting_search.state_cost(instance.job, _cutting_search.as_state(state))
+
+    def state_solution(self, instance: CuttingInstance, state: _cutting_search.CuttingState) -> CuttingPlan | None:
+        """The complete state's plan, verified by the independent checker (None otherwise)."""
+        sheets = _cutting_search.plan_from_state(instance.job, _cutting_search.as_state(state))
+        return None if sheets is None else CuttingPlan(sheets)
 
     # ---------------------------------------------------------------- pictures
     # ------------------------------------------------------------------- polishing
