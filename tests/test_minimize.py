@@ -41,6 +41,14 @@ def test_the_methods_are_in_a_registry():
     assert {"random", "cem", "network", "network-random-step", "no-model"} <= set(available_rules())
 
 
+def test_auto_runs_the_registered_method_the_benchmark_chose():
+    from nnopt.solver.blackbox.minimize import AUTO_METHOD
+
+    assert AUTO_METHOD in available_rules()
+    result = nnopt.minimize(lambda x: -float(x.sum()), Binary(8), max_evals=30, seed=0)
+    assert result.method == AUTO_METHOD and result.n_evals == 30
+
+
 def test_cem_reaches_the_onemax_optimum_within_200_evaluations():
     result = nnopt.minimize(lambda x: -float(x.sum()), Binary(20), max_evals=200, seed=0, method="cem")
     assert result.fun == -20.0 and result.x.dtype == bool and result.x.all()
