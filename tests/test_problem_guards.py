@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from nnopt.problems import Problem, get_problem
+from nnopt.problems.binpack2d._cutting_problem import CUTTING_PLANS
 from nnopt.problems.testing import check_problem, problem_checks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -268,5 +269,7 @@ def test_the_suite_runs_the_rules_of_the_capabilities_a_problem_declares(knapsac
     assert rules(knapsack.Knapsack) == core  # the example declares no capability
     tsp = per["SolutionSearch"] | per["Rendering"] | per["FileFormats"]
     assert rules(get_problem("tsp")) == core | tsp
+    finishing = per.pop("Polishing")  # bin packing's textbook variant has one sheet size, nothing to polish
     assert rules(get_problem("binpack2d")) == core.union(*per.values())
+    assert finishing <= rules(CUTTING_PLANS)
     assert "check_proof_below_optimum" in per["Proofs"] and "check_search_moves" in per["SolutionSearch"]
