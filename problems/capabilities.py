@@ -281,7 +281,7 @@ class FileFormats(Capability, Generic[InstanceT]):
 class Polishing(Capability, Generic[InstanceT, SolutionT]):
     """A finishing search on a finished solution, in the problem's own terms, for what the
     decoders cannot reach (a cutting job with several stock types: which sheet types hold the
-    pieces of a few sheets for less). The default method gives it :attr:`polish_share` of its
+    pieces of a few sheets for less). The default method gives it :meth:`polish_share_of` its
     budget at the end, on the instances :meth:`polishes` names; the contract suite checks that
     it keeps solutions feasible and never makes them costlier."""
 
@@ -291,6 +291,11 @@ class Polishing(Capability, Generic[InstanceT, SolutionT]):
     def polishes(self, instance: InstanceT) -> bool:
         """Whether :meth:`polish` can improve solutions of ``instance`` (False: the default skips it)."""
         return True
+
+    def polish_share_of(self, instance: InstanceT) -> float:
+        """The polish's share of the default method's budget on ``instance``: :attr:`polish_share`
+        unless the problem knows that some instances gain more from polishing than from searching."""
+        return self.polish_share
 
     @abstractmethod
     def polish(self, instance: InstanceT, solution: SolutionT, deadline: float | None, moves: int | None,

@@ -83,7 +83,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
               config: RRConfig | None = None, on_improve: ProgressCallback | None = None,
               prove: bool = False, threads: int | None = None, polish: bool = True) -> SearchResult:
     """CEM for ``cem_share`` of the budget, then ruin and recreate from its best solution, then the
-    problem's polish (:mod:`.polish_phase`) for its ``polish_share`` of the budget, where it applies.
+    problem's polish (:mod:`.polish_phase`) for its share of the budget (``polish_share_of``), where it applies.
 
     Under ``max_evals`` the share counts CEM's decodes and the rest ruin-and-recreate
     moves, so a seeded run stays reproducible bit for bit. With ``prove`` (and a time
@@ -104,7 +104,7 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         found.seconds = budget.elapsed
         return found
     if polish and isinstance(problem, Polishing) and problem.polishes(instance):
-        searching, finishing = split_budget(budget, 1.0 - problem.polish_share)
+        searching, finishing = split_budget(budget, 1.0 - problem.polish_share_of(instance))
         found = portfolio(problem, instance, searching, seed=seed, cem_share=cem_share, config=config,
                           on_improve=on_improve, polish=False)
         found = polished(problem, instance, found, finishing, seed=seed, on_improve=on_improve)

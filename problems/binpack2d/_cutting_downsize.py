@@ -9,7 +9,9 @@ of a type cheaper than both) are decoded alone into one sheet of each cheaper ty
 decoder over the sorted orders and a few random ones, and the first plan that holds them all
 replaces the sheets. The result keeps every rule of the job (stages, first cut, kerf, trims,
 turns), because it is the decoders' own plan for a sub-job of the same job; stock counts are
-kept by only taking a type with a sheet left.
+kept by only taking a type with a sheet left. On a free-placement job the classic decoders
+answer instead (:mod:`._cutting_free`): pieces interlock there where guillotine stages
+cannot.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_bounds import sheet_capacity
+from nnopt.problems.binpack2d._cutting_free import free_placement, pack_free
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob, Guillotine, PieceType
 from nnopt.problems.binpack2d._guillotine_decode import decode_cutting, sorted_cutting_keys
 
@@ -49,6 +52,8 @@ def _fits(job: CuttingJob, items: list[int], types: tuple[int, ...], rng: np.ran
     for i in items:
         if not any(_fits_sheet(job, int(w[i]), int(h[i]), bool(turns[i]), t) for t in set(types)):
             return None
+    if free_placement(job):
+        return pack_free(job, items, types, rng, RANDOM_ORDERS)
     kinds = sorted(set(types))
     stock = tuple(replace(job.stock[t], count=types.count(t)) for t in kinds)
     pieces = tuple(PieceType(int(w[i]), int(h[i]), 1, bool(turns[i])) for i in items)
