@@ -11,8 +11,8 @@ How a sheet type becomes a classic instance: the bin is the trimmed sheet grown 
 kerf in both directions, and every piece is grown by the kerf too, so two grown pieces
 that do not overlap leave at least a kerf between the pieces themselves, and a grown
 piece inside the grown bin leaves the piece inside the trimmed sheet. A classic instance
-turns all its items or none, so the pieces of one question must agree on turning
-(:func:`free_placement` says whether a job's do).
+turns all its items or none: the pieces of one question turn only when every one of them
+may.
 """
 from __future__ import annotations
 
@@ -38,28 +38,30 @@ _CLASSIC = BinPack2D()
 
 
 def free_placement(job: CuttingJob) -> bool:
-    """True when the job places pieces freely and all its pieces agree on turning (or not)."""
-    if job.guillotine is not None:
-        return False
-    turns = job.item_arrays()[2]
-    return bool(turns.all() or not turns.any())
+    """True when the job places pieces freely (no guillotine cuts asked for)."""
+    return job.guillotine is None
 
 
-def _classic_view(job: CuttingJob, items: list[int], stock: int) -> BinPackInstance:
+def _turning(job: CuttingJob, items: list[int]) -> bool:
+    """Whether the classic view of ``items`` may turn them: only when every one of them may turn."""
+    return bool(job.item_arrays()[2][items].all()) if items else False
+
+
+def _classic_view(job: CuttingJob, items: list[int], stock: int, turning: bool) -> BinPackInstance:
     """``items`` on sheets of type ``stock`` as a classic instance (see the module docstring)."""
-    w, h, turns = job.item_arrays()
+    w, h, _ = job.item_arrays()
     x0, y0, x1, y1 = job.usable(stock)
     k = job.kerf
     return BinPackInstance(job.name, x1 - x0 + k, y1 - y0 + k,
                            tuple((int(w[i]) + k, int(h[i]) + k, 1) for i in items),
-                           allow_rotation=bool(turns[items[0]]) if items else False)
+                           allow_rotation=turning)
 
 
-def _fits_type(job: CuttingJob, item: int, stock: int) -> bool:
-    w, h, turns = job.item_arrays()
+def _fits_type(job: CuttingJob, item: int, stock: int, turning: bool) -> bool:
+    w, h, _ = job.item_arrays()
     x0, y0, x1, y1 = job.usable(stock)
     W, H = x1 - x0, y1 - y0
-    return (w[item] <= W and h[item] <= H) or (bool(turns[item]) and h[item] <= W and w[item] <= H)
+    return bool((w[item] <= W and h[item] <= H) or (turning and h[item] <= W and w[item] <= H))
 
 
 def _keys(inst: BinPackInstance, rng: np.random.Generator, rows: int) -> np.ndarray:
@@ -93,9 +95,10 @@ def _sheets(job: CuttingJob, items: list[int], stock: int, inst: BinPackInstance
 def _all_on(job: CuttingJob, items: list[int], stock: int, sheets: int, rng: np.random.Generator,
             rows: int) -> Plan | None:
     """``items`` on at most ``sheets`` sheets of type ``stock`` (None when no decoder finds it)."""
-    if not all(_fits_type(job, i, stock) for i in items):
+    turning = _turning(job, items)
+    if not all(_fits_type(job, i, stock, turning) for i in items):
         return None
-    inst = _classic_view(job, items, stock)
+    inst = _classic_view(job, items, stock, turning)
     X = _keys(inst, rng, rows)
     for decoder in FREE_DECODERS:
         batch = _CLASSIC.decode(inst, X, decoder=decoder)
@@ -109,10 +112,11 @@ def _all_on(job: CuttingJob, items: list[int], stock: int, sheets: int, rng: np.
 def _fullest_sheet(job: CuttingJob, items: list[int], stock: int, rng: np.random.Generator,
                    rows: int) -> dict[str, Any] | None:
     """One sheet of type ``stock`` holding as much piece area of ``items`` as the decoders find."""
-    fitting = [i for i in items if _fits_type(job, i, stock)]
+    turning = _turning(job, items)
+    fitting = [i for i in items if _fits_type(job, i, stock, turning)]
     if not fitting:
         return None
-    inst = _classic_view(job, fitting, stock)
+    inst = _classic_view(job, fitting, stock, turning)
     area = (inst.widths * inst.heights).astype(np.float64)
     X = _keys(inst, rng, rows)
     best, best_area = None, -1.0

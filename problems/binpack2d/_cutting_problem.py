@@ -404,7 +404,8 @@ CUTTING_PLANS = CuttingPlans()
 def generate_cutting(seed: int, n: int = 12, name: str | None = None) -> CuttingJob:
     """A random cutting job of ``n`` items: one to three stock types (the largest unlimited, the others
     maybe limited and priced), kerf 0..3, trims 0..4, two or three guillotine stages, exact or not,
-    any first cut, rotation allowed or not, some pieces with their own rotation."""
+    any first cut (or, with several stock types, now and then free placement), rotation allowed or
+    not, some pieces with their own rotation."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
         raise ValueError(f"n must be an integer from 1 to 10000, got {n!r}")
     rng = np.random.default_rng(seed)
@@ -437,6 +438,8 @@ def generate_cutting(seed: int, n: int = 12, name: str | None = None) -> Cutting
                             ("horizontal", "vertical", "any")[int(rng.integers(0, 3))])
     if rng.random() < 0.5:  # the unlimited sheet listed last as often as first
         stock.append(stock.pop(0))
+    if len(stock) > 1 and rng.random() < 0.3:  # free placement (with one sheet size it would be a classic job)
+        guillotine = None
     job = CuttingJob(name or f"cut_{seed}_{n}", tuple(stock), tuple(pieces), allow, guillotine, kerf, trim)
     # Through the validator, so a generated job is one a file could hold (and round-trips).
     return parse_cutting(cutting_to_json(job), "generated")
