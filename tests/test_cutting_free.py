@@ -53,8 +53,8 @@ def test_free_placement_is_a_job_without_guillotine_cuts():
 
 def test_a_piece_that_may_not_turn_stays_upright_beside_pieces_that_may():
     job = parse_cutting({"bins": [{"width": 32, "height": 12}], "allow_rotation": True,
-                         "items": [{"width": 10, "height": 12, "count": 2}, {"width": 12, "height": 10, "rotation": False}]},
-                        "grain")
+                         "items": [{"width": 10, "height": 12, "count": 2},
+                                   {"width": 12, "height": 10, "rotation": False}]}, "grain")
     for seed in range(5):
         plan = pack_free(job, list(range(job.n)), (0,), np.random.default_rng(seed), rows=8)
         assert plan is not None and check_cutting_plan(job, plan) == []

@@ -434,7 +434,7 @@ def generate_cutting(seed: int, n: int = 12, name: str | None = None) -> Cutting
         h = int(rng.integers(max(1, side // 10), side // 2 + 1))
         own = None if rng.random() < 0.6 else bool(rng.random() < 0.5)
         pieces.append(PieceType(w, h, int(counts[k]), own, f"p{k}" if rng.random() < 0.3 else None))
-    guillotine = Guillotine(int(rng.integers(2, 4)), bool(rng.random() < 0.3),
+    guillotine: Guillotine | None = Guillotine(int(rng.integers(2, 4)), bool(rng.random() < 0.3),
                             ("horizontal", "vertical", "any")[int(rng.integers(0, 3))])
     if rng.random() < 0.5:  # the unlimited sheet listed last as often as first
         stock.append(stock.pop(0))
