@@ -16,14 +16,14 @@ may.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import permutations
 from typing import Any
 
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
-from nnopt.problems.binpack2d._instance import BinPackInstance
-from nnopt.problems.binpack2d._problem import BinPack2D
+from nnopt.problems.binpack2d._kernels import BIN_CHOICE, BIN_FIRST_FIT, RULE_NAMES, pack_batch
 
 __all__ = ["FREE_DECODERS", "free_placement", "pack_free"]
 
@@ -34,7 +34,50 @@ MAX_SHEET_ORDERS = 6
 
 Plan = list[dict[str, Any]]
 
-_CLASSIC = BinPack2D()
+
+@dataclass(frozen=True)
+class _ClassicView:
+    """Pieces grown by the kerf (``w``, ``h``, int64) in a bin grown by it (``W`` x ``H``), turned or not."""
+
+    w: np.ndarray
+    h: np.ndarray
+    W: int
+    H: int
+    turning: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.w)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A batch of classic decodes: per row and piece its bin, corner (in the grown bin) and turn."""
+
+    bins: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    rotated: np.ndarray
+
+    def num_bins(self) -> np.ndarray:
+        return self.bins.max(axis=1) + 1
+
+
+def _decode(view: _ClassicView, X: np.ndarray, decoder: str) -> _Decoded:
+    """The classic kernel on ``X`` (keys, then orientation keys where pieces turn), as the classic problem
+    decodes: a piece is turned where only that way fits, else where its orientation key is >= 0.5."""
+    B, n = X.shape[0], view.n
+    rotated = np.zeros((B, n), dtype=np.uint8)
+    if view.turning:
+        upright = (view.w <= view.W) & (view.h <= view.H)
+        turned = (view.h <= view.W) & (view.w <= view.H)
+        want = X[:, n:] >= 0.5
+        rotated = np.where(turned & ~upright, True, np.where(upright & ~turned, False, want)).astype(np.uint8)
+    orders = np.argsort(X[:, :n], axis=1, kind="stable").astype(np.int64)
+    out_bin, out_x, out_y = (np.empty((B, n), dtype=np.int64) for _ in range(3))
+    pack_batch(view.w, view.h, np.int64(view.W), np.int64(view.H), orders, rotated, RULE_NAMES[decoder],
+               BIN_CHOICE.get(decoder, BIN_FIRST_FIT), out_bin, out_x, out_y)
+    return _Decoded(out_bin, out_x, out_y, rotated)
 
 
 def free_placement(job: CuttingJob) -> bool:
@@ -47,14 +90,12 @@ def _turning(job: CuttingJob, items: list[int]) -> bool:
     return bool(job.item_arrays()[2][items].all()) if items else False
 
 
-def _classic_view(job: CuttingJob, items: list[int], stock: int, turning: bool) -> BinPackInstance:
+def _classic_view(job: CuttingJob, items: list[int], stock: int, turning: bool) -> _ClassicView:
     """``items`` on sheets of type ``stock`` as a classic instance (see the module docstring)."""
     w, h, _ = job.item_arrays()
     x0, y0, x1, y1 = job.usable(stock)
     k = job.kerf
-    return BinPackInstance(job.name, x1 - x0 + k, y1 - y0 + k,
-                           tuple((int(w[i]) + k, int(h[i]) + k, 1) for i in items),
-                           allow_rotation=turning)
+    return _ClassicView(w[items] + k, h[items] + k, x1 - x0 + k, y1 - y0 + k, turning)
 
 
 def _fits_type(job: CuttingJob, item: int, stock: int, turning: bool) -> bool:
@@ -64,18 +105,18 @@ def _fits_type(job: CuttingJob, item: int, stock: int, turning: bool) -> bool:
     return bool((w[item] <= W and h[item] <= H) or (turning and h[item] <= W and w[item] <= H))
 
 
-def _keys(inst: BinPackInstance, rng: np.random.Generator, rows: int) -> np.ndarray:
+def _keys(view: _ClassicView, rng: np.random.Generator, rows: int) -> np.ndarray:
     """Keys of the decreasing-area, -height and -width orders (pieces as listed) and ``rows`` random ones."""
-    w, h, n = inst.widths, inst.heights, inst.n
+    w, h, n = view.w, view.h, view.n
     ramp = (np.arange(n, dtype=np.float32) + 0.5) / n
-    X = rng.random((3 + rows, _CLASSIC.encoding_size(inst))).astype(np.float32)
+    X = rng.random((3 + rows, 2 * n if view.turning else n)).astype(np.float32)
     for r, size in enumerate((w * h, h * (int(w.max()) + 1) + w, w * (int(h.max()) + 1) + h)):
         X[r, np.lexsort((np.arange(n), -size))] = ramp
         X[r, n:] = 0.25  # as listed
     return X
 
 
-def _sheets(job: CuttingJob, items: list[int], stock: int, inst: BinPackInstance, bins: np.ndarray,
+def _sheets(job: CuttingJob, items: list[int], stock: int, view: _ClassicView, bins: np.ndarray,
             x: np.ndarray, y: np.ndarray, rotated: np.ndarray, keep: int) -> Plan:
     """The first ``keep`` bins of one decoded row as sheets of the plan form (sheet coordinates)."""
     x0, y0, _, _ = job.usable(stock)
@@ -98,14 +139,14 @@ def _all_on(job: CuttingJob, items: list[int], stock: int, sheets: int, rng: np.
     turning = _turning(job, items)
     if not all(_fits_type(job, i, stock, turning) for i in items):
         return None
-    inst = _classic_view(job, items, stock, turning)
-    X = _keys(inst, rng, rows)
+    view = _classic_view(job, items, stock, turning)
+    X = _keys(view, rng, rows)
     for decoder in FREE_DECODERS:
-        batch = _CLASSIC.decode(inst, X, decoder=decoder)
+        batch = _decode(view, X, decoder)
         ok = np.flatnonzero(batch.num_bins() <= sheets)
         if ok.size:
             r = int(ok[0])
-            return _sheets(job, items, stock, inst, batch.bins[r], batch.x[r], batch.y[r], batch.rotated[r], sheets)
+            return _sheets(job, items, stock, view, batch.bins[r], batch.x[r], batch.y[r], batch.rotated[r], sheets)
     return None
 
 
@@ -116,17 +157,17 @@ def _fullest_sheet(job: CuttingJob, items: list[int], stock: int, rng: np.random
     fitting = [i for i in items if _fits_type(job, i, stock, turning)]
     if not fitting:
         return None
-    inst = _classic_view(job, fitting, stock, turning)
-    area = (inst.widths * inst.heights).astype(np.float64)
-    X = _keys(inst, rng, rows)
+    view = _classic_view(job, fitting, stock, turning)
+    area = (view.w * view.h).astype(np.float64)
+    X = _keys(view, rng, rows)
     best, best_area = None, -1.0
     for decoder in FREE_DECODERS:
-        batch = _CLASSIC.decode(inst, X, decoder=decoder)
+        batch = _decode(view, X, decoder)
         held = np.where(batch.bins == 0, area, 0.0).sum(axis=1)
         r = int(np.argmax(held))
         if held[r] > best_area:
             best_area = float(held[r])
-            best = _sheets(job, fitting, stock, inst, batch.bins[r], batch.x[r], batch.y[r], batch.rotated[r], 1)
+            best = _sheets(job, fitting, stock, view, batch.bins[r], batch.x[r], batch.y[r], batch.rotated[r], 1)
     return best[0] if best else None
 
 

@@ -50,6 +50,7 @@ from nnopt.problems.binpack2d._cutting_instance import CuttingInstance, load_bin
 from nnopt.problems.binpack2d._generate import generate_instance
 from nnopt.problems.binpack2d._instance import BinPackInstance, count_2bp_instances, read_instance
 from nnopt.problems.binpack2d._kernels import (
+    BIN_CHOICE,
     BIN_FIRST_FIT,
     BIN_GLOBAL_BEST,
     RULE_NAMES,
@@ -81,24 +82,6 @@ from nnopt.problems.capabilities import (
 )
 
 __all__ = ["BinPack2D", "ORIENTATIONS", "PackingBatch", "SORT_KEYS", "order_keys"]
-
-#: Bin selection per rule: the MaxRects leftover rules do better choosing the best
-#: bin over all open bins (1), the bottom-left and skyline rules with first fit (0)
-#: (measured over the 500 classic instances, area order; see _kernels' docs).
-#: Guillotine: global best, fewer bins for every split rule as the best of the sort
-#: orders, and in area order for all but llas / maxas (1 and 4 bins more of ~7900).
-#: The shelf rules ignore the bin choice.
-BIN_CHOICE = {
-    "maxrects-bssf": BIN_GLOBAL_BEST,
-    "maxrects-blsf": BIN_GLOBAL_BEST,
-    "maxrects-baf": BIN_GLOBAL_BEST,
-    "guillotine-baf-slas": BIN_GLOBAL_BEST,
-    "guillotine-baf-llas": BIN_GLOBAL_BEST,
-    "guillotine-baf-minas": BIN_GLOBAL_BEST,
-    "guillotine-baf-maxas": BIN_GLOBAL_BEST,
-    "guillotine-baf-sas": BIN_GLOBAL_BEST,
-    "guillotine-baf-las": BIN_GLOBAL_BEST,
-}
 
 #: The classic sort orders (descending), as functions of placed (width, height);
 #: the last three are rectpack's extra orders, which win on some instances.
