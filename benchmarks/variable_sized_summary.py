@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference", default=str(REFERENCE))
     ap.add_argument("--reading", help="a Markdown paragraph appended after the tables")
     ap.add_argument("--out", help="where the Markdown goes (default: standard output)")
+    ap.add_argument("--limit", help="seconds per job, for the heading (default: read off a name like *_10s.csv)")
     args = ap.parse_args(argv)
     with open(args.csv, newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["method"] == args.method]
@@ -96,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"error: {args.csv} has no rows of method {args.method!r}")
     with open(args.reference, newline="") as fh:
         reference = {r["name"]: r for r in csv.DictReader(fh)}
-    limits = {r.get("time_limit") for r in rows} - {None, ""}
-    limit = limits.pop() if len(limits) == 1 else Path(args.csv).stem.rsplit("_", 1)[-1].rstrip("s")
+    limit = args.limit or Path(args.csv).stem.rsplit("_", 1)[-1].rstrip("s")
     text = summary(rows, reference, args.csv, limit)
     if args.reading:
         text += "\n" + Path(args.reading).read_text().strip() + "\n"
