@@ -138,6 +138,13 @@ class SolutionSearch(Capability, Generic[InstanceT, SolutionT, StateT]):
         goal (its objective is not a count: the search then just improves the cost)."""
         return None
 
+    def searches_few_components(self, instance: InstanceT) -> bool:
+        """Whether the default method runs ruin and recreate on a start of no more components than
+        one move ruins. False (the default): there every move takes the whole solution apart and
+        the encoding search does better. A problem whose recreate changes more than where parts
+        lie (which kind of component, as sheets of several sizes do) says True."""
+        return False
+
     def acceptance_slack(self, instance: InstanceT, state: StateT) -> float:
         """How much worse the tie-break of :meth:`state_cost` may get in one accepted move among
         states that leave out equally much. 0 (the default) is plain late acceptance; a count

@@ -112,7 +112,8 @@ def portfolio(problem: Problem, instance: Any, budget: Budget, *, seed: int = 0,
         return found
     if not isinstance(problem, SolutionSearch) or problem.instance_size(instance) > MAX_RUIN_RECREATE_SIZE:
         return cem(problem, instance, budget, seed=seed, on_improve=on_improve)
-    if start_components(problem, instance) <= (config or RRConfig()).max_ruin:
+    if (start_components(problem, instance) <= (config or RRConfig()).max_ruin
+            and not problem.searches_few_components(instance)):
         found = cem(problem, instance, budget, seed=seed, on_improve=on_improve)
         found.info["few_components"] = True
         return found

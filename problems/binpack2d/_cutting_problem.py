@@ -51,6 +51,7 @@ from nnopt.problems.binpack2d._cutting_spec import (
     Trim,
     cutting_to_json,
     parse_cutting,
+    price_step,
 )
 from nnopt.problems.binpack2d._cutting_views import CuttingViews
 from nnopt.problems.binpack2d._guillotine_decode import (
@@ -66,8 +67,6 @@ __all__ = ["CUTTING_PLANS", "CuttingPlan", "CuttingPlans", "generate_cutting"]
 
 #: The decoders, the default first (best fit of the strips).
 _DECODERS = ("best-fit", *(d for d in CUTTING_DECODERS if d != "best-fit"))
-#: Denominators tried for the prices' common step (cents, halves, quarters...).
-_PRICE_STEPS = (1, 2, 4, 5, 10, 20, 25, 50, 100)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,17 +96,6 @@ class CuttingPlanBatch(Sequence[CuttingPlan]):
             assert self.fallback is not None
             return self.fallback
         return CuttingPlan(self.batch.plan(i))
-
-
-def _price_step(job: CuttingJob) -> float:
-    """The smallest difference two plans' totals can have (0 when the prices have no simple common step)."""
-    if job.counts_sheets:
-        return 1.0
-    prices = [s.unit_cost for s in job.stock]
-    for q in _PRICE_STEPS:
-        if all(abs(p * q - round(p * q)) <= 1e-9 * max(1.0, p * q) for p in prices):
-            return 1.0 / q
-    return 0.0
 
 
 def _least_fill(job: CuttingJob, plan: list[dict[str, Any]]) -> float:
@@ -212,7 +200,7 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
     # ------------------------------------------------------- judging solutions
     def cost(self, instance: CuttingInstance, solutions: Sequence[CuttingPlan]) -> np.ndarray:
         job = instance.job
-        step = _price_step(job)
+        step = price_step(job)
         if isinstance(solutions, CuttingPlanBatch):
             out = self._batch_cost(job, solutions.batch, step)
             ran_out = solutions.batch.sheets < 0
@@ -323,6 +311,11 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
         """Sheets: what is left out decides; the fill tie-break only shapes (as for classic bins)."""
         return float("inf")
 
+    def searches_few_components(self, instance: CuttingInstance) -> bool:
+        """Free-placement jobs with several stock types: the recreate chooses the sheets' types
+        (:mod:`._cutting_free_search`), which is what a job of one to three sheets needs most."""
+        return free_placement(instance.job) and len(instance.job.stock) > 1
+
     def search_state(self, instance: CuttingInstance, solution: CuttingPlan) -> _cutting_search.CuttingState:
         return _cutting_search.state_from_plan(instance.job, solution.sheets)
 
@@ -335,7 +328,7 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
 
     def ruin(self, instance: CuttingInstance, state: _cutting_search.CuttingState, components: np.ndarray,
              rng: np.random.Generator) -> _cutting_search.CuttingState:
-        return _cutting_search.ruin_state(instance.job, _cutting_search.as_state(state), components)
+        return _cutting_search.ruin_state(instance.job, _cutting_search.as_state(state), components, rng)
 
     def recreate(self, instance: CuttingInstance, state: _cutting_search.CuttingState,
                  rng: np.random.Generator) -> None:
@@ -353,11 +346,11 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
     # ------------------------------------------------------------------- polishing
     #: the polish's share of the default's budget (see the class docstring of Polishing)
     polish_share = 0.5
-    #: its share on free-placement jobs, where the polish packs sheets freely (:mod:`._cutting_free`) and
-    #: the search before it only in guillotine stages: 20 Pisinger & Sigurd jobs at 10 s, 1.95 % above the
-    #: best known with the polish using the guillotine decoders, 1.44 % packing freely at a half
-    #: share, 1.26 % at 0.8, 1.39 % at 0.95 (one run each)
-    free_polish_share = 0.8
+    #: its share on free-placement jobs, where ruin and recreate packs sheets freely and buys them within the
+    #: budget (:mod:`._cutting_free_search`) and the polish packs freely too (:mod:`._cutting_free`): 24
+    #: Pisinger & Sigurd jobs of the larger gaps at 10 s, 1.08 % above the best known at 0.15, 0.97 % at
+    #: 0.3, 1.26 % at 0.5 (one run each)
+    free_polish_share = 0.3
 
     def polish_share_of(self, instance: CuttingInstance) -> float:
         return self.free_polish_share if free_placement(instance.job) else self.polish_share

@@ -44,8 +44,10 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
+from nnopt.problems.binpack2d._cutting_free import free_placement
+from nnopt.problems.binpack2d._cutting_free_search import recreate_free
 from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
-from nnopt.problems.binpack2d._cutting_spec import CuttingJob
+from nnopt.problems.binpack2d._cutting_spec import CuttingJob, price_step
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
@@ -73,6 +75,8 @@ NOISE = 0.3
 INSERT_TRIES = 3
 #: Probability that an insertion passes over a free place (for variety).
 BLINK = 0.05
+#: Where the recreate buys sheets: the probability that a ruined sheet is emptied whole (else a window of it).
+WHOLE_RUIN = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,9 +182,26 @@ def state_from_plan(job: CuttingJob, sheets: list[dict[str, Any]]) -> CuttingSta
     state = CuttingState(stock, ib, x, y, pw, ph, rot, float(ctx.unit[stock].sum()) if len(stock) else 0.0, ctx)
     # a job cut one way only says how its sheets were cut; a job cut either way does not
     state.way = np.full(len(stock), int(ctx.ways[0]) if len(ctx.ways) == 1 else -1, dtype=np.int64)
+    if _buys_sheets(job, ctx):
+        _pad_slots(state)
     state.cost = state_cost(job, state)
     _rehearse(job, state)
     return state
+
+
+def _buys_sheets(job: CuttingJob, ctx: SearchContext) -> bool:
+    """Free placement with several stock types: the recreate buys sheets within the budget
+    (:mod:`._cutting_free_search`) and ``tighten`` aims just below the incumbent."""
+    return free_placement(job) and len(ctx.unit) > 1
+
+
+def _pad_slots(state: CuttingState) -> None:
+    """Empty slots after the sheets, as many as there are sheets (at least two): a cheaper plan may
+    need more, smaller sheets, and the number of slots stays as it is through every move."""
+    extra = max(2, state.L)
+    state.stock = np.concatenate([state.stock, np.full(extra, -1, dtype=np.int64)])
+    if state.way is not None:
+        state.way = np.concatenate([state.way, np.full(extra, -1, dtype=np.int64)])
 
 
 _REHEARSED: list[bool] = []
@@ -228,8 +249,12 @@ def state_cost(job: CuttingJob, state: CuttingState) -> tuple[float, float]:
 
 
 def state_weakness(job: CuttingJob, state: CuttingState) -> np.ndarray:
-    """Per slot, its free share (1 for an empty slot): nearly empty sheets are ruined first."""
-    return 1.0 - _fills(state.ctx, state)
+    """Per slot, its free share: nearly empty sheets are ruined first. An empty slot scores 1, or 0 where
+    the recreate buys sheets (the spare slots there hold nothing to ruin)."""
+    weak = 1.0 - _fills(state.ctx, state)
+    if _buys_sheets(job, state.ctx):
+        weak[state.stock < 0] = 0.0
+    return weak
 
 
 def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
@@ -242,7 +267,18 @@ def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     fills = _fills(ctx, state)
     weakest = int(held[np.argmin(fills[held])])
     new = state.copy()
-    new.budget = state.budget - float(ctx.unit[state.stock[weakest]])
+    price = float(ctx.unit[state.stock[weakest]])
+    if _buys_sheets(job, ctx):
+        # aim just below the incumbent, so the recreate may buy a cheaper sheet for the weakest
+        # one's pieces (dropping a whole sheet's price at once asks too much of a job that fills
+        # two or three sheets); the slot stays, empty
+        new.budget = state.budget - min(price, max(1e-6 * state.budget, price_step(job)))
+        new.ib[new.ib == weakest] = -1
+        new.stock[weakest] = -1
+        new.cost = None
+        new.cost = state_cost(job, new)
+        return new
+    new.budget = state.budget - price
     new.ib[new.ib == weakest] = -1
     last = new.L - 1
     new.ib[new.ib == last] = weakest
@@ -256,21 +292,49 @@ def tighten_state(job: CuttingJob, state: CuttingState) -> CuttingState | None:
     return new
 
 
-def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray) -> CuttingState:
+def ruin_state(job: CuttingJob, state: CuttingState, components: np.ndarray,
+               rng: np.random.Generator | None = None) -> CuttingState:
     """A copy of ``state`` with the sheets of the slots ``components`` emptied (their pieces left out).
 
-    Whole sheets only: the insertion reads a sheet's strips and stacks off its pieces, which a sheet
-    missing some pieces no longer tells (a stack's upper piece may float above a strip's others)."""
+    Whole sheets only, on guillotine jobs: the insertion reads a sheet's strips and stacks off its
+    pieces, which a sheet missing some pieces no longer tells (a stack's upper piece may float
+    above a strip's others). Where the recreate buys sheets (free placement, several types) and
+    ``rng`` is given, a sheet is emptied whole with probability :data:`WHOLE_RUIN`, else only its
+    pieces that reach into a random window of it are taken out: the hole they leave is where
+    the recreate packs the sheet tighter."""
     new = state.copy()
     slots = np.asarray(components, dtype=np.int64)
-    slots = slots[(slots >= 0) & (slots < new.L)]
+    slots = slots[(slots >= 0) & (slots < new.L) & (new.stock[np.clip(slots, 0, None)] >= 0)]
     hit = np.zeros(new.L + 1, dtype=np.bool_)  # the last entry stands for -1 (left out already)
-    hit[slots] = True
-    new.ruined = hit[new.ib] & (new.ib >= 0)
-    new.ib[new.ruined] = -1
-    new.stock[slots] = -1
+    if rng is not None and _buys_sheets(job, state.ctx):
+        whole = rng.random(len(slots)) < WHOLE_RUIN
+        hit[slots[whole]] = True
+        out = hit[new.ib] & (new.ib >= 0)
+        for s in slots[~whole]:
+            out |= _window(job, new, int(s), rng)
+    else:
+        hit[slots] = True
+        out = hit[new.ib] & (new.ib >= 0)
+    new.ruined = out
+    new.ib[out] = -1
+    held = np.zeros(new.L, dtype=np.bool_)
+    held[new.ib[new.ib >= 0]] = True
+    new.stock[slots[~held[slots]]] = -1
     new.cost = None
     return new
+
+
+def _window(job: CuttingJob, state: CuttingState, slot: int, rng: np.random.Generator) -> np.ndarray:
+    """Per item, whether it lies on ``slot`` and reaches into a random window of the sheet (a third to
+    two thirds of each side); one random piece of the sheet when none does (none of an empty sheet)."""
+    x0, y0, x1, y1 = job.usable(int(state.stock[slot]))
+    ww, wh = (x1 - x0) * rng.uniform(1 / 3, 2 / 3), (y1 - y0) * rng.uniform(1 / 3, 2 / 3)
+    wx, wy = x0 + rng.uniform(0, x1 - x0 - ww), y0 + rng.uniform(0, y1 - y0 - wh)
+    mine = state.ib == slot
+    out = mine & (state.x < wx + ww) & (state.x + state.pw > wx) & (state.y < wy + wh) & (state.y + state.ph > wy)
+    if not out.any() and mine.any():
+        out[rng.choice(np.flatnonzero(mine))] = True
+    return out
 
 
 def _place(job: CuttingJob, state: CuttingState, items: np.ndarray, slots: np.ndarray, ox: np.ndarray,
@@ -423,7 +487,14 @@ def _insert(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> N
 
 def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
     """Re-decode the left-out pieces into the empty slots, then what is still left out above the kept
-    sheets' top strips (in place; see the module docstring)."""
+    sheets' top strips (in place; see the module docstring). Free-placement jobs insert with MaxRects
+    instead (:mod:`._cutting_free_search`)."""
+    if free_placement(job):
+        recreate_free(job, state, rng)
+        state.ruined = None
+        state.cost = None
+        state.cost = state_cost(job, state)
+        return
     rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
     _decode_into_empty(job, state, rng, rule)
     state.ruined = None

@@ -71,7 +71,7 @@ from nnopt.problems.binpack2d._instance import MAX_ITEMS, MAX_SIDE
 
 __all__ = [
     "FIRST_CUTS", "MAX_COST", "MAX_STAGES", "CuttingJob", "Guillotine", "PieceType", "StockType", "Trim",
-    "classic_json", "cutting_to_json", "parse_cutting",
+    "classic_json", "cutting_to_json", "parse_cutting", "price_step",
 ]
 
 #: Orientations of the first-stage cuts (see the module docstring).
@@ -80,6 +80,9 @@ FIRST_CUTS = ("horizontal", "vertical", "any")
 MAX_STAGES = 1000
 #: Largest accepted price of one sheet.
 MAX_COST = 1e15
+
+#: Denominators tried for the prices' common step (cents, halves, quarters...).
+_PRICE_STEPS = (1, 2, 4, 5, 10, 20, 25, 50, 100)
 
 _TOP_KEYS = {"problem", "name", "bin", "bins", "items", "allow_rotation", "guillotine", "kerf", "trim", "meta"}
 _CLASSIC_BIN_KEYS = {"width", "height"}
@@ -455,3 +458,14 @@ def cutting_to_json(job: CuttingJob) -> dict[str, Any]:
     if meta is not None:
         data["meta"] = meta
     return data
+
+
+def price_step(job: CuttingJob) -> float:
+    """The smallest difference two plans' totals can have (0 when the prices have no simple common step)."""
+    if job.counts_sheets:
+        return 1.0
+    prices = [s.unit_cost for s in job.stock]
+    for q in _PRICE_STEPS:
+        if all(abs(p * q - round(p * q)) <= 1e-9 * max(1.0, p * q) for p in prices):
+            return 1.0 / q
+    return 0.0
