@@ -113,8 +113,8 @@ def _open_sheet(it, stock, turns, pw, ph, rot, TW, TH, unit, in_stock, room, wan
 
 
 @njit(cache=True)
-def _repack_some(it, a, grow, skip_own, stock, used, count, head, nxt, ids, slots, pw, ph, TW, TH, unit, in_stock, room, F, Tmp,
-                 cnt, repack_orders, keys, tx, ty, ix, iy, dummy):
+def _repack_some(it, a, grow, skip_own, stock, used, count, head, nxt, ids, slots, pw, ph, TW, TH, unit, in_stock,
+                 room, F, Tmp, cnt, repack_orders, keys, tx, ty, ix, iy, dummy):
     """Piece ``it`` into the fullest kept sheet that repacks with it, on its own type (unless ``skip_own``:
     tried already) or (``grow``) a larger one the room pays for: (the slot or -1, room left)."""
     L = stock.shape[0]
@@ -287,14 +287,14 @@ def recreate_sheets(gw, gh, turns, TW, TH, unit, in_stock, stock, ib, ix, iy, ro
             ix[it] = bx
             iy[it] = by
         if best < 0 and repack_first:
-            best, room = _repack_some(it, a, False, False, stock, used, count, head, nxt, ids, slots, pw, ph, TW, TH, unit,
-                                      in_stock, room, F, Tmp, cnt, repack_orders, keys, tx, ty, ix, iy, dummy)
+            best, room = _repack_some(it, a, False, False, stock, used, count, head, nxt, ids, slots, pw, ph, TW, TH,
+                                      unit, in_stock, room, F, Tmp, cnt, repack_orders, keys, tx, ty, ix, iy, dummy)
         if best < 0:
             best, room = _open_sheet(it, stock, turns, pw, ph, rot, TW, TH, unit, in_stock, room, wander, affordable,
                                      ix, iy, cnt)
         if best < 0:
-            best, room = _repack_some(it, a, True, repack_first, stock, used, count, head, nxt, ids, slots, pw, ph, TW, TH, unit,
-                                      in_stock, room, F, Tmp, cnt, repack_orders, keys, tx, ty, ix, iy, dummy)
+            best, room = _repack_some(it, a, True, repack_first, stock, used, count, head, nxt, ids, slots, pw, ph, TW,
+                                      TH, unit, in_stock, room, F, Tmp, cnt, repack_orders, keys, tx, ty, ix, iy, dummy)
         if best >= 0:
             ib[it] = best
             used[best] += a
