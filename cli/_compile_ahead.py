@@ -19,7 +19,7 @@ from typing import Any
 
 from nnopt.cli._common import stderr
 
-__all__ = ["ANNOUNCEMENT", "compile_if_cold", "compiling_noted", "note_below_floor"]
+__all__ = ["ANNOUNCEMENT", "compile_if_cold", "compiling_noted", "method_label", "note_below_floor"]
 
 #: The first line of a solve whose kernels are not cached yet ({method}, {problem}).
 ANNOUNCEMENT = ("note: compiling the kernels of --method {method} for {problem} once (about 20-40 s on 2 free "
@@ -41,7 +41,8 @@ def compile_if_cold(problem: Any, method: Any) -> float:
         return 0.0
     from nnopt._kernel_cache import compile_listener, is_warm, kernels_of, manifest_key, nothing_cached
 
-    key = manifest_key(problem.name, method.name)
+    label = method_label(problem, method.name)
+    key = manifest_key(problem.name, label)
     cold = not is_warm(key) if kernels_of(key) else nothing_cached(problem)
     if not cold:
         return 0.0
@@ -51,10 +52,23 @@ def compile_if_cold(problem: Any, method: Any) -> float:
     t0 = time.perf_counter()
     with compile_listener(lambda: stderr(announce)) as compiled:
         try:
-            compile_method(problem, method.base_name, method.params, label=method.name)
+            compile_method(problem, method.base_name, method.params, label=label)
         except Exception:  # noqa: BLE001 - the timed run reports whatever is wrong, in its own words
             pass
     return time.perf_counter() - t0 if compiled[0] > 0 else 0.0
+
+
+def method_label(problem: Any, method: str) -> str:
+    """The manifest label of ``method`` on ``problem``: the method's name, and for a variant of a registered
+    problem (binpack2d's cutting jobs) the variant's class in brackets, as ``nnopt warmup`` records it, so
+    that a variant's own kernels (its decoders and moves) are checked, not the base problem's."""
+    from nnopt.problems import get_problem
+
+    try:
+        base = get_problem(problem.name)
+    except Exception:  # noqa: BLE001 - an unregistered problem object is its own base
+        return method
+    return method if type(base) is type(problem) else f"{method}[{type(problem).__name__}]"
 
 
 #: Seconds a solve spends after its search on a small instance: checking, the bound, writing, the exit.
@@ -73,7 +87,7 @@ def note_below_floor(time_limit: float, started: float, problem: Any, method: An
     if "numba" in sys.modules:
         from nnopt._kernel_cache import kernels_of, manifest_key, prepare_target
 
-        if kernels_of(manifest_key(problem.name, method.name)):
+        if kernels_of(manifest_key(problem.name, method_label(problem, method.name))):
             prepare_target()
     floor = time.perf_counter() - started + FINISH_S
     if time_limit < floor:
@@ -95,7 +109,7 @@ def compiling_noted(problem: Any, method: Any) -> Iterator[None]:
         return
     from nnopt._kernel_cache import compile_listener, kernels_of, manifest_key, record_kernels
 
-    key = manifest_key(problem.name, method.name)
+    key = manifest_key(problem.name, method_label(problem, method.name))
     line = f"note: compiling a kernel --method {method.name} needs, once (not cached yet); this run may overrun " \
            "--time-limit"
     with compile_listener(lambda: stderr(line)) as compiled:

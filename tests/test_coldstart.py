@@ -99,3 +99,30 @@ def test_the_listener_fires_once_before_a_compilation_and_not_for_a_compiled_ker
     with compile_listener(lambda: calls.append("again")) as spent:
         assert double(5) == 10
     assert calls == ["compiling"] and spent[0] == 0.0
+
+
+def test_a_cutting_job_checks_and_records_the_kernels_of_its_own_search(tmp_path):
+    """Cutting jobs are a variant of binpack2d with kernels of their own (the free-placement recreate among
+    them): a fresh cache rehearses them before the clock, records them under the variant's label, and a
+    kernel of theirs gone from the cache makes the next solve compile ahead again."""
+    cache = tmp_path / "numba-cache"
+    cache.mkdir()
+    job = REPO / "benchmarks" / "data" / "pisinger2005" / "instances" / "MB_C10_1.json"
+    out = tmp_path / "plan.json"
+    args = [str(job), "--time-limit", "2", "--quiet", "--out", str(out)]
+    announced = "note: compiling the kernels of --method nnopt for binpack2d once"
+
+    cold = _solve(args, cache)
+    assert cold.returncode == 0, cold.stderr
+    assert cold.stderr.splitlines()[0].startswith(announced), cold.stderr
+    manifest = next(cache.rglob("nnopt-kernels.json"))
+    recorded = json.loads(manifest.read_text())["binpack2d/nnopt[CuttingPlans]"]
+    assert "nnopt.problems.binpack2d._cutting_free_kernels:recreate_sheets" in recorded
+
+    index = list(cache.rglob("_cutting_free_kernels.recreate_sheets-*.nbi"))
+    assert len(index) == 1, index
+    index[0].unlink()
+    again = _solve(args, cache)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[0].startswith(announced), again.stderr
+    assert json.loads(out.read_text())["seconds"] <= 2.0

@@ -22,7 +22,7 @@ from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 if TYPE_CHECKING:
     from nnopt.problems.binpack2d._cutting_search import CuttingState
 
-__all__ = ["recreate_free"]
+__all__ = ["recreate_free", "rehearse_free"]
 
 #: Multiplicative noise on the decreasing-area keys of the insertion order.
 NOISE = 0.3
@@ -61,3 +61,12 @@ def recreate_free(job: CuttingJob, state: CuttingState, rng: np.random.Generator
     state.y = iy + t.bottom
     state.pw = np.where(state.rot, ctx.h, ctx.w)
     state.ph = np.where(state.rot, ctx.w, ctx.h)
+
+
+def rehearse_free() -> None:
+    """The kernel of :func:`recreate_free` run once on two pieces and two sheet types, so that a rehearsal
+    on any cutting job (a guillotine one included) compiles or loads it before a user's clock runs."""
+    one = np.ones(2, dtype=np.int64)
+    recreate_sheets(one, one, np.zeros(2, dtype=np.uint8), 2 * one, 2 * one, np.ones(2), -one, -one,
+                    np.full(2, -1, dtype=np.int64), np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64),
+                    np.zeros(2, dtype=np.uint8), 1.0, np.int64(0), NOISE, BLINK, WANDER, np.int64(REPACK_ORDERS), True)

@@ -45,7 +45,7 @@ import numpy as np
 
 from nnopt.problems.binpack2d._cutting_checker import check_cutting_plan
 from nnopt.problems.binpack2d._cutting_free import free_placement
-from nnopt.problems.binpack2d._cutting_free_search import recreate_free
+from nnopt.problems.binpack2d._cutting_free_search import recreate_free, rehearse_free
 from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob, price_step
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
@@ -209,7 +209,8 @@ _REHEARSED: list[bool] = []
 
 def _rehearse(job: CuttingJob, state: CuttingState) -> None:
     """Once per process, one move on a copy of the first state (its own generator, so no seeded run
-    changes), and an insertion of nothing: every kernel of the moves is then compiled or loaded.
+    changes), an insertion of nothing and a free-placement recreate of two pieces: every kernel of
+    the moves, of guillotine and free-placement jobs alike, is then compiled or loaded.
 
     The default method builds a search state of every job it solves, also of one too small for
     ruin and recreate (it counts the sheets); ``nnopt warmup`` and the compile-ahead of a
@@ -224,6 +225,7 @@ def _rehearse(job: CuttingJob, state: CuttingState) -> None:
     insert_pieces(ctx.w, ctx.h, ctx.can_turn, state.ib.copy(), state.x.copy(), state.y.copy(), state.rot.copy(),
                   state.stock, slot_way, ctx.uw, ctx.uh, np.int64(job.kerf), ctx.stacking, ctx.exact,
                   np.zeros(0, dtype=np.int64), BLINK, np.int64(0))
+    rehearse_free()
 
 
 def _filled(ctx: SearchContext, state: CuttingState) -> np.ndarray:
