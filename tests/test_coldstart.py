@@ -29,6 +29,13 @@ def _solve(args: list[str], cache_dir: Path | None = None, timeout: float = 300)
     return subprocess.run([str(NNOPT), "solve", *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def _forget(cache: Path, kernel: str) -> None:
+    """Delete the one cache index of ``kernel`` (``module.function``), as a changed source would void it."""
+    index = list(cache.rglob(f"{kernel}-*.nbi"))
+    assert len(index) == 1, index
+    index[0].unlink()
+
+
 def test_an_empty_cache_is_announced_first_then_compiled_once_outside_the_limit(tmp_path):
     cache = tmp_path / "numba-cache"
     cache.mkdir()
@@ -53,9 +60,7 @@ def test_an_empty_cache_is_announced_first_then_compiled_once_outside_the_limit(
     manifest = next(cache.rglob("nnopt-kernels.json"))
     assert "nnopt.problems.tsp._kernels:nearest_neighbour_tour_listed" in json.loads(manifest.read_text())[
         "tsp/nearest-neighbour"]
-    index = list(cache.rglob("_kernels.nearest_neighbour_tour_listed-*.nbi"))
-    assert len(index) == 1, index
-    index[0].unlink()
+    _forget(cache, "_kernels.nearest_neighbour_tour_listed")
     again = _solve(args, cache)
     assert again.returncode == 0, again.stderr
     assert again.stderr.splitlines()[0].startswith(ANNOUNCED), again.stderr
@@ -119,9 +124,7 @@ def test_a_cutting_job_checks_and_records_the_kernels_of_its_own_search(tmp_path
     recorded = json.loads(manifest.read_text())["binpack2d/nnopt[CuttingPlans]"]
     assert "nnopt.problems.binpack2d._cutting_free_kernels:recreate_sheets" in recorded
 
-    index = list(cache.rglob("_cutting_free_kernels.recreate_sheets-*.nbi"))
-    assert len(index) == 1, index
-    index[0].unlink()
+    _forget(cache, "_cutting_free_kernels.recreate_sheets")
     again = _solve(args, cache)
     assert again.returncode == 0, again.stderr
     assert again.stderr.splitlines()[0].startswith(announced), again.stderr

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best
-from nnopt.problems.binpack2d._ruin_kernels import _insert_sorted, _pack_alone, _rebuild, _split, free_capacity
+from nnopt.problems.binpack2d._ruin_kernels import _insert_sorted, _rebuild, _split, free_capacity, repack_alone
 
 __all__ = ["recreate_sheets"]
 
@@ -48,27 +48,6 @@ def _members(head, nxt, b, ids):
         k += 1
         j = nxt[j]
     return k
-
-
-@njit(cache=True)
-def _repack(F, T, b, ids, k, pw, ph, W, H, orders, keys, tx, ty, dummy):
-    """``ids[:k]`` packed alone into an empty W x H slot b in up to ``orders`` decreasing orders (area,
-    height, width, relative longest side); True with their corners in ``tx``, ``ty`` when one order fits."""
-    for o in range(orders):
-        for u in range(k):
-            v = ids[u]
-            if o == 0:
-                keys[v] = pw[v] * ph[v]
-            elif o == 1:
-                keys[v] = ph[v] * (W + 1) + pw[v]
-            elif o == 2:
-                keys[v] = pw[v] * (H + 1) + ph[v]
-            else:
-                keys[v] = max(pw[v] * H, ph[v] * W) * (W * H + 1) + pw[v] * ph[v]
-        _insert_sorted(keys, ids, k)
-        if _pack_alone(F, T, b, ids, k, pw, ph, W, H, tx, ty, dummy):
-            return True
-    return False
 
 
 @njit(cache=True)
@@ -167,7 +146,7 @@ def _repack_some(it, a, grow, skip_own, stock, used, count, head, nxt, ids, slot
             if not fits:
                 continue
             cnt[b] = -2  # F[b] is overwritten by the attempts
-            if _repack(F, Tmp, b, ids, k, pw, ph, W, H, repack_orders, keys, tx, ty, dummy):
+            if repack_alone(F, Tmp, b, ids, k, pw, ph, W, H, repack_orders, keys, tx, ty, dummy):
                 if pick != own:
                     room -= unit[pick] - unit[own]
                     if in_stock[own] >= 0:

@@ -7,8 +7,10 @@ the classic engine sees bins (pieces and trimmed sheets grown by the kerf, see
 :mod:`._cutting_free`) and :func:`._cutting_free_kernels.recreate_sheets` inserts the
 left-out pieces with MaxRects, opening new sheets of any type the budget pays for and
 repacking a sheet onto a larger type where that is what lets a piece in. The budget is
-the state's (the incumbent's cost less the sheet ``tighten`` took away), so a complete
-state is a cheaper plan, whichever types it ended up with.
+the state's: just below the incumbent's cost where the job has several stock types (one
+price step, see ``tighten_state``), the incumbent's cost less the sheet ``tighten`` took
+away where it has one; either way a complete state is a cheaper plan, whichever types
+it ended up with.
 """
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from numba import njit
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best, _mr_hits, _mr_place
 from nnopt.problems.binpack2d._opp_kernels import fits_one_bin
 
-__all__ = ["ruin_bins", "recreate", "refill_slots", "bin_fill", "bin_profile", "component_profile", "free_capacity"]
+__all__ = ["ruin_bins", "recreate", "refill_slots", "repack_alone", "bin_fill", "bin_profile", "component_profile",
+           "free_capacity"]
 
 #: Free rectangles a bin may hold during a recreate; a bin that would need more
 #: is treated as full (rare: MaxRects keeps a few dozen for a bin of ~10 items).
@@ -95,6 +96,27 @@ def _pack_alone(F, T, b, ids, k, pw, ph, W, H, outx, outy, dummy):
         outx[it] = x
         outy[it] = y
     return True
+
+
+@njit(cache=True)
+def repack_alone(F, T, b, ids, k, pw, ph, W, H, orders, keys, tx, ty, dummy):
+    """``ids[:k]`` packed alone into the empty W x H bin b in up to ``orders`` decreasing orders (area,
+    height, width, relative longest side); True with their corners in ``tx``, ``ty`` when one order fits."""
+    for o in range(orders):
+        for u in range(k):
+            v = ids[u]
+            if o == 0:
+                keys[v] = pw[v] * ph[v]
+            elif o == 1:
+                keys[v] = ph[v] * (W + 1) + pw[v]
+            elif o == 2:
+                keys[v] = pw[v] * (H + 1) + ph[v]
+            else:
+                keys[v] = max(pw[v] * H, ph[v] * W) * (W * H + 1) + pw[v] * ph[v]
+        _insert_sorted(keys, ids, k)
+        if _pack_alone(F, T, b, ids, k, pw, ph, W, H, tx, ty, dummy):
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -387,22 +409,7 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
                     ids[k] = it
                     k += 1
                     cnt[b] = -2  # F[b] is overwritten by the attempts
-                    done = False
-                    for o in range(repack_orders):
-                        for u in range(k):
-                            v = ids[u]
-                            if o == 0:
-                                keys[v] = pw[v] * ph[v]
-                            elif o == 1:
-                                keys[v] = ph[v] * (W + 1) + pw[v]
-                            elif o == 2:
-                                keys[v] = pw[v] * (H + 1) + ph[v]
-                            else:
-                                keys[v] = max(pw[v] * H, ph[v] * W) * (W * H + 1) + pw[v] * ph[v]
-                        _insert_sorted(keys, ids, k)
-                        if _pack_alone(F, T, b, ids, k, pw, ph, W, H, tx, ty, dummy):
-                            done = True
-                            break
+                    done = repack_alone(F, T, b, ids, k, pw, ph, W, H, repack_orders, keys, tx, ty, dummy)
                     if not done and k <= exact_items and nodes_left > 0:
                         for u in range(k):
                             ew[u] = pw[ids[u]]
