@@ -23,7 +23,14 @@ import numpy as np
 from numba import njit
 
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best
-from nnopt.problems.binpack2d._ruin_kernels import _insert_sorted, _rebuild, _split, free_capacity, repack_alone
+from nnopt.problems.binpack2d._ruin_kernels import (
+    _insert_sorted,
+    _rebuild,
+    _split,
+    free_capacity,
+    repack_alone,
+    sort_fullest_first,
+)
 
 __all__ = ["recreate_sheets"]
 
@@ -103,13 +110,7 @@ def _repack_some(it, a, grow, skip_own, stock, used, count, head, nxt, ids, slot
         if stock[b] >= 0 and count[b] > 0:
             slots[ns] = b
             ns += 1
-    for u in range(1, ns):  # by used area, descending
-        v = slots[u]
-        c = u - 1
-        while c >= 0 and used[slots[c]] < used[v]:
-            slots[c + 1] = slots[c]
-            c -= 1
-        slots[c + 1] = v
+    sort_fullest_first(slots, ns, used)
     for q in range(ns):
         b = slots[q]
         own = stock[b]

@@ -24,8 +24,8 @@ from numba import njit
 from nnopt.problems.binpack2d._kernels import RULE_MAXRECTS_BSSF, _mr_best, _mr_hits, _mr_place
 from nnopt.problems.binpack2d._opp_kernels import fits_one_bin
 
-__all__ = ["ruin_bins", "recreate", "refill_slots", "repack_alone", "bin_fill", "bin_profile", "component_profile",
-           "free_capacity"]
+__all__ = ["ruin_bins", "recreate", "refill_slots", "repack_alone", "sort_fullest_first", "bin_fill", "bin_profile",
+           "component_profile", "free_capacity"]
 
 #: Free rectangles a bin may hold during a recreate; a bin that would need more
 #: is treated as full (rare: MaxRects keeps a few dozen for a bin of ~10 items).
@@ -96,6 +96,18 @@ def _pack_alone(F, T, b, ids, k, pw, ph, W, H, outx, outy, dummy):
         outx[it] = x
         outy[it] = y
     return True
+
+
+@njit(cache=True)
+def sort_fullest_first(slots, ns, used):
+    """Insertion sort of the bins ``slots[:ns]`` by used area, descending (ties keep their order)."""
+    for u in range(1, ns):
+        v = slots[u]
+        c = u - 1
+        while c >= 0 and used[slots[c]] < used[v]:
+            slots[c + 1] = slots[c]
+            c -= 1
+        slots[c + 1] = v
 
 
 @njit(cache=True)
@@ -391,13 +403,7 @@ def recreate(widths, heights, W, H, allow_rotation, L, ib, ix, iy, rot, seed, bl
                     if count[b] > 0 and used[b] + a <= WH:
                         slots[ns] = b
                         ns += 1
-                for u in range(1, ns):  # by used area, descending
-                    v = slots[u]
-                    c = u - 1
-                    while c >= 0 and used[slots[c]] < used[v]:
-                        slots[c + 1] = slots[c]
-                        c -= 1
-                    slots[c + 1] = v
+                sort_fullest_first(slots, ns, used)
                 for s in range(ns):
                     b = slots[s]
                     k = 0
