@@ -40,7 +40,7 @@ from nnopt.problems.binpack2d._guillotine_kernels import (
 )
 
 __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_modes", "decode_cutting",
-           "sorted_cutting_keys"]
+           "sorted_cutting_keys", "strip_rows", "strip_space"]
 
 #: The decoders by name (the rules of :mod:`._guillotine_kernels`).
 CUTTING_DECODERS = {"first-fit": RULE_FIRST_FIT, "best-fit": RULE_BEST_FIT,
@@ -137,13 +137,8 @@ def _decode_one_way(job: CuttingJob, orders: np.ndarray, turned: np.ndarray, rul
                     transposed: bool) -> CuttingBatch:
     """Decode in strip space with the first-stage cuts horizontal (``transposed``: the job turned over)."""
     B, n = orders.shape
-    w, h, can_turn = job.item_arrays()
-    pw, ph = (np.array(h), np.array(w)) if transposed else (np.array(w), np.array(h))
-    T = len(job.stock)
-    usable = [job.usable(t) for t in range(T)]
-    uw = np.array([x1 - x0 for x0, _, x1, _ in usable], dtype=np.int64)
-    uh = np.array([y1 - y0 for _, y0, _, y1 in usable], dtype=np.int64)
-    sw, sh = (uh, uw) if transposed else (uw, uh)
+    _, _, can_turn = job.item_arrays()
+    pw, ph, sw, sh = strip_space(job, transposed)
     unit = np.array([1.0 if job.counts_sheets else s.unit_cost for s in job.stock], dtype=np.float64)
     count = np.array([-1 if s.count is None else s.count for s in job.stock], dtype=np.int64)
     stacking, exact = cutting_modes(job)
@@ -154,6 +149,28 @@ def _decode_one_way(job: CuttingJob, orders: np.ndarray, turned: np.ndarray, rul
     decode_batch(pw, ph, np.array(can_turn), orders, turned, sw, sh, unit, count, np.int64(job.kerf),
                  stacking, exact, np.int64(rule), both, out_sheet, out_x, out_y, out_rot, out_type, out_sheets,
                  out_cost)
+    return strip_rows(job, transposed, out_sheets, out_cost, out_type, out_sheet, out_x, out_y, out_rot)
+
+
+def strip_space(job: CuttingJob, transposed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(pw, ph, sw, sh)``: the pieces' and the stock types' trimmed sizes in the kernels' strip space
+    (first-stage cuts horizontal; ``transposed``: the job turned over, widths swapped with heights)."""
+    w, h, _ = job.item_arrays()
+    pw, ph = (np.array(h), np.array(w)) if transposed else (np.array(w), np.array(h))
+    usable = [job.usable(t) for t in range(len(job.stock))]
+    uw = np.array([x1 - x0 for x0, _, x1, _ in usable], dtype=np.int64)
+    uh = np.array([y1 - y0 for _, y0, _, y1 in usable], dtype=np.int64)
+    sw, sh = (uh, uw) if transposed else (uw, uh)
+    return pw, ph, sw, sh
+
+
+def strip_rows(job: CuttingJob, transposed: bool, out_sheets: np.ndarray, out_cost: np.ndarray,
+               out_type: np.ndarray, out_sheet: np.ndarray, out_x: np.ndarray, out_y: np.ndarray,
+               out_rot: np.ndarray) -> CuttingBatch:
+    """Rows a kernel wrote in strip space (per item sheet, x, y, turned; shape (B, n)) as a
+    :class:`CuttingBatch` in sheet coordinates."""
+    B, n = out_sheet.shape
+    pw, ph, _, _ = strip_space(job, transposed)
     rotated = out_rot.astype(bool)
     pw2, ph2 = np.broadcast_to(pw, (B, n)), np.broadcast_to(ph, (B, n))
     sw_, sh_ = np.where(rotated, ph2, pw2), np.where(rotated, pw2, ph2)  # strip-space placed sizes
