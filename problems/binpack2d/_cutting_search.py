@@ -48,6 +48,7 @@ from nnopt.problems.binpack2d._cutting_free import free_placement
 from nnopt.problems.binpack2d._cutting_free_search import recreate_free, rehearse_free
 from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob, price_step
+from nnopt.problems.binpack2d._cutting_tree import rehearse_tree
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
@@ -57,6 +58,7 @@ from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_STRIPS_KNAPSACK,
     decode_batch,
 )
+from nnopt.problems.binpack2d._guillotine_tree import tree_plan
 
 __all__ = ["CuttingState", "SearchContext", "plan_from_state", "recreate_state", "ruin_state", "search_context",
            "state_cost", "state_from_plan", "state_weakness", "tighten_state"]
@@ -75,6 +77,10 @@ NOISE = 0.3
 INSERT_TRIES = 3
 #: Probability that an insertion passes over a free place (for variety).
 BLINK = 0.05
+#: Share of the recreates that plan the left-out pieces by beam search (guillotine jobs on one stock type).
+TREE_SHARE = 1.0
+#: Width of that beam search.
+TREE_WIDTH = 32
 #: Where the recreate buys sheets: the probability that a ruined sheet is emptied whole (else a window of it).
 WHOLE_RUIN = 0.5
 
@@ -209,8 +215,9 @@ _REHEARSED: list[bool] = []
 
 def _rehearse(job: CuttingJob, state: CuttingState) -> None:
     """Once per process, one move on a copy of the first state (its own generator, so no seeded run
-    changes), an insertion of nothing and a free-placement recreate of two pieces: every kernel of
-    the moves, of guillotine and free-placement jobs alike, is then compiled or loaded.
+    changes), an insertion of nothing, a free-placement recreate of two pieces and a beam search of
+    two: every kernel of the moves and of the polish, of guillotine and free-placement jobs alike, is
+    then compiled or loaded.
 
     The default method builds a search state of every job it solves, also of one too small for
     ruin and recreate (it counts the sheets); ``nnopt warmup`` and the compile-ahead of a
@@ -226,6 +233,7 @@ def _rehearse(job: CuttingJob, state: CuttingState) -> None:
                   state.stock, slot_way, ctx.uw, ctx.uh, np.int64(job.kerf), ctx.stacking, ctx.exact,
                   np.zeros(0, dtype=np.int64), BLINK, np.int64(0))
     rehearse_free()
+    rehearse_tree()
 
 
 def _filled(ctx: SearchContext, state: CuttingState) -> np.ndarray:
@@ -389,6 +397,44 @@ def _decode_into_empty(job: CuttingJob, state: CuttingState, rng: np.random.Gene
            ph[mine], transposed)
 
 
+def _tree_into_empty(job: CuttingJob, state: CuttingState, rng: np.random.Generator) -> None:
+    """The left-out pieces planned by the piece-by-piece beam search (:mod:`._guillotine_tree`, width
+    :data:`TREE_WIDTH`, one first-cut direction the job allows), its fullest sheets kept, as many as there
+    are empty slots: for guillotine jobs on one stock type, where a sheet is lost to a strip no greedy
+    rule builds."""
+    ctx = state.ctx
+    pool = np.flatnonzero(state.ib < 0)
+    empty = np.flatnonzero(state.stock < 0)
+    kept = int((state.stock >= 0).sum())
+    room = int((state.budget - float(ctx.unit[0]) * kept + 1e-9) // float(ctx.unit[0]))
+    k = min(len(empty), room if ctx.count[0] < 0 else min(room, int(ctx.count[0]) - kept))
+    if len(pool) == 0 or k <= 0:
+        return
+    transposed = bool(ctx.ways[int(rng.integers(len(ctx.ways)))])
+    pw, ph = (ctx.h[pool], ctx.w[pool]) if transposed else (ctx.w[pool], ctx.h[pool])
+    sw, sh = (ctx.uh[0], ctx.uw[0]) if transposed else (ctx.uw[0], ctx.uh[0])
+    m = len(pool)
+    sheet, ox, oy = (np.zeros(m, dtype=np.int64) for _ in range(3))
+    rot = np.zeros(m, dtype=np.uint8)
+    zob = rng.integers(1, 2**63 - 1, m, dtype=np.int64).astype(np.uint64)
+    found = tree_plan(pw, ph, ctx.can_turn[pool], sw, sh, np.int64(job.kerf), ctx.stacking, ctx.exact,
+                      np.int64(TREE_WIDTH), np.int64(k), np.int64(m + 1), float(rng.integers(2)) * 2.0, zob,
+                      sheet, ox, oy, rot)
+    if found <= 0:
+        return
+    fill = np.bincount(sheet, weights=ctx.area[pool], minlength=found)
+    chosen = np.argsort(-fill, kind="stable")[:k]
+    rank = np.full(found, -1, dtype=np.int64)
+    rank[chosen] = np.arange(len(chosen))
+    mine = rank[sheet] >= 0
+    for r in range(len(chosen)):
+        state.stock[empty[r]] = 0
+        if state.way is not None:
+            state.way[empty[r]] = int(transposed)
+    _place(job, state, pool[mine], empty[rank[sheet[mine]]], ox[mine], oy[mine], rot[mine].astype(np.bool_),
+           pw[mine], ph[mine], transposed)
+
+
 def _fill_tops(job: CuttingJob, state: CuttingState, rng: np.random.Generator, rule: np.int64) -> None:
     """The left-out pieces decoded as new first-stage strips above the top strip of the kept sheets.
 
@@ -498,7 +544,10 @@ def recreate_state(job: CuttingJob, state: CuttingState, rng: np.random.Generato
         state.cost = state_cost(job, state)
         return
     rule = np.int64(_RULES[min(int(np.searchsorted(_RULE_CUMULATIVE, rng.random(), side="right")), len(_RULES) - 1)])
-    _decode_into_empty(job, state, rng, rule)
+    if len(state.ctx.unit) == 1 and job.guillotine is not None and rng.random() < TREE_SHARE:
+        _tree_into_empty(job, state, rng)
+    else:
+        _decode_into_empty(job, state, rng, rule)
     state.ruined = None
     _fill_tops(job, state, rng, rule)
     _insert(job, state, rng)

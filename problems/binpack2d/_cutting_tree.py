@@ -24,12 +24,13 @@ from nnopt.problems.binpack2d._cutting_spec import CuttingJob
 from nnopt.problems.binpack2d._guillotine_decode import cutting_modes, strip_rows, strip_space
 from nnopt.problems.binpack2d._guillotine_tree import tree_plan
 
-__all__ = ["tree_applies", "tree_search_plan"]
+__all__ = ["rehearse_tree", "tree_applies", "tree_search_plan"]
 
 #: Nodes of one beam, pieces times width, at most: bounds the search's memory (about 40 bytes a node).
 MAX_NODES = 2_000_000
 #: The next width runs only if the time left is this many times the last width's time (each doubles it).
 GROWTH = 2.5
+GUIDES = (0.0, 1.0, 2.0)
 
 
 def tree_applies(job: CuttingJob) -> bool:
@@ -61,7 +62,7 @@ def tree_search_plan(job: CuttingJob, sheets: int, target: int, deadline: float 
     best: list[dict[str, Any]] | None = None
     width, spent, last = 1, 0, 0.0
     while width * n <= MAX_NODES:
-        for transposed in _ways(job):
+        for transposed, guide in ((t, g) for t in _ways(job) for g in GUIDES):
             if moves is not None and spent + width > moves:
                 return best
             if deadline is not None and time.perf_counter() + GROWTH * last > deadline:
@@ -69,7 +70,7 @@ def tree_search_plan(job: CuttingJob, sheets: int, target: int, deadline: float 
             pw, ph, sw, sh = strip_space(job, transposed)
             start = time.perf_counter()
             found = tree_plan(pw, ph, np.array(can_turn), sw[0], sh[0], np.int64(job.kerf), stacking, exact,
-                              np.int64(width), np.int64(target), np.int64(cutoff), zob,
+                              np.int64(width), np.int64(target), np.int64(cutoff), guide, zob,
                               o_sheet[0], o_x[0], o_y[0], o_rot[0])
             last = time.perf_counter() - start
             spent += width
@@ -81,3 +82,12 @@ def tree_search_plan(job: CuttingJob, sheets: int, target: int, deadline: float 
                     return best
         width *= 2
     return best
+
+
+def rehearse_tree() -> None:
+    """Compile (or load) the beam search's kernel on two pieces, so that no user's clock pays for it."""
+    one = np.ones(2, dtype=np.int64)
+    out = np.zeros(2, dtype=np.int64)
+    tree_plan(one, one, np.zeros(2, dtype=np.bool_), np.int64(2), np.int64(2), np.int64(0), True, False,
+              np.int64(2), np.int64(1), np.int64(3), 0.0, np.ones(2, dtype=np.uint64), out, out.copy(), out.copy(),
+              np.zeros(2, dtype=np.uint8))

@@ -99,7 +99,8 @@ def _mix(key, sheets, y0, sh, x0, sw, st):
 
 
 @njit(cache=True)
-def tree_plan(pw, ph, can_turn, W, H, kerf, stacking, exact, width, target, cutoff, zob, o_sheet, o_x, o_y, o_rot):
+def tree_plan(pw, ph, can_turn, W, H, kerf, stacking, exact, width, target, cutoff, guide, zob,
+              o_sheet, o_x, o_y, o_rot):
     """Beam search of ``width`` partial plans (module docstring); the best complete plan goes to ``o_*``
     (per piece: sheet, x, y in strip space, turned). Returns its number of sheets, or -1 where no plan of
     fewer than ``cutoff`` sheets was found. Stops at a plan of ``target`` sheets or fewer."""
@@ -202,8 +203,8 @@ def tree_plan(pw, ph, can_turn, W, H, kerf, stacking, exact, width, target, cuto
                             low = s + (0 if rest <= 0 else (rest + A - 1) // A)
                             if low >= best:
                                 continue
-                            # waste per area placed, over the mean area of a piece placed
-                            score = wst * (count[b] + 1.0) / (dn * dn)
+                            # waste per area placed, over the mean area of a piece placed to the power ``guide``
+                            score = wst / dn * ((count[b] + 1.0) / dn) ** guide
                             # keep the node's PER_NODE best children (insertion into a small sorted list)
                             if m < PER_NODE or score < l_score[m - 1]:
                                 q = min(m, PER_NODE - 1)
