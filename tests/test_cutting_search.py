@@ -65,9 +65,20 @@ def test_cutting_plans_declare_the_solution_search():
     assert isinstance(CUTTING_PLANS, SolutionSearch)
 
 
+def _first_type_only(job):
+    """The job on its first stock type alone, unlimited, guillotine (three stages where it placed freely):
+    the jobs whose recreate plans the left-out pieces by beam search."""
+    data = cutting_to_json(job)
+    data["bins"] = [{k: v for k, v in data["bins"][0].items() if k not in ("count", "cost")}]
+    data["guillotine"] = data.get("guillotine") or {"stages": 3}
+    return parse_cutting(data)
+
+
+@pytest.mark.parametrize("one_type", [False, True])
 @pytest.mark.parametrize("seed", range(16))
-def test_every_complete_state_and_every_result_passes_the_checker(seed):
-    inst = CuttingInstance(CUTTING_PLANS.generate(seed=seed, n=24).job)
+def test_every_complete_state_and_every_result_passes_the_checker(seed, one_type):
+    job = CUTTING_PLANS.generate(seed=seed, n=24).job
+    inst = CuttingInstance(_first_type_only(job) if one_type else job)
     job = inst.job
     rng = np.random.default_rng(seed)
     sols = CUTTING_PLANS.decode(inst, CUTTING_PLANS.heuristic_encodings(inst))
@@ -83,6 +94,7 @@ def test_every_complete_state_and_every_result_passes_the_checker(seed):
         CUTTING_PLANS.recreate(inst, cand, rng)
         assert len(CUTTING_PLANS.weakness(inst, cand)) == len(weak)
         assert _held_plan_issues(job, cand) == []  # and so is every recreated state, pieces left out or not
+        assert float(cand.ctx.unit[cand.stock[cand.stock >= 0]].sum()) <= cand.budget + 1e-9
         left, _ = CUTTING_PLANS.state_cost(inst, cand)
         if left == 0:
             plan = CUTTING_PLANS.state_solution(inst, cand)
