@@ -25,10 +25,11 @@ INSTANCES = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "2bp" 
 
 def _one_type(seed: int, n: int, stages: int | None = None, exact: bool | None = None,
               first_cut: str | None = None) -> CuttingJob:
-    """A generated job cut down to its first stock type (unlimited), guillotine (three stages where the
+    """A generated job cut down to its largest stock type (unlimited), guillotine (three stages where the
     generator chose free placement), with the cuts given where asked."""
     data = cutting_to_json(generate_cutting(seed, n=n))
-    data["bins"] = [{k: v for k, v in data["bins"][0].items() if k not in ("count", "cost")}]
+    largest = max(data["bins"], key=lambda b: b["width"] * b["height"])
+    data["bins"] = [{k: v for k, v in largest.items() if k not in ("count", "cost")}]
     g = dict(data.get("guillotine") or {"stages": 3, "exact": False, "first_cut": "horizontal"})
     if stages is not None:
         g["stages"] = stages

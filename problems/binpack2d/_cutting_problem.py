@@ -353,15 +353,23 @@ class CuttingPlans(SolutionSearch[CuttingInstance, CuttingPlan, _cutting_search.
     #: 0.3, 1.26 % at 0.5 (one run each)
     free_polish_share = 0.3
     #: its share on guillotine jobs of one stock type, where the polish is the piece-by-piece beam search
-    #: (:mod:`._cutting_tree`): ruin and recreate reaches most bounds in its first seconds, and the beam
-    #: search finds a third of the plans it misses within one second
-    tree_polish_share = 0.3
+    #: (:mod:`._cutting_tree`) and ruin and recreate plans with the same search: on the classic jobs in three
+    #: stages that 1 s left above the best known, 3 reached it at 0.15, 1 at 0.3, none at 0.5; at 10 s 0.15
+    #: and 0.3 reach the same (38 and 39 of the 46 jobs the decoders' recreate missed)
+    tree_polish_share = 0.15
+    #: its share there on jobs of at most ``FEW_SHEETS`` sheets by the bound, where the default runs CEM
+    #: alone before it (ruin and recreate needs more sheets than a move ruins) and the beam search, given
+    #: 8 s, reaches the best known on two of the five such classic jobs that 10 s left a sheet above it
+    few_sheets_tree_share = 0.7
+    FEW_SHEETS = 5
 
     def polish_share_of(self, instance: CuttingInstance) -> float:
         job = instance.job
         if free_placement(job):
             return self.free_polish_share
-        return self.tree_polish_share if tree_applies(job) else self.polish_share
+        if not tree_applies(job):
+            return self.polish_share
+        return self.few_sheets_tree_share if cutting_bound(job) <= self.FEW_SHEETS else self.tree_polish_share
 
     def polishes(self, instance: CuttingInstance) -> bool:
         """Jobs with several stock types (the polish chooses sheet types, :mod:`._cutting_downsize`) and

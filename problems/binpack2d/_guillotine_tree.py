@@ -29,7 +29,8 @@ plans that place the large pieces first are preferred at equal waste ratio;
 children reaching the same pieces with the same front are counted once
 (Zobrist hashes), and a child whose sheets, with the area still to place,
 cannot beat the best complete plan is dropped. Pieces of the same size and
-turn rights are interchangeable: only the first unplaced one is tried.
+turn rights are interchangeable (a piece that may turn, in either orientation): only the first
+unplaced one is tried.
 
 Plans come out in strip space as the decoders write them (per piece: sheet,
 x, y, turned), so they take the same conversion and checker.
@@ -114,7 +115,10 @@ def tree_plan(pw, ph, can_turn, W, H, kerf, stacking, exact, width, target, cuto
     for i in range(n):
         shape[i] = -1
         for j in range(i):
-            if pw[j] == pw[i] and ph[j] == ph[i] and can_turn[j] == can_turn[i]:
+            same = pw[j] == pw[i] and ph[j] == ph[i]
+            if can_turn[i] and not same:  # a piece that may turn is the same shape as its turned twin
+                same = pw[j] == ph[i] and ph[j] == pw[i]
+            if same and can_turn[j] == can_turn[i]:
                 shape[i] = shape[j]
                 break
         if shape[i] < 0:
