@@ -18,7 +18,10 @@ plan itself:
   sheets), over a batch of perturbed decreasing orders and orientations (the
   pieces left out before this ruin first in every other order), and keeps the row
   whose fullest sheets, as many as there are empty slots and within the budget
-  left, leave the least area out. (2) What is still out is decoded as new strips
+  left, leave the least area out; on guillotine jobs of one stock type the pool is
+  planned instead by the piece-by-piece beam search of :mod:`._guillotine_tree`, whose
+  fullest sheets are kept (the greedy rules lose a tight job's sheet to a strip none of
+  them builds). (2) What is still out is decoded as new strips
   above the kept sheets' top strips (the room there as one-sheet stock types).
   (3) The rest goes, best fit, on top of a stack, into a new stack of a strip or a
   new strip of a kept sheet, whose strips and stacks are read off its pieces
@@ -77,9 +80,11 @@ NOISE = 0.3
 INSERT_TRIES = 3
 #: Probability that an insertion passes over a free place (for variety).
 BLINK = 0.05
-#: Share of the recreates that plan the left-out pieces by beam search (guillotine jobs on one stock type).
+#: Share of the recreates that plan the left-out pieces by beam search (guillotine jobs on one stock type):
+#: on the 46 three-stage classic jobs the decoders' recreate left a sheet above the best known at 10 s, the
+#: best known on 37 at 0.3, 38 at 0.6, 39 at 1.0 (one run each).
 TREE_SHARE = 1.0
-#: Width of that beam search.
+#: Width of that beam search: 34, 39 and 38 of those 46 jobs at 16, 32 and 64.
 TREE_WIDTH = 32
 #: Where the recreate buys sheets: the probability that a ruined sheet is emptied whole (else a window of it).
 WHOLE_RUIN = 0.5

@@ -30,6 +30,11 @@ __all__ = ["rehearse_tree", "tree_applies", "tree_search_plan"]
 MAX_NODES = 2_000_000
 #: The next width runs only if the time left is this many times the last width's time (each doubles it).
 GROWTH = 2.5
+#: The guide's powers of the mean piece area tried at each width (the kernel's ``guide``): 0 ranks by
+#: waste per area placed alone, 1 and 2 also prefer plans that placed the large pieces first. On the 46
+#: three-stage classic jobs the decoders' search missed, 3 s each from scratch: 21 reach the best known
+#: with 0 alone, 19 with 1, 20 with 2, 23 with 0 and 2 in turn, 22 with all three (each guide finds
+#: some that the others miss).
 GUIDES = (0.0, 1.0, 2.0)
 
 
