@@ -52,7 +52,7 @@ from nnopt.problems.binpack2d._cutting_free_search import recreate_free, rehears
 from nnopt.problems.binpack2d._cutting_search_kernels import decode_pool, draw_orders, insert_pieces
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob, price_step
 from nnopt.problems.binpack2d._cutting_tree import rehearse_tree
-from nnopt.problems.binpack2d._guillotine_decode import cutting_modes
+from nnopt.problems.binpack2d._guillotine_decode import cutting_modes, first_cut_ways
 from nnopt.problems.binpack2d._guillotine_kernels import (
     RULE_BEST_FIT,
     RULE_FILL_AREA,
@@ -132,9 +132,7 @@ def search_context(job: CuttingJob) -> SearchContext:
     metrics = np.stack([hf * (wf.max() + 1) + wf, wf * (hf.max() + 1) + hf, wf * hf, wf + hf,
                         np.maximum(wf, hf)])
     stacking, exact = cutting_modes(job)
-    g = job.guillotine
-    first = "horizontal" if g is None else g.first_cut
-    ways = (False, True) if first == "any" else (first == "vertical",)
+    ways = first_cut_ways(job)
     usable = (uw * uh).astype(np.float64)
     ctx = SearchContext(job, np.array(w), np.array(h), np.array(can_turn), (w * h).astype(np.float64), metrics,
                         uw, uh, usable,

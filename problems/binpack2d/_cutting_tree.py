@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
-from nnopt.problems.binpack2d._guillotine_decode import cutting_modes, strip_rows, strip_space
+from nnopt.problems.binpack2d._guillotine_decode import cutting_modes, first_cut_ways, strip_rows, strip_space
 from nnopt.problems.binpack2d._guillotine_tree import tree_plan
 
 __all__ = ["rehearse_tree", "tree_applies", "tree_search_plan"]
@@ -43,12 +43,6 @@ def tree_applies(job: CuttingJob) -> bool:
     return job.guillotine is not None and len(job.stock) == 1
 
 
-def _ways(job: CuttingJob) -> tuple[bool, ...]:
-    g = job.guillotine
-    first = "horizontal" if g is None else g.first_cut
-    return (False, True) if first == "any" else (first == "vertical",)
-
-
 def tree_search_plan(job: CuttingJob, sheets: int, target: int, deadline: float | None = None,
                      moves: int | None = None, seed: int = 0) -> list[dict[str, Any]] | None:
     """A plan of fewer than ``sheets`` sheets (``[{"stock", "items"}, ...]``), or None where none was found
@@ -67,7 +61,7 @@ def tree_search_plan(job: CuttingJob, sheets: int, target: int, deadline: float 
     best: list[dict[str, Any]] | None = None
     width, spent, last = 1, 0, 0.0
     while width * n <= MAX_NODES:
-        for transposed, guide in ((t, g) for t in _ways(job) for g in GUIDES):
+        for transposed, guide in ((t, g) for t in first_cut_ways(job) for g in GUIDES):
             if moves is not None and spent + width > moves:
                 return best
             if deadline is not None and time.perf_counter() + GROWTH * last > deadline:

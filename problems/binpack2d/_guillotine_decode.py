@@ -40,7 +40,7 @@ from nnopt.problems.binpack2d._guillotine_kernels import (
 )
 
 __all__ = ["CUTTING_DECODERS", "CUTTING_SORT_KEYS", "CuttingBatch", "cutting_modes", "decode_cutting",
-           "sorted_cutting_keys", "strip_rows", "strip_space"]
+           "first_cut_ways", "sorted_cutting_keys", "strip_rows", "strip_space"]
 
 #: The decoders by name (the rules of :mod:`._guillotine_kernels`).
 CUTTING_DECODERS = {"first-fit": RULE_FIRST_FIT, "best-fit": RULE_BEST_FIT,
@@ -204,12 +204,19 @@ def decode_cutting(job: CuttingJob, X: Any, decoder: str = "knapsack", both_ways
         raise ValueError(f"unknown cutting decoder {decoder!r} (known: {', '.join(CUTTING_DECODERS)})")
     orders, turned = _keys(job, X)
     rule = CUTTING_DECODERS[decoder]
-    g = job.guillotine
-    first = "horizontal" if g is None else g.first_cut
-    if first != "any":
-        return _decode_one_way(job, orders, turned, rule, both_ways, first == "vertical")
+    ways = first_cut_ways(job)
+    if len(ways) == 1:
+        return _decode_one_way(job, orders, turned, rule, both_ways, ways[0])
     return _pick(_decode_one_way(job, orders, turned, rule, both_ways, False),
                  _decode_one_way(job, orders, turned, rule, both_ways, True))
+
+
+def first_cut_ways(job: CuttingJob) -> tuple[bool, ...]:
+    """The strip spaces a job is planned in: ``(False,)`` for first cuts horizontal (and free placement),
+    ``(True,)`` for vertical ones (the job transposed), both where the first cut may go either way."""
+    g = job.guillotine
+    first = "horizontal" if g is None else g.first_cut
+    return (False, True) if first == "any" else (first == "vertical",)
 
 
 def sorted_cutting_keys(job: CuttingJob) -> np.ndarray:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnopt.problems.binpack2d._cutting_spec import CuttingJob
+from nnopt.problems.binpack2d._guillotine_decode import first_cut_ways
 from nnopt.problems.errors import NnoptError
 
 __all__ = ["StockExhausted", "plan_cost", "shelf_plan"]
@@ -201,9 +202,7 @@ def shelf_plan(job: CuttingJob) -> list[dict[str, Any]]:
 
     Raises :class:`StockExhausted` when limited stock runs out first.
     """
-    g = job.guillotine
-    first = "horizontal" if g is None else g.first_cut
-    layouts = [False, True] if first == "any" else [first == "vertical"]
+    layouts = first_cut_ways(job)
     turning = any(job.can_rotate(t) for t in range(len(job.pieces)))
     plans = []
     failure: StockExhausted | None = None
